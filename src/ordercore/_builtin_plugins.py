@@ -1,0 +1,72 @@
+"""The plugins that make ordercore work out of the box: storage backends and a notifier."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from ordercore.hookspecs import hookimpl
+from ordercore.notifications import ANY_CHANNEL, Notification, Notifier
+from ordercore.privacy import mask_email, mask_personal_data, mask_phone, mask_text
+from ordercore.storage.memory import memory_backend
+from ordercore.storage.ports import StorageBackend
+
+__all__ = ["LoggingNotifier", "builtin_plugins"]
+
+
+class BuiltinStorage:
+    """Registers the embedded storage backends."""
+
+    @hookimpl
+    def ordercore_storage_backends(self) -> Iterable[StorageBackend]:
+        """The ``memory://`` backend."""
+        return [memory_backend()]
+
+
+def _mask_recipient(recipient: str) -> str:
+    if "@" in recipient:
+        return mask_email(recipient)
+    if sum(char.isdigit() for char in recipient) >= 6:
+        return mask_phone(recipient)
+    return mask_text(recipient)
+
+
+class LoggingNotifier:
+    """Writes each notification to the ``ordercore.notifications`` logger, personal data masked.
+
+    It serves every channel, so that a fresh installation shows what it would have sent.
+    """
+
+    logger_name = "ordercore.notifications"
+
+    def send(self, notification: Notification) -> None:
+        """Log one notification at INFO level."""
+        logging.getLogger(self.logger_name).info(
+            "%s via %s to %s: %s (message %s, attempt %d)",
+            notification.template,
+            notification.channel,
+            _mask_recipient(notification.recipient),
+            mask_personal_data(notification.data),
+            notification.message_id,
+            notification.attempt,
+        )
+
+    @hookimpl
+    def ordercore_notifiers(self) -> Iterable[Notifier]:
+        """The ``log`` notifier."""
+        return [
+            Notifier(
+                "log",
+                channels=(ANY_CHANNEL,),
+                send=self.send,
+                description="logs notifications (personal data masked)",
+            )
+        ]
+
+
+def builtin_plugins() -> list[tuple[str, object]]:
+    """Return fresh instances of the built-in plugins with their registration names."""
+    return [
+        ("ordercore.storage", BuiltinStorage()),
+        ("ordercore.notify-log", LoggingNotifier()),
+    ]

@@ -1,0 +1,1 @@
+"""ordercore.audit."""

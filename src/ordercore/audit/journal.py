@@ -1,0 +1,263 @@
+"""The tamper-evident audit journal: an append-only, hash-chained log of every domain event.
+
+Each :class:`JournalEntry` carries the SHA-256 digest of the canonical JSON of its own fields
+together with the digest of the entry before it. Changing, removing, inserting or reordering any
+entry breaks the chain at that entry; :func:`verify_chain` reports the first sequence where it
+breaks. Cutting entries off the end leaves a valid but shorter chain, so a host that wants to
+detect truncation stores the :class:`JournalHead` somewhere else and verifies ``against`` it.
+
+This module is pure: storage backends call :func:`seal` when they append and keep the entries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from ordercore.clock import ensure_aware_utc
+from ordercore.errors import TamperDetected, ValidationError
+from ordercore.serialization import JSONValue, canonical_json
+
+__all__ = [
+    "GENESIS_HASH",
+    "ChainVerification",
+    "EntryDraft",
+    "JournalEntry",
+    "JournalHead",
+    "entry_digest",
+    "seal",
+    "verify_chain",
+]
+
+GENESIS_HASH = "0" * 64
+"""The ``previous_hash`` of the first entry."""
+
+
+def _check_text(field: str) -> Any:
+    def check(_: object, __: attrs.Attribute[str], value: str) -> None:
+        if not isinstance(value, str) or not value:
+            raise ValidationError(field, "must be a non-empty string")
+
+    return check
+
+
+@attrs.frozen(slots=True)
+class EntryDraft:
+    """What a unit of work appends; the journal gives it a sequence and seals it.
+
+    Attributes:
+        event_id: Unique id of the event.
+        stream_type: The aggregate kind (``"order"``).
+        stream_id: The aggregate id.
+        version: The aggregate's version after this event.
+        event_type: The event's name (``"OrderPlaced"``).
+        payload: The event's data as JSON-ready values (no floats).
+        actor: Who caused it (an actor id; never personal data).
+        recorded_at: When it was recorded (aware).
+        reason: Why, when the command gave a reason.
+        correlation_id: Ties together the entries of one command (its idempotency key or id).
+    """
+
+    event_id: str = attrs.field(validator=_check_text("event_id"))
+    stream_type: str = attrs.field(validator=_check_text("stream_type"))
+    stream_id: str = attrs.field(validator=_check_text("stream_id"))
+    version: int
+    event_type: str = attrs.field(validator=_check_text("event_type"))
+    payload: dict[str, JSONValue]
+    actor: str = attrs.field(validator=_check_text("actor"))
+    recorded_at: datetime = attrs.field(converter=ensure_aware_utc)
+    reason: str | None = None
+    correlation_id: str | None = None
+
+
+@attrs.frozen(slots=True)
+class JournalEntry:
+    """A sealed journal entry. ``hash`` covers every other field, ``previous_hash`` included."""
+
+    sequence: int
+    event_id: str
+    stream_type: str
+    stream_id: str
+    version: int
+    event_type: str
+    payload: dict[str, JSONValue]
+    actor: str
+    recorded_at: datetime
+    reason: str | None
+    correlation_id: str | None
+    previous_hash: str
+    hash: str
+
+    def content(self) -> dict[str, JSONValue]:
+        """Return the hashed fields as JSON-ready data (everything but ``hash``)."""
+        return {
+            "sequence": self.sequence,
+            "event_id": self.event_id,
+            "stream_type": self.stream_type,
+            "stream_id": self.stream_id,
+            "version": self.version,
+            "event_type": self.event_type,
+            "payload": self.payload,
+            "actor": self.actor,
+            "recorded_at": self.recorded_at.isoformat(),
+            "reason": self.reason,
+            "correlation_id": self.correlation_id,
+            "previous_hash": self.previous_hash,
+        }
+
+
+@attrs.frozen(slots=True)
+class JournalHead:
+    """The position and digest of the newest entry; store it elsewhere to detect truncation."""
+
+    sequence: int
+    digest: str
+
+    def __str__(self) -> str:
+        return f"{self.sequence}:{self.digest}"
+
+    @classmethod
+    def parse(cls, text: str) -> JournalHead:
+        """Read a head written by ``str(head)``.
+
+        Raises:
+            ValidationError: If the text is not ``"<sequence>:<64 hex digits>"``.
+        """
+        sequence, _, digest = text.partition(":")
+        if not sequence.isdigit() or len(digest) != 64 or not _is_hex(digest):
+            raise ValidationError("head", "expected '<sequence>:<sha256 hex digest>'")
+        return cls(int(sequence), digest)
+
+
+EMPTY_HEAD = JournalHead(0, GENESIS_HASH)
+
+
+def _is_hex(text: str) -> bool:
+    return all(char in "0123456789abcdef" for char in text)
+
+
+def entry_digest(content: dict[str, JSONValue]) -> str:
+    """Return the SHA-256 hex digest of the canonical JSON of an entry's content."""
+    return hashlib.sha256(canonical_json(content, "journal entry")).hexdigest()
+
+
+def seal(draft: EntryDraft, sequence: int, previous_hash: str) -> JournalEntry:
+    """Turn a draft into the entry at ``sequence`` chained to ``previous_hash``.
+
+    Raises:
+        ValidationError: If the payload holds a float or anything that is not JSON.
+    """
+    content: dict[str, JSONValue] = {
+        "sequence": sequence,
+        "event_id": draft.event_id,
+        "stream_type": draft.stream_type,
+        "stream_id": draft.stream_id,
+        "version": draft.version,
+        "event_type": draft.event_type,
+        "payload": draft.payload,
+        "actor": draft.actor,
+        "recorded_at": draft.recorded_at.isoformat(),
+        "reason": draft.reason,
+        "correlation_id": draft.correlation_id,
+        "previous_hash": previous_hash,
+    }
+    return JournalEntry(
+        sequence=sequence,
+        event_id=draft.event_id,
+        stream_type=draft.stream_type,
+        stream_id=draft.stream_id,
+        version=draft.version,
+        event_type=draft.event_type,
+        payload=draft.payload,
+        actor=draft.actor,
+        recorded_at=draft.recorded_at,
+        reason=draft.reason,
+        correlation_id=draft.correlation_id,
+        previous_hash=previous_hash,
+        hash=entry_digest(content),
+    )
+
+
+@attrs.frozen(slots=True)
+class ChainVerification:
+    """The outcome of :func:`verify_chain`.
+
+    Attributes:
+        ok: Whether every entry checked out.
+        checked: How many entries were read.
+        head: The head of the verified part of the chain.
+        first_bad_sequence: The first sequence at which the chain breaks, if it does.
+        reason: What was wrong there.
+    """
+
+    ok: bool
+    checked: int
+    head: JournalHead
+    first_bad_sequence: int | None = None
+    reason: str | None = None
+
+    def raise_if_broken(self) -> None:
+        """Raise :class:`TamperDetected` if the chain did not verify."""
+        if not self.ok:
+            assert self.first_bad_sequence is not None  # set whenever ok is False
+            raise TamperDetected(self.first_bad_sequence, self.reason or "chain broken")
+
+
+def _broken(checked: int, head: JournalHead, sequence: int, reason: str) -> ChainVerification:
+    return ChainVerification(False, checked, head, sequence, reason)
+
+
+def verify_chain(
+    entries: Iterable[JournalEntry],
+    *,
+    against: JournalHead | None = None,
+    after: JournalHead | None = None,
+) -> ChainVerification:
+    """Recompute the hash chain and report the first entry where it breaks.
+
+    Reads ``entries`` once, in order, keeping constant memory.
+
+    Args:
+        entries: The entries in sequence order, starting right after ``after``.
+        against: A head saved earlier; the chain must still contain that entry unchanged,
+            which detects truncation and rewritten history behind a re-sealed tail.
+        after: Verify only the entries after this trusted head (incremental audits).
+
+    Returns:
+        A :class:`ChainVerification`; call ``raise_if_broken()`` to turn a failure into
+        :class:`TamperDetected`.
+    """
+    start = after or EMPTY_HEAD
+    expected_sequence = start.sequence + 1
+    previous_hash = start.digest
+    checked = 0
+    saw_against = against is None or against.sequence <= start.sequence
+    for entry in entries:
+        head = JournalHead(expected_sequence - 1, previous_hash)
+        if entry.sequence != expected_sequence:
+            reason = f"expected sequence {expected_sequence}, found {entry.sequence}"
+            return _broken(checked, head, expected_sequence, reason)
+        if entry.previous_hash != previous_hash:
+            reason = "previous_hash does not match the entry before it"
+            return _broken(checked, head, expected_sequence, reason)
+        if entry_digest(entry.content()) != entry.hash:
+            reason = "contents do not match the entry's hash"
+            return _broken(checked, head, expected_sequence, reason)
+        if against is not None and entry.sequence == against.sequence:
+            saw_against = True
+            if entry.hash != against.digest:
+                reason = "entry differs from the saved head"
+                return _broken(checked, head, expected_sequence, reason)
+        previous_hash = entry.hash
+        expected_sequence += 1
+        checked += 1
+    head = JournalHead(expected_sequence - 1, previous_hash)
+    if not saw_against:
+        assert against is not None
+        reason = f"journal ends at {head.sequence} but the saved head is at {against.sequence}"
+        return _broken(checked, head, expected_sequence, reason)
+    return ChainVerification(True, checked, head)

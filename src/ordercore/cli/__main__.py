@@ -1,0 +1,49 @@
+"""The ``ordercore`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ordercore._version import __version__
+from ordercore.cli._output import Printer
+from ordercore.cli.demo import run_demo
+from ordercore.cli.plugins_command import run_plugins
+from ordercore.errors import OrderCoreError
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ordercore", description="Order management domain library: tools and demo."
+    )
+    parser.add_argument("--version", action="version", version=f"ordercore {__version__}")
+    parser.add_argument("--plain", action="store_true", help="plain text output (no rich)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    demo = commands.add_parser("demo", help="run what ordercore can do, end to end")
+    demo.add_argument("--url", default="memory://", help="storage URL (default: memory://)")
+    commands.add_parser("plugins", help="list plugins, their hooks and load errors")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    printer = Printer(plain=args.plain)
+    try:
+        if args.command == "demo":
+            return run_demo(printer, url=args.url)
+        if args.command == "plugins":
+            return run_plugins(printer)
+    except OrderCoreError as exc:
+        print(f"ordercore: error: {exc}", file=sys.stderr)
+        return 1
+    parser.print_help()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""What a command handler gets: the unit of work and the means to journal and notify.
+
+A handler is a function ``handler(ctx: CommandContext) -> result``. It loads aggregates through
+``ctx.uow``, asks the domain to decide, saves the new state, and calls :meth:`CommandContext.record`
+for each event and :meth:`CommandContext.notify` for each message. Everything it writes commits
+together or not at all; notifications and event callbacks go out only after the commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import cattrs
+
+from ordercore.actors import Actor
+from ordercore.audit.journal import EntryDraft, JournalEntry
+from ordercore.errors import ValidationError
+from ordercore.events import CommittedEvent
+from ordercore.ids import IdFactory
+from ordercore.notifications import Notifier
+from ordercore.serialization import JSONValue
+from ordercore.storage.ports import OutboxMessage, UnitOfWork
+
+__all__ = ["EVENT_DESTINATION_PREFIX", "NOTIFIER_DESTINATION_PREFIX", "CommandContext"]
+
+NOTIFIER_DESTINATION_PREFIX = "notifier:"
+EVENT_DESTINATION_PREFIX = "hook:event_committed:"
+
+
+class CommandContext:
+    """The per-attempt context of one command; built by the desk, used by handlers.
+
+    Attributes:
+        uow: The open unit of work.
+        actor: Who runs the command.
+        action: The command's action name (``"order.confirm"``).
+        now: The time of this attempt, read once from the desk's clock.
+        correlation_id: Shared by every journal entry of this command.
+        ids: The desk's id factory.
+    """
+
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        actor: Actor,
+        action: str,
+        now: datetime,
+        correlation_id: str,
+        ids: IdFactory,
+        converter: cattrs.Converter,
+        notifiers: Sequence[Notifier],
+        event_listeners: Sequence[str],
+    ) -> None:
+        self.uow = uow
+        self.actor = actor
+        self.action = action
+        self.now = now
+        self.correlation_id = correlation_id
+        self.ids = ids
+        self._converter = converter
+        self._notifiers = notifiers
+        self._event_listeners = event_listeners
+        self.messages_written = 0
+
+    def record(
+        self,
+        stream_type: str,
+        stream_id: str,
+        version: int,
+        event: object,
+        *,
+        reason: str | None = None,
+    ) -> JournalEntry:
+        """Journal one domain event and queue it for ``ordercore_event_committed`` listeners.
+
+        Args:
+            stream_type: The aggregate kind (``"order"``).
+            stream_id: The aggregate id.
+            version: The aggregate's version after the event.
+            event: An attrs event instance; its class name (or ``event_type`` class attribute)
+                is the event type and its unstructured fields are the payload.
+            reason: Why, when the command gave a reason.
+
+        Returns:
+            The sealed journal entry.
+        """
+        event_type = getattr(type(event), "event_type", None) or type(event).__name__
+        payload = self._converter.unstructure(event)
+        if not isinstance(payload, dict):
+            raise ValidationError("event", f"{event_type} must unstructure to an object")
+        draft = EntryDraft(
+            event_id=self.ids.new_id("evt"),
+            stream_type=stream_type,
+            stream_id=stream_id,
+            version=version,
+            event_type=event_type,
+            payload=payload,
+            actor=self.actor.id,
+            recorded_at=self.now,
+            reason=reason,
+            correlation_id=self.correlation_id,
+        )
+        entry = self.uow.journal.append(draft)
+        if self._event_listeners:
+            committed = CommittedEvent(
+                event_id=draft.event_id,
+                stream_type=stream_type,
+                stream_id=stream_id,
+                version=version,
+                event_type=event_type,
+                payload=payload,
+                actor=self.actor.id,
+                recorded_at=self.now,
+                reason=reason,
+                correlation_id=self.correlation_id,
+            )
+            body = committed.to_json()
+            for listener in self._event_listeners:
+                self._put(EVENT_DESTINATION_PREFIX + listener, event_type, body)
+        return entry
+
+    def notify(
+        self,
+        template: str,
+        *,
+        channel: str,
+        recipient: str,
+        data: Mapping[str, JSONValue] | None = None,
+    ) -> int:
+        """Queue a notification for every notifier that serves ``channel``.
+
+        Args:
+            template: What to say (``"order_confirmed"``).
+            channel: How (``"email"``, ``"sms"``, ...).
+            recipient: To whom (an address or number; personal data, masked in logs).
+            data: Values for the template (JSON-ready).
+
+        Returns:
+            How many outbox messages were written (one per serving notifier).
+        """
+        if not template or not channel:
+            raise ValidationError("template" if not template else "channel", "must not be empty")
+        payload: dict[str, JSONValue] = {
+            "channel": channel,
+            "recipient": recipient,
+            "data": dict(data or {}),
+        }
+        written = 0
+        for notifier in self._notifiers:
+            if notifier.serves(channel):
+                self._put(NOTIFIER_DESTINATION_PREFIX + notifier.name, template, payload)
+                written += 1
+        return written
+
+    def _put(self, destination: str, topic: str, payload: dict[str, Any]) -> None:
+        self.uow.outbox.put(
+            OutboxMessage(
+                id=self.ids.new_id("msg"),
+                destination=destination,
+                topic=topic,
+                payload=payload,
+                created_at=self.now,
+                next_attempt_at=self.now,
+            )
+        )
+        self.messages_written += 1

@@ -1,0 +1,78 @@
+"""Settings of an :class:`~ordercore.desk.desk.OrderDesk`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from ordercore.errors import ValidationError
+
+__all__ = ["DeskConfig", "OutboxPolicy"]
+
+
+def _positive(_: Any, attribute: Any, value: Any) -> None:
+    if isinstance(value, timedelta):
+        if value <= timedelta(0):
+            raise ValidationError(attribute.name, "must be a positive duration")
+    elif not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValidationError(attribute.name, "must be a positive whole number")
+
+
+@attrs.frozen(slots=True)
+class OutboxPolicy:
+    """How the outbox retries deliveries.
+
+    A failed delivery is tried again after ``first_retry``, then twice as long each time up to
+    ``max_backoff``; after ``max_attempts`` the message is marked dead and stays in the outbox for
+    an operator (``desk.outbox.dead()``).
+
+    Attributes:
+        max_attempts: Deliveries tried before giving up.
+        first_retry: Wait before the first retry.
+        max_backoff: Longest wait between two tries.
+        lease: How long a dispatcher holds a message it is delivering.
+        batch_size: Messages claimed per round.
+    """
+
+    max_attempts: int = attrs.field(default=10, validator=_positive)
+    first_retry: timedelta = attrs.field(default=timedelta(seconds=30), validator=_positive)
+    max_backoff: timedelta = attrs.field(default=timedelta(hours=1), validator=_positive)
+    lease: timedelta = attrs.field(default=timedelta(minutes=5), validator=_positive)
+    batch_size: int = attrs.field(default=200, validator=_positive)
+
+    def backoff(self, attempts: int) -> timedelta:
+        """Return the wait after ``attempts`` failed deliveries."""
+        factor = 1 << max(attempts - 1, 0)
+        return min(self.first_retry * factor, self.max_backoff)
+
+
+def _freeze_roles(value: Mapping[str, Iterable[str] | str]) -> Mapping[str, frozenset[str]]:
+    frozen: dict[str, frozenset[str]] = {}
+    for action, roles in value.items():
+        frozen[action] = frozenset((roles,) if isinstance(roles, str) else roles)
+    return MappingProxyType(frozen)
+
+
+@attrs.frozen(slots=True)
+class DeskConfig:
+    """Settings of a desk.
+
+    Attributes:
+        max_conflict_retries: How often a command that hit a concurrent change is retried.
+        outbox: Delivery retry policy.
+        required_roles: Action name (or prefix ending in ``.*``) to the roles allowed to perform
+            it; an actor needs any one of them. ``{"review.*": {"reviewer"}}``.
+        dispatch_after_commit: Deliver outbox messages right after each command commits. Turn it
+            off to deliver from a worker calling ``desk.outbox.dispatch()``.
+    """
+
+    max_conflict_retries: int = attrs.field(default=10, validator=_positive)
+    outbox: OutboxPolicy = attrs.Factory(OutboxPolicy)
+    required_roles: Mapping[str, frozenset[str]] = attrs.field(
+        factory=dict, converter=_freeze_roles
+    )
+    dispatch_after_commit: bool = True

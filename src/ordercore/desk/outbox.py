@@ -1,0 +1,162 @@
+"""Delivery of outbox messages after commit, with retries.
+
+The dispatcher leases due messages in one short unit of work, delivers them with no unit of
+work open (so a notifier may call back into the desk), then records each outcome in another
+short unit of work. A failed delivery stays pending with its attempt count, last error and
+next-try time; after the policy's last attempt it is marked dead.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import attrs
+import cattrs
+
+from ordercore.clock import Clock
+from ordercore.desk.commands import EVENT_DESTINATION_PREFIX, NOTIFIER_DESTINATION_PREFIX
+from ordercore.desk.config import OutboxPolicy
+from ordercore.events import CommittedEvent
+from ordercore.notifications import Notification
+from ordercore.plugins import PluginManager
+from ordercore.storage.ports import OutboxMessage, OutboxStatus, Storage
+
+__all__ = ["DispatchReport", "OutboxDesk"]
+
+_MAX_ROUNDS = 1000  # a notifier that queues a message per delivery must not spin forever
+_ERROR_LIMIT = 500
+
+
+@attrs.frozen(slots=True)
+class DispatchReport:
+    """What one :meth:`OutboxDesk.dispatch` call did."""
+
+    delivered: int = 0
+    retried: int = 0
+    dead: int = 0
+
+    def __add__(self, other: DispatchReport) -> DispatchReport:
+        return DispatchReport(
+            self.delivered + other.delivered, self.retried + other.retried, self.dead + other.dead
+        )
+
+
+class OutboxDesk:
+    """The outbox of a desk: deliver due messages and inspect what is pending or dead.
+
+    Reached as ``desk.outbox``.
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        plugins: PluginManager,
+        clock: Clock,
+        policy: OutboxPolicy,
+        converter: cattrs.Converter,
+    ) -> None:
+        self._storage = storage
+        self._plugins = plugins
+        self._notifiers = plugins.notifiers()
+        self._clock = clock
+        self._policy = policy
+        self._converter = converter
+        self._local = threading.local()
+
+    def dispatch(self) -> DispatchReport:
+        """Deliver every message that is due now; return what happened.
+
+        Called by the desk after each commit that wrote messages, and by hosts from a worker or
+        a schedule to retry failures. A call made from inside a delivery (a notifier that runs a
+        desk command) returns at once: the outer call goes on to deliver the new messages.
+        """
+        if getattr(self._local, "active", False):
+            return DispatchReport()
+        self._local.active = True
+        try:
+            report = DispatchReport()
+            for _ in range(_MAX_ROUNDS):
+                now = self._clock.now()
+                with self._storage.unit_of_work() as uow:
+                    batch = uow.outbox.claim_due(
+                        now, limit=self._policy.batch_size, lease=self._policy.lease
+                    )
+                if not batch:
+                    break
+                outcomes = [(message, self._deliver(message)) for message in batch]
+                report = report + self._record(outcomes)
+            return report
+        finally:
+            self._local.active = False
+
+    def _deliver(self, message: OutboxMessage) -> str | None:
+        """Deliver one message; return the error text, or ``None`` on success."""
+        try:
+            self._delivery_for(message)()
+        except Exception as exc:  # any failure of a host's adapter means "try again later"
+            return f"{type(exc).__name__}: {exc}"[:_ERROR_LIMIT]
+        return None
+
+    def _delivery_for(self, message: OutboxMessage) -> Callable[[], None]:
+        destination = message.destination
+        if destination.startswith(NOTIFIER_DESTINATION_PREFIX):
+            name = destination.removeprefix(NOTIFIER_DESTINATION_PREFIX)
+            notifier = self._notifiers.get(name)
+            if notifier is None:
+                raise LookupError(f"notifier {name!r} is not registered")
+            payload = message.payload
+            notification = Notification(
+                message_id=message.id,
+                template=message.topic,
+                channel=str(payload["channel"]),
+                recipient=str(payload["recipient"]),
+                data=payload["data"] if isinstance(payload["data"], dict) else {},
+                created_at=message.created_at,
+                attempt=message.attempts + 1,
+            )
+            return lambda: notifier.send(notification)
+        if destination.startswith(EVENT_DESTINATION_PREFIX):
+            listener = destination.removeprefix(EVENT_DESTINATION_PREFIX)
+            event = CommittedEvent.from_json(message.payload)
+            return lambda: self._plugins.deliver_event(listener, event)
+        raise LookupError(f"unknown outbox destination {destination!r}")
+
+    def _record(self, outcomes: list[tuple[OutboxMessage, str | None]]) -> DispatchReport:
+        delivered = retried = dead = 0
+        now = self._clock.now()
+        with self._storage.unit_of_work() as uow:
+            for message, error in outcomes:
+                if error is None:
+                    uow.outbox.mark_delivered(message.id, now)
+                    delivered += 1
+                    continue
+                attempts = message.attempts + 1
+                give_up = attempts >= self._policy.max_attempts
+                uow.outbox.mark_failed(
+                    message.id,
+                    error=error,
+                    next_attempt_at=now + self._policy.backoff(attempts),
+                    dead=give_up,
+                )
+                if give_up:
+                    dead += 1
+                else:
+                    retried += 1
+        return DispatchReport(delivered, retried, dead)
+
+    def pending(self) -> list[OutboxMessage]:
+        """Messages not yet delivered (including those waiting for a retry)."""
+        return self._list(OutboxStatus.PENDING)
+
+    def dead(self) -> list[OutboxMessage]:
+        """Messages given up after the last attempt, for an operator to look at."""
+        return self._list(OutboxStatus.DEAD)
+
+    def delivered(self) -> list[OutboxMessage]:
+        """Messages delivered."""
+        return self._list(OutboxStatus.DELIVERED)
+
+    def _list(self, status: OutboxStatus) -> list[OutboxMessage]:
+        with self._storage.unit_of_work() as uow:
+            return uow.outbox.list(status)

@@ -1,0 +1,101 @@
+"""Identifier factories.
+
+Ids are strings with a short prefix naming the kind of object (``ord_``, ``evt_``, ``msg_``).
+The default factory makes time-sortable ids in the ULID layout (48-bit millisecond time and
+80 random bits, Crockford base 32), strictly increasing within one factory even when many are
+made in the same millisecond. Tests use :class:`SequentialIds` for readable, repeatable ids.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from typing import Protocol, runtime_checkable
+
+from ordercore.errors import ValidationError
+
+__all__ = ["IdFactory", "SequentialIds", "SortableIds"]
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_RANDOM_BITS = 80
+_RANDOM_MAX = (1 << _RANDOM_BITS) - 1
+
+
+@runtime_checkable
+class IdFactory(Protocol):
+    """Makes new unique identifiers."""
+
+    def new_id(self, prefix: str) -> str:
+        """Return a new id such as ``"ord_01J9Z3..."``."""
+        ...
+
+
+def _check_prefix(prefix: str) -> None:
+    if not prefix or not prefix.isascii() or not prefix.replace("_", "").isalnum():
+        raise ValidationError("prefix", "use a short ASCII word such as 'ord'")
+
+
+def _encode(value: int, length: int) -> str:
+    chars = []
+    for _ in range(length):
+        value, digit = divmod(value, 32)
+        chars.append(_CROCKFORD[digit])
+    return "".join(reversed(chars))
+
+
+class SortableIds:
+    """Time-sortable ids (ULID layout), monotonic within this factory.
+
+    The wall clock (not the desk's injectable clock) is used on purpose: ids must stay sortable
+    and unique across processes even when a test pins the desk's time.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last_ms = -1
+        self._last_random = 0
+
+    def new_id(self, prefix: str) -> str:
+        """Return ``prefix + "_" +`` a 26-character time-sortable id."""
+        _check_prefix(prefix)
+        with self._lock:
+            now_ms = time.time_ns() // 1_000_000
+            if now_ms <= self._last_ms:
+                # Same (or earlier) millisecond: step the random part so ids keep increasing.
+                now_ms = self._last_ms
+                self._last_random += 1
+                if self._last_random > _RANDOM_MAX:
+                    now_ms += 1
+                    self._last_random = secrets.randbits(_RANDOM_BITS - 1)
+            else:
+                self._last_random = secrets.randbits(_RANDOM_BITS - 1)
+            self._last_ms = now_ms
+            value = (now_ms << _RANDOM_BITS) | self._last_random
+        return f"{prefix}_{_encode(value, 26)}"
+
+    def __repr__(self) -> str:
+        return "SortableIds()"
+
+
+class SequentialIds:
+    """Deterministic ids for tests and examples: ``ord_000001``, ``ord_000002``, ...
+
+    Each prefix has its own counter, so ids read naturally in test output.
+    """
+
+    def __init__(self, width: int = 6) -> None:
+        self._width = width
+        self._lock = threading.Lock()
+        self._counters: dict[str, int] = {}
+
+    def new_id(self, prefix: str) -> str:
+        """Return the next id for ``prefix``."""
+        _check_prefix(prefix)
+        with self._lock:
+            number = self._counters.get(prefix, 0) + 1
+            self._counters[prefix] = number
+        return f"{prefix}_{number:0{self._width}d}"
+
+    def __repr__(self) -> str:
+        return f"SequentialIds(width={self._width})"

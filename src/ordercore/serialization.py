@@ -1,0 +1,178 @@
+"""One way to turn domain values into JSON and back.
+
+:func:`make_converter` builds the cattrs converter that every layer uses for domain values
+(attrs classes, ``Decimal``, :class:`~ordercore.money.Money`, aware datetimes, dates, enums,
+tuples and frozensets). It is a factory rather than a module global so that no two desks share
+mutable converter state.
+
+:func:`canonical_json` is the byte form used for hashing (the audit journal, idempotency
+fingerprints): sorted keys, no insignificant white space, UTF-8, and no floats anywhere, since a
+float would make the same amount hash differently on different machines.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeAlias, TypeVar
+
+import cattrs
+
+from ordercore.clock import ensure_aware_utc
+from ordercore.errors import ValidationError
+from ordercore.money import Money
+
+__all__ = [
+    "JSONValue",
+    "canonical_json",
+    "fingerprint",
+    "make_converter",
+    "structure",
+]
+
+JSONValue: TypeAlias = "bool | int | str | list[JSONValue] | dict[str, JSONValue] | None"
+"""A value that JSON can carry exactly: no floats."""
+
+T = TypeVar("T")
+
+
+def _structure_decimal(value: Any, _: type[Decimal]) -> Decimal:
+    if isinstance(value, float | bool):
+        raise ValidationError("decimal", "expected a decimal string, got a float")
+    try:
+        result = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError) as exc:
+        raise ValidationError("decimal", f"not a decimal number: {value!r}") from exc
+    if not result.is_finite():
+        raise ValidationError("decimal", "NaN and Infinity are not amounts")
+    return result
+
+
+def _structure_money(value: Any, _: type[Money]) -> Money:
+    if not isinstance(value, Mapping) or set(value) != {"amount", "currency"}:
+        raise ValidationError("money", "expected {'amount': '<decimal>', 'currency': '<ISO code>'}")
+    amount = _structure_decimal(value["amount"], Decimal)
+    return Money(amount, str(value["currency"]))
+
+
+def _structure_datetime(value: Any, _: type[datetime]) -> datetime:
+    if isinstance(value, datetime):
+        return ensure_aware_utc(value)
+    if not isinstance(value, str):
+        raise ValidationError(
+            "datetime", f"expected an ISO 8601 string, got {type(value).__name__}"
+        )
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationError("datetime", f"not an ISO 8601 time: {value!r}") from exc
+    return ensure_aware_utc(parsed)
+
+
+def _structure_date(value: Any, _: type[date]) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValidationError("date", f"expected an ISO 8601 date, got {type(value).__name__}")
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationError("date", f"not an ISO 8601 date: {value!r}") from exc
+
+
+def _unstructure_datetime(value: datetime) -> str:
+    return ensure_aware_utc(value).isoformat()
+
+
+def make_converter() -> cattrs.Converter:
+    """Build the converter for all ordercore domain values.
+
+    Decimals become strings, :class:`Money` becomes ``{"amount": "12.30", "currency": "EUR"}``,
+    datetimes become ISO 8601 strings in UTC (naive datetimes are refused), enums become their
+    values, tuples and frozensets become lists (frozensets sorted). Unknown keys are refused
+    when structuring, so a typo in a payload is an error rather than a silently dropped field.
+
+    Returns:
+        A fresh :class:`cattrs.Converter`; callers may register hooks for their own types.
+    """
+    converter = cattrs.Converter(forbid_extra_keys=True)
+    converter.register_unstructure_hook(Decimal, str)
+    converter.register_structure_hook(Decimal, _structure_decimal)
+    converter.register_unstructure_hook(
+        Money, lambda money: {"amount": str(money.amount), "currency": money.currency}
+    )
+    converter.register_structure_hook(Money, _structure_money)
+    converter.register_unstructure_hook(datetime, _unstructure_datetime)
+    converter.register_structure_hook(datetime, _structure_datetime)
+    converter.register_unstructure_hook(date, date.isoformat)
+    converter.register_structure_hook(date, _structure_date)
+    converter.register_unstructure_hook(frozenset, lambda items: sorted(items))
+    converter.register_unstructure_hook(enum.Enum, lambda member: member.value)
+    return converter
+
+
+def structure(converter: cattrs.Converter, data: Any, cls: type[T], field: str = "value") -> T:
+    """Structure ``data`` into ``cls``, turning cattrs' errors into one :class:`ValidationError`.
+
+    Args:
+        converter: A converter from :func:`make_converter`.
+        data: JSON-ready data.
+        cls: The type to build.
+        field: The name of the whole value, used as the root of error paths.
+
+    Raises:
+        ValidationError: Naming the first bad field's path (``"payload.lines[0].quantity"``).
+    """
+    try:
+        return converter.structure(data, cls)
+    except ValidationError as exc:
+        raise ValidationError(field, exc.reason) from exc
+    except cattrs.BaseValidationError as exc:
+        messages = cattrs.transform_error(exc, path=field)
+        raise ValidationError(field, "; ".join(messages)) from exc
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ValidationError(field, f"cannot read as {cls.__name__}: {exc}") from exc
+
+
+def _check_json_ready(value: object, path: str) -> None:
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return
+    if kind is dict:
+        for key, item in value.items():  # type: ignore[attr-defined]
+            if type(key) is not str:
+                raise ValidationError(path, f"object keys must be strings, got {key!r}")
+            _check_json_ready(item, f"{path}.{key}")
+        return
+    if kind is list or kind is tuple:
+        for index, item in enumerate(value):  # type: ignore[arg-type]
+            _check_json_ready(item, f"{path}[{index}]")
+        return
+    if kind is float:
+        raise ValidationError(path, "floats are not allowed; use a decimal string")
+    raise ValidationError(path, f"{kind.__name__} is not JSON; unstructure it first")
+
+
+def canonical_json(value: object, field: str = "value") -> bytes:
+    """Return the canonical UTF-8 JSON bytes of ``value``.
+
+    Args:
+        value: JSON-ready data (dicts with string keys, lists, str, int, bool, None).
+        field: The name to report when the value is refused.
+
+    Raises:
+        ValidationError: If a float or a non-JSON value is found, naming its path.
+    """
+    _check_json_ready(value, field)
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def fingerprint(value: object, field: str = "value") -> str:
+    """Return the SHA-256 hex digest of :func:`canonical_json` of ``value``."""
+    return hashlib.sha256(canonical_json(value, field)).hexdigest()

@@ -1,0 +1,316 @@
+"""The in-memory storage backend (``memory://``), the default.
+
+Units of work are serialised by one lock, as SQLite serialises writers with ``BEGIN IMMEDIATE``:
+inside a unit of work every read is consistent and every write is buffered; on a clean exit the
+buffer is applied in one step, and on an error it is dropped, so a failed unit of work leaves no
+trace. Stored values are immutable attrs objects, so they are kept as they are, not copied.
+
+Opening a second unit of work in a thread that already holds one is a programming error (it
+would deadlock) and raises :class:`~ordercore.errors.StorageError` instead.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any, Generic, cast
+
+import attrs
+
+from ordercore.audit.journal import EntryDraft, JournalEntry, JournalHead, seal
+from ordercore.errors import ConcurrencyConflict, NotFound, StorageError, ValidationError
+from ordercore.storage.ports import (
+    A,
+    AggregateKind,
+    IdempotencyRecord,
+    OutboxMessage,
+    OutboxStatus,
+    StorageBackend,
+    UnitOfWork,
+)
+
+__all__ = ["MemoryStorage", "memory_backend"]
+
+_GENESIS = JournalHead(0, "0" * 64)
+
+
+class _State:
+    """The committed contents of one memory store."""
+
+    def __init__(self) -> None:
+        self.aggregates: dict[str, dict[str, Any]] = {}
+        self.journal: list[JournalEntry] = []
+        self.streams: dict[tuple[str, str], list[int]] = {}
+        self.outbox: dict[str, OutboxMessage] = {}
+        self.undelivered: dict[str, None] = {}
+        self.idempotency: dict[str, IdempotencyRecord] = {}
+
+
+class MemoryStorage:
+    """Thread-safe storage that lives in this process.
+
+    Args:
+        url: ``"memory://"``; anything after the scheme names the store in ``repr`` only.
+    """
+
+    def __init__(self, url: str = "memory://") -> None:
+        self._url = url
+        self._lock = threading.Lock()
+        self._holder: int | None = None
+        self._state = _State()
+
+    @property
+    def url(self) -> str:
+        """The URL this store was opened with."""
+        return self._url
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[UnitOfWork]:
+        """Open a unit of work; commits on clean exit, leaves no trace on error."""
+        me = threading.get_ident()
+        if self._holder == me:
+            raise StorageError(
+                "a unit of work is already open in this thread; nested units of work would "
+                "deadlock (finish the outer one first)"
+            )
+        with self._lock:
+            self._holder = me
+            try:
+                uow = _MemoryUnitOfWork(self._state)
+                yield uow
+                uow.commit()
+            finally:
+                self._holder = None
+
+    def close(self) -> None:
+        """Nothing to release; present for the port."""
+
+    def __repr__(self) -> str:
+        return f"MemoryStorage({self._url!r})"
+
+
+class _MemoryUnitOfWork:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+        self._aggregate_writes: dict[str, dict[str, Any]] = {}
+        self._journal = _MemoryJournal(state)
+        self._outbox = _MemoryOutbox(state)
+        self._idempotency = _MemoryIdempotency(state)
+        self._repositories: dict[str, _MemoryAggregates[Any]] = {}
+
+    @property
+    def journal(self) -> _MemoryJournal:
+        return self._journal
+
+    @property
+    def outbox(self) -> _MemoryOutbox:
+        return self._outbox
+
+    @property
+    def idempotency(self) -> _MemoryIdempotency:
+        return self._idempotency
+
+    def aggregates(self, kind: AggregateKind[A]) -> _MemoryAggregates[A]:
+        repository = self._repositories.get(kind.name)
+        if repository is None:
+            writes = self._aggregate_writes.setdefault(kind.name, {})
+            repository = _MemoryAggregates(kind, self._state, writes)
+            self._repositories[kind.name] = repository
+        return cast("_MemoryAggregates[A]", repository)
+
+    def commit(self) -> None:
+        # Everything that can fail was checked when it was buffered; from here on it is
+        # plain dictionary and list updates, so the commit cannot stop half way.
+        state = self._state
+        for kind_name, writes in self._aggregate_writes.items():
+            if writes:
+                state.aggregates.setdefault(kind_name, {}).update(writes)
+        for entry in self._journal.pending:
+            state.streams.setdefault((entry.stream_type, entry.stream_id), []).append(
+                entry.sequence
+            )
+        state.journal.extend(self._journal.pending)
+        for message in self._outbox.pending.values():
+            state.outbox[message.id] = message
+            if message.status is OutboxStatus.PENDING:
+                state.undelivered[message.id] = None
+            else:
+                state.undelivered.pop(message.id, None)
+        state.idempotency.update(self._idempotency.pending)
+
+
+class _MemoryAggregates(Generic[A]):
+    def __init__(self, kind: AggregateKind[A], state: _State, writes: dict[str, Any]) -> None:
+        self._kind = kind
+        self._committed = state.aggregates.setdefault(kind.name, {})
+        self._writes = writes
+
+    def find(self, aggregate_id: str) -> A | None:
+        item = self._writes.get(aggregate_id)
+        if item is None:
+            item = self._committed.get(aggregate_id)
+        return cast("A | None", item)
+
+    def get(self, aggregate_id: str) -> A:
+        item = self.find(aggregate_id)
+        if item is None:
+            raise NotFound(self._kind.name, aggregate_id)
+        return item
+
+    def save(self, item: A, *, expected_version: int) -> None:
+        current = self.find(item.id)
+        actual = None if current is None else current.version
+        if (actual or 0) != expected_version:
+            raise ConcurrencyConflict(self._kind.name, item.id, expected_version, actual)
+        if item.version <= expected_version:
+            raise ValidationError(
+                "version", f"new version {item.version} must exceed {expected_version}"
+            )
+        if not isinstance(item, self._kind.type):
+            raise ValidationError(
+                self._kind.name, f"expected {self._kind.type.__name__}, got {type(item).__name__}"
+            )
+        self._writes[item.id] = item
+
+    def scan(self) -> Iterator[A]:
+        for aggregate_id, item in self._committed.items():
+            if aggregate_id not in self._writes:
+                yield cast("A", item)
+        for item in list(self._writes.values()):
+            yield cast("A", item)
+
+    def count(self) -> int:
+        new = sum(1 for aggregate_id in self._writes if aggregate_id not in self._committed)
+        return len(self._committed) + new
+
+
+class _MemoryJournal:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+        self.pending: list[JournalEntry] = []
+
+    def head(self) -> JournalHead:
+        last = self.pending[-1] if self.pending else None
+        if last is None and self._state.journal:
+            last = self._state.journal[-1]
+        return _GENESIS if last is None else JournalHead(last.sequence, last.hash)
+
+    def append(self, draft: EntryDraft) -> JournalEntry:
+        head = self.head()
+        entry = seal(draft, head.sequence + 1, head.digest)
+        self.pending.append(entry)
+        return entry
+
+    def read(self, *, after: int = 0, limit: int | None = None) -> Iterator[JournalEntry]:
+        entries = self._state.journal + self.pending if self.pending else self._state.journal
+        stop = len(entries) if limit is None else min(len(entries), after + limit)
+        # Sequences are 1-based and dense, so sequence n sits at index n - 1.
+        for index in range(max(after, 0), stop):
+            yield entries[index]
+
+    def stream(self, stream_type: str, stream_id: str) -> list[JournalEntry]:
+        journal = self._state.journal
+        sequences = self._state.streams.get((stream_type, stream_id), [])
+        found = [journal[sequence - 1] for sequence in sequences]
+        found.extend(
+            entry
+            for entry in self.pending
+            if entry.stream_type == stream_type and entry.stream_id == stream_id
+        )
+        return found
+
+
+class _MemoryOutbox:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+        self.pending: dict[str, OutboxMessage] = {}
+
+    def _current(self, message_id: str) -> OutboxMessage | None:
+        return self.pending.get(message_id) or self._state.outbox.get(message_id)
+
+    def put(self, message: OutboxMessage) -> None:
+        if self._current(message.id) is not None:
+            raise StorageError(f"outbox message {message.id!r} already exists")
+        self.pending[message.id] = message
+
+    def get(self, message_id: str) -> OutboxMessage:
+        message = self._current(message_id)
+        if message is None:
+            raise NotFound("outbox message", message_id)
+        return message
+
+    def claim_due(self, now: datetime, *, limit: int, lease: timedelta) -> list[OutboxMessage]:
+        claimed: list[OutboxMessage] = []
+        candidates = list(self._state.undelivered) + [
+            message_id
+            for message_id, message in self.pending.items()
+            if message.status is OutboxStatus.PENDING and message_id not in self._state.outbox
+        ]
+        for message_id in candidates:
+            if len(claimed) >= limit:
+                break
+            message = self._current(message_id)
+            if message is None or message.status is not OutboxStatus.PENDING:
+                continue
+            if message.next_attempt_at > now:
+                continue
+            if message.claimed_until is not None and message.claimed_until > now:
+                continue
+            leased = attrs.evolve(message, claimed_until=now + lease)
+            self.pending[message_id] = leased
+            claimed.append(leased)
+        return claimed
+
+    def mark_delivered(self, message_id: str, at: datetime) -> None:
+        message = self.get(message_id)
+        self.pending[message_id] = attrs.evolve(
+            message,
+            status=OutboxStatus.DELIVERED,
+            attempts=message.attempts + 1,
+            delivered_at=at,
+            claimed_until=None,
+            last_error=None,
+        )
+
+    def mark_failed(
+        self, message_id: str, *, error: str, next_attempt_at: datetime, dead: bool
+    ) -> None:
+        message = self.get(message_id)
+        self.pending[message_id] = attrs.evolve(
+            message,
+            status=OutboxStatus.DEAD if dead else OutboxStatus.PENDING,
+            attempts=message.attempts + 1,
+            next_attempt_at=next_attempt_at,
+            claimed_until=None,
+            last_error=error,
+        )
+
+    def list(self, status: OutboxStatus | None = None) -> list[OutboxMessage]:
+        merged = dict(self._state.outbox)
+        merged.update(self.pending)
+        return [m for m in merged.values() if status is None or m.status is status]
+
+
+class _MemoryIdempotency:
+    def __init__(self, state: _State) -> None:
+        self._state = state
+        self.pending: dict[str, IdempotencyRecord] = {}
+
+    def get(self, key: str) -> IdempotencyRecord | None:
+        return self.pending.get(key) or self._state.idempotency.get(key)
+
+    def put(self, record: IdempotencyRecord) -> None:
+        if self.get(record.key) is not None:
+            raise StorageError(f"idempotency key {record.key!r} is already recorded")
+        self.pending[record.key] = record
+
+
+def memory_backend() -> StorageBackend:
+    """Return the registration of the ``memory://`` backend."""
+    return StorageBackend(
+        scheme="memory",
+        open=MemoryStorage,
+        description="in-process, thread-safe; contents are lost when the process ends",
+    )

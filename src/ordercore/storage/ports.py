@@ -1,0 +1,289 @@
+"""The storage port: what the desk needs from any backend.
+
+A :class:`Storage` opens :class:`UnitOfWork` objects. A unit of work is a context manager that
+commits on a clean exit and rolls back, leaving no trace, when the block raises. Inside it the desk
+reaches versioned aggregates (through :meth:`UnitOfWork.aggregates`), the hash-chained
+:class:`JournalRepository`, the :class:`OutboxRepository` and the :class:`IdempotencyStore`.
+
+Writes carry the version the writer read (compare-and-swap); a mismatch raises
+:class:`~ordercore.errors.ConcurrencyConflict`. A backend may serialise writers (the memory and
+SQLite backends do) but must never hold a unit of work open while it calls back into the host.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from datetime import datetime, timedelta
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
+
+import attrs
+
+from ordercore.audit.journal import EntryDraft, JournalEntry, JournalHead
+from ordercore.errors import ValidationError
+from ordercore.serialization import JSONValue
+
+__all__ = [
+    "Aggregate",
+    "AggregateKind",
+    "AggregateRepository",
+    "IdempotencyRecord",
+    "IdempotencyStore",
+    "JournalRepository",
+    "OutboxMessage",
+    "OutboxRepository",
+    "OutboxStatus",
+    "Storage",
+    "StorageBackend",
+    "UnitOfWork",
+]
+
+
+class Aggregate(Protocol):
+    """Anything stored by id with a version: orders, stock levels, customers, ..."""
+
+    @property
+    def id(self) -> str:
+        """The aggregate's id."""
+        ...
+
+    @property
+    def version(self) -> int:
+        """Its version: 1 when first stored, one more on every change."""
+        ...
+
+
+A = TypeVar("A", bound=Aggregate)
+
+
+def _check_kind_name(_: object, __: attrs.Attribute[str], value: str) -> None:
+    if not value or not value.replace("_", "").replace("-", "").isalnum():
+        raise ValidationError("name", "an aggregate kind is a short word such as 'order'")
+
+
+@attrs.frozen(slots=True)
+class AggregateKind(Generic[A]):
+    """Names a kind of aggregate and its Python type, so that backends can store and rebuild it.
+
+    Example:
+        ``ORDERS = AggregateKind("order", Order)``; then ``uow.aggregates(ORDERS).get(order_id)``
+        is typed as ``Order``.
+    """
+
+    name: str = attrs.field(validator=_check_kind_name)
+    type: type[A]
+
+
+class AggregateRepository(Protocol[A]):
+    """Versioned aggregates of one kind inside a unit of work (reads see its own writes)."""
+
+    def get(self, aggregate_id: str) -> A:
+        """Return the aggregate; raise :class:`~ordercore.errors.NotFound` if absent."""
+        ...
+
+    def find(self, aggregate_id: str) -> A | None:
+        """Return the aggregate or ``None``."""
+        ...
+
+    def save(self, item: A, *, expected_version: int) -> None:
+        """Store ``item`` if the stored version equals ``expected_version`` (0: must be new).
+
+        Raises:
+            ConcurrencyConflict: If the stored version differs.
+            ValidationError: If ``item.version`` is not greater than ``expected_version``.
+        """
+        ...
+
+    def scan(self) -> Iterator[A]:
+        """Iterate over every aggregate of this kind (order unspecified)."""
+        ...
+
+    def count(self) -> int:
+        """Return how many aggregates of this kind are stored."""
+        ...
+
+
+class JournalRepository(Protocol):
+    """The hash-chained journal. Appends are sealed at once and become visible on commit."""
+
+    def append(self, draft: EntryDraft) -> JournalEntry:
+        """Seal ``draft`` as the next entry and return it.
+
+        Raises:
+            ValidationError: If the payload is not canonical JSON (for example, holds a float).
+        """
+        ...
+
+    def read(self, *, after: int = 0, limit: int | None = None) -> Iterator[JournalEntry]:
+        """Iterate over entries with a sequence greater than ``after``, oldest first."""
+        ...
+
+    def stream(self, stream_type: str, stream_id: str) -> list[JournalEntry]:
+        """Return one aggregate's entries in order."""
+        ...
+
+    def head(self) -> JournalHead:
+        """Return the newest entry's sequence and digest (``0`` and the genesis hash if empty)."""
+        ...
+
+
+class OutboxStatus(enum.Enum):
+    """Where an outbox message is in its life."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    DEAD = "dead"
+
+
+@attrs.frozen(slots=True)
+class OutboxMessage:
+    """A message to deliver after commit: a notification or a committed-event callback.
+
+    Attributes:
+        id: Stable message id; a retried delivery carries the same id.
+        destination: ``"notifier:<name>"`` or ``"hook:event_committed"``.
+        topic: Template name for notifications (``"order_confirmed"``), event type for events.
+        payload: JSON-ready data for the destination.
+        created_at: When the unit of work that wrote it ran.
+        next_attempt_at: Not delivered before this time.
+        status: Pending, delivered, or dead (gave up after the configured attempts).
+        attempts: Deliveries tried so far.
+        claimed_until: A dispatcher holds the message until then (a lease, not a lock).
+        last_error: The last delivery error, for the operator.
+        delivered_at: When it was delivered.
+    """
+
+    id: str
+    destination: str
+    topic: str
+    payload: dict[str, JSONValue]
+    created_at: datetime
+    next_attempt_at: datetime
+    status: OutboxStatus = OutboxStatus.PENDING
+    attempts: int = 0
+    claimed_until: datetime | None = None
+    last_error: str | None = None
+    delivered_at: datetime | None = None
+
+
+class OutboxRepository(Protocol):
+    """Messages written with state in one unit of work and delivered after commit."""
+
+    def put(self, message: OutboxMessage) -> None:
+        """Add a new pending message."""
+        ...
+
+    def claim_due(self, now: datetime, *, limit: int, lease: timedelta) -> list[OutboxMessage]:
+        """Lease up to ``limit`` pending messages due at ``now`` that no one else holds.
+
+        Returns the claimed messages, oldest first, with ``claimed_until`` set.
+        """
+        ...
+
+    def mark_delivered(self, message_id: str, at: datetime) -> None:
+        """Record a delivery (counts as an attempt)."""
+        ...
+
+    def mark_failed(
+        self, message_id: str, *, error: str, next_attempt_at: datetime, dead: bool
+    ) -> None:
+        """Record a failed attempt; ``dead`` stops further retries."""
+        ...
+
+    def get(self, message_id: str) -> OutboxMessage:
+        """Return one message; raise :class:`~ordercore.errors.NotFound` if absent."""
+        ...
+
+    def list(self, status: OutboxStatus | None = None) -> list[OutboxMessage]:
+        """Return messages (all, or those in ``status``), oldest first."""
+        ...
+
+
+@attrs.frozen(slots=True)
+class IdempotencyRecord:
+    """The remembered outcome of a command sent with an idempotency key."""
+
+    key: str
+    action: str
+    fingerprint: str
+    result: JSONValue
+    created_at: datetime
+
+
+class IdempotencyStore(Protocol):
+    """Remembers commands by idempotency key, in the same unit of work as their effects."""
+
+    def get(self, key: str) -> IdempotencyRecord | None:
+        """Return the record for ``key`` or ``None``."""
+        ...
+
+    def put(self, record: IdempotencyRecord) -> None:
+        """Store a new record; raise :class:`~ordercore.errors.StorageError` if the key exists."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One atomic set of reads and writes. Commits on clean exit; rolls back on error."""
+
+    @property
+    def journal(self) -> JournalRepository:
+        """The audit journal."""
+        ...
+
+    @property
+    def outbox(self) -> OutboxRepository:
+        """The outbox."""
+        ...
+
+    @property
+    def idempotency(self) -> IdempotencyStore:
+        """The idempotency store."""
+        ...
+
+    def aggregates(self, kind: AggregateKind[A]) -> AggregateRepository[A]:
+        """Return the repository for one kind of aggregate."""
+        ...
+
+
+@runtime_checkable
+class Storage(Protocol):
+    """A storage backend instance, opened from a URL."""
+
+    @property
+    def url(self) -> str:
+        """The URL it was opened with (credentials masked)."""
+        ...
+
+    def unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
+        """Open a unit of work; use it in a ``with`` block."""
+        ...
+
+    def close(self) -> None:
+        """Release the backend's resources."""
+        ...
+
+
+def _check_scheme(_: object, __: attrs.Attribute[str], value: str) -> None:
+    if not value or not value.isascii() or not value.replace("+", "").replace("-", "").isalnum():
+        raise ValidationError("scheme", "a URL scheme such as 'memory' or 'sqlite'")
+
+
+def _check_callable(_: Any, attribute: Any, value: Any) -> None:
+    if not callable(value):
+        raise ValidationError(attribute.name, "must be callable")
+
+
+@attrs.frozen(slots=True)
+class StorageBackend:
+    """Registration of a storage backend, returned by ``ordercore_storage_backends``.
+
+    Attributes:
+        scheme: The URL scheme it serves (``"memory"`` for ``memory://``).
+        open: Called with the whole URL; returns a :class:`Storage`.
+        description: One line for ``ordercore plugins``.
+    """
+
+    scheme: str = attrs.field(validator=_check_scheme)
+    open: Callable[[str], Storage] = attrs.field(validator=_check_callable)
+    description: str = ""

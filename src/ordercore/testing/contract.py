@@ -1,0 +1,301 @@
+"""The storage contract as a pytest base class.
+
+A backend author writes::
+
+    class TestMyBackend(StorageContract):
+        @pytest.fixture
+        def storage(self) -> Iterator[Storage]:
+            backend = MyStorage("my://test")
+            yield backend
+            backend.close()
+
+and runs pytest. A backend that cannot offer something declares it, with a reason, in
+``unsupported = {"test_name": "why"}``; those tests are skipped with that reason, never silently.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar
+
+import pytest
+
+from ordercore.audit.journal import GENESIS_HASH, EntryDraft, verify_chain
+from ordercore.errors import ConcurrencyConflict, NotFound, StorageError, ValidationError
+from ordercore.storage.ports import (
+    AggregateKind,
+    IdempotencyRecord,
+    OutboxMessage,
+    OutboxStatus,
+    Storage,
+    UnitOfWork,
+)
+from ordercore.testing.fakes import COUNTERS, Counter
+
+__all__ = ["StorageContract"]
+
+T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+OTHER_COUNTERS: AggregateKind[Counter] = AggregateKind("other-counter", Counter)
+
+
+class _Boom(Exception):
+    pass
+
+
+def _draft(stream_id: str, version: int, payload: dict[str, object] | None = None) -> EntryDraft:
+    return EntryDraft(
+        event_id=f"evt-{stream_id}-{version}",
+        stream_type="counter",
+        stream_id=stream_id,
+        version=version,
+        event_type="CounterIncremented",
+        payload=dict(payload or {"by": 1}),  # type: ignore[arg-type]
+        actor="tester",
+        recorded_at=T0,
+    )
+
+
+def _message(message_id: str, *, due: datetime = T0) -> OutboxMessage:
+    return OutboxMessage(
+        id=message_id,
+        destination="notifier:test",
+        topic="counter_changed",
+        payload={"channel": "email", "recipient": "x", "data": {}},
+        created_at=T0,
+        next_attempt_at=due,
+    )
+
+
+def _bump(uow: UnitOfWork, counter_id: str) -> Counter:
+    repository = uow.aggregates(COUNTERS)
+    current = repository.find(counter_id)
+    version = 0 if current is None else current.version
+    updated = Counter(counter_id, version + 1, (0 if current is None else current.value) + 1)
+    repository.save(updated, expected_version=version)
+    uow.journal.append(_draft(counter_id, updated.version))
+    return updated
+
+
+class StorageContract:
+    """Behaviour every storage backend must show. Override the ``storage`` fixture."""
+
+    unsupported: ClassVar[Mapping[str, str]] = {}
+    """Test names this backend cannot pass, each with the reason."""
+
+    thread_count: ClassVar[int] = 16
+    increments_per_thread: ClassVar[int] = 50
+
+    @pytest.fixture
+    def storage(self) -> Storage:
+        """Return (or yield) a fresh, empty storage; backends override this fixture."""
+        raise NotImplementedError("override the 'storage' fixture to open your backend")
+
+    @pytest.fixture(autouse=True)
+    def _declared_unsupported(self, request: pytest.FixtureRequest) -> None:
+        name = getattr(request.node, "originalname", request.node.name)
+        reason = self.unsupported.get(name)
+        if reason is not None:
+            pytest.skip(f"declared unsupported by the backend: {reason}")
+
+    # -- aggregates -------------------------------------------------------------------------
+
+    def test_saved_aggregate_is_read_back_equal(self, storage: Storage) -> None:
+        with storage.unit_of_work() as uow:
+            uow.aggregates(COUNTERS).save(Counter("c1", 1, 5), expected_version=0)
+        with storage.unit_of_work() as uow:
+            assert uow.aggregates(COUNTERS).get("c1") == Counter("c1", 1, 5)
+            assert uow.aggregates(COUNTERS).count() == 1
+
+    def test_missing_aggregate_raises_not_found_and_find_returns_none(
+        self, storage: Storage
+    ) -> None:
+        with storage.unit_of_work() as uow:
+            assert uow.aggregates(COUNTERS).find("nope") is None
+            with pytest.raises(NotFound, match="nope"):
+                uow.aggregates(COUNTERS).get("nope")
+
+    def test_stale_expected_version_raises_concurrency_conflict(self, storage: Storage) -> None:
+        with storage.unit_of_work() as uow:
+            uow.aggregates(COUNTERS).save(Counter("c1", 1), expected_version=0)
+        with storage.unit_of_work() as uow:
+            uow.aggregates(COUNTERS).save(Counter("c1", 2), expected_version=1)
+        with pytest.raises(ConcurrencyConflict) as caught, storage.unit_of_work() as uow:
+            uow.aggregates(COUNTERS).save(Counter("c1", 2, 99), expected_version=1)
+        assert (caught.value.expected, caught.value.actual) == (1, 2)
+        with pytest.raises(ConcurrencyConflict), storage.unit_of_work() as uow:
+            uow.aggregates(COUNTERS).save(Counter("c1", 1), expected_version=0)
+        with storage.unit_of_work() as uow:
+            assert uow.aggregates(COUNTERS).get("c1") == Counter("c1", 2)
+
+    def test_saving_without_raising_the_version_is_refused(self, storage: Storage) -> None:
+        with pytest.raises(ValidationError, match="version"), storage.unit_of_work() as uow:
+            uow.aggregates(COUNTERS).save(Counter("c1", 0), expected_version=0)
+
+    def test_reads_inside_a_unit_of_work_see_its_own_writes(self, storage: Storage) -> None:
+        with storage.unit_of_work() as uow:
+            _bump(uow, "c1")
+            assert uow.aggregates(COUNTERS).get("c1").value == 1
+            assert [e.version for e in uow.journal.stream("counter", "c1")] == [1]
+            _bump(uow, "c1")
+            assert uow.aggregates(COUNTERS).get("c1") == Counter("c1", 2, 2)
+
+    def test_kinds_are_separate_namespaces(self, storage: Storage) -> None:
+        with storage.unit_of_work() as uow:
+            uow.aggregates(COUNTERS).save(Counter("same", 1, 1), expected_version=0)
+            uow.aggregates(OTHER_COUNTERS).save(Counter("same", 1, 2), expected_version=0)
+        with storage.unit_of_work() as uow:
+            assert uow.aggregates(COUNTERS).get("same").value == 1
+            assert uow.aggregates(OTHER_COUNTERS).get("same").value == 2
+            assert sorted(c.id for c in uow.aggregates(COUNTERS).scan()) == ["same"]
+
+    # -- atomicity ----------------------------------------------------------------------------
+
+    def test_unit_of_work_that_raises_writes_nothing_anywhere(self, storage: Storage) -> None:
+        with storage.unit_of_work() as uow:
+            _bump(uow, "kept")
+        with pytest.raises(_Boom), storage.unit_of_work() as uow:
+            _bump(uow, "kept")
+            _bump(uow, "lost")
+            uow.outbox.put(_message("m-lost"))
+            uow.idempotency.put(IdempotencyRecord("k-lost", "a", "f", None, T0))
+            raise _Boom
+        with storage.unit_of_work() as uow:
+            assert uow.aggregates(COUNTERS).get("kept") == Counter("kept", 1, 1)
+            assert uow.aggregates(COUNTERS).find("lost") is None
+            assert [e.stream_id for e in uow.journal.read()] == ["kept"]
+            assert uow.journal.head().sequence == 1
+            assert uow.outbox.list() == []
+            assert uow.idempotency.get("k-lost") is None
+
+    def test_float_in_a_journal_payload_is_refused_and_nothing_written(
+        self, storage: Storage
+    ) -> None:
+        with pytest.raises(ValidationError, match="float"), storage.unit_of_work() as uow:
+            _bump(uow, "c1")
+            uow.journal.append(_draft("c1", 2, {"amount": 1.5}))
+        with storage.unit_of_work() as uow:
+            assert uow.aggregates(COUNTERS).find("c1") is None
+            assert uow.journal.head().sequence == 0
+
+    # -- journal ------------------------------------------------------------------------------
+
+    def test_journal_entries_are_chained_and_verify(self, storage: Storage) -> None:
+        with storage.unit_of_work() as uow:
+            assert uow.journal.head().digest == GENESIS_HASH
+            for _ in range(3):
+                _bump(uow, "c1")
+        with storage.unit_of_work() as uow:
+            _bump(uow, "c2")
+        with storage.unit_of_work() as uow:
+            entries = list(uow.journal.read())
+            head = uow.journal.head()
+        assert [e.sequence for e in entries] == [1, 2, 3, 4]
+        assert entries[0].previous_hash == GENESIS_HASH
+        assert all(b.previous_hash == a.hash for a, b in itertools.pairwise(entries))
+        assert (head.sequence, head.digest) == (4, entries[-1].hash)
+        result = verify_chain(entries, against=head)
+        assert result.ok, result
+
+    def test_journal_read_honours_after_and_limit_and_stream(self, storage: Storage) -> None:
+        with storage.unit_of_work() as uow:
+            for stream in ["a", "b", "a", "c", "a"]:
+                _bump(uow, stream)
+        with storage.unit_of_work() as uow:
+            assert [e.sequence for e in uow.journal.read(after=2, limit=2)] == [3, 4]
+            assert [e.sequence for e in uow.journal.read(after=5)] == []
+            assert [e.version for e in uow.journal.stream("counter", "a")] == [1, 2, 3]
+            assert uow.journal.stream("counter", "zzz") == []
+
+    def test_journal_entries_round_trip_unchanged(self, storage: Storage) -> None:
+        payload = {"text": "quote ' \" ; DROP TABLE x; -- \u00e9\u4e2d", "n": 10**18, "ok": True}
+        with storage.unit_of_work() as uow:
+            sealed = uow.journal.append(_draft("c1", 1, payload))
+        with storage.unit_of_work() as uow:
+            (stored,) = list(uow.journal.read())
+        assert stored == sealed
+
+    # -- outbox -------------------------------------------------------------------------------
+
+    def test_outbox_leases_due_messages_once_until_marked(self, storage: Storage) -> None:
+        with storage.unit_of_work() as uow:
+            uow.outbox.put(_message("m1"))
+            uow.outbox.put(_message("m2", due=T0 + timedelta(hours=1)))
+        lease = timedelta(minutes=5)
+        with storage.unit_of_work() as uow:
+            claimed = uow.outbox.claim_due(T0, limit=10, lease=lease)
+        assert [m.id for m in claimed] == ["m1"]
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.claim_due(T0, limit=10, lease=lease) == []
+        with storage.unit_of_work() as uow:
+            uow.outbox.mark_failed(
+                "m1", error="down", next_attempt_at=T0 + timedelta(minutes=1), dead=False
+            )
+        with storage.unit_of_work() as uow:
+            failed = uow.outbox.get("m1")
+            assert (failed.attempts, failed.last_error, failed.status) == (
+                1,
+                "down",
+                OutboxStatus.PENDING,
+            )
+            later = uow.outbox.claim_due(T0 + timedelta(hours=2), limit=10, lease=lease)
+        assert sorted(m.id for m in later) == ["m1", "m2"]
+        with storage.unit_of_work() as uow:
+            uow.outbox.mark_delivered("m1", T0 + timedelta(hours=2))
+            uow.outbox.mark_failed("m2", error="gone", next_attempt_at=T0, dead=True)
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.claim_due(T0 + timedelta(days=9), limit=10, lease=lease) == []
+            assert [m.id for m in uow.outbox.list(OutboxStatus.DELIVERED)] == ["m1"]
+            assert [m.id for m in uow.outbox.list(OutboxStatus.DEAD)] == ["m2"]
+            assert uow.outbox.get("m1").attempts == 2
+
+    def test_outbox_refuses_a_duplicate_message_id(self, storage: Storage) -> None:
+        with storage.unit_of_work() as uow:
+            uow.outbox.put(_message("m1"))
+        with pytest.raises(StorageError), storage.unit_of_work() as uow:
+            uow.outbox.put(_message("m1"))
+
+    # -- idempotency --------------------------------------------------------------------------
+
+    def test_idempotency_records_are_kept_and_never_overwritten(self, storage: Storage) -> None:
+        record = IdempotencyRecord("k1", "counter.bump", "f" * 64, {"value": [1, "2"]}, T0)
+        with storage.unit_of_work() as uow:
+            assert uow.idempotency.get("k1") is None
+            uow.idempotency.put(record)
+        with storage.unit_of_work() as uow:
+            assert uow.idempotency.get("k1") == record
+        with pytest.raises(StorageError), storage.unit_of_work() as uow:
+            uow.idempotency.put(IdempotencyRecord("k1", "other", "0" * 64, None, T0))
+
+    # -- concurrency --------------------------------------------------------------------------
+
+    def test_concurrent_increments_lose_no_update(self, storage: Storage) -> None:
+        errors: list[BaseException] = []
+
+        def work() -> None:
+            for _ in range(self.increments_per_thread):
+                for _attempt in range(100):
+                    try:
+                        with storage.unit_of_work() as uow:
+                            _bump(uow, "hot")
+                        break
+                    except ConcurrencyConflict:
+                        continue
+                    except BaseException as exc:  # pragma: no cover - reported below
+                        errors.append(exc)
+                        return
+
+        threads = [threading.Thread(target=work) for _ in range(self.thread_count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        total = self.thread_count * self.increments_per_thread
+        with storage.unit_of_work() as uow:
+            assert uow.aggregates(COUNTERS).get("hot") == Counter("hot", total, total)
+            entries = list(uow.journal.read())
+        assert len(entries) == total
+        assert verify_chain(entries).ok

@@ -1,0 +1,214 @@
+"""Acceptance: any tampering with the journal is detected, at the first bad sequence."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ordercore.audit.journal import (
+    GENESIS_HASH,
+    EntryDraft,
+    JournalEntry,
+    JournalHead,
+    seal,
+    verify_chain,
+)
+from ordercore.errors import TamperDetected
+from ordercore.serialization import JSONValue
+
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+
+json_scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
+payloads: st.SearchStrategy[dict[str, JSONValue]] = st.dictionaries(
+    st.text(max_size=6), json_scalars, max_size=4
+)
+
+
+@st.composite
+def journals(draw: st.DrawFn, min_size: int = 1) -> list[JournalEntry]:
+    count = draw(st.integers(min_value=min_size, max_value=12))
+    entries: list[JournalEntry] = []
+    previous = GENESIS_HASH
+    for index in range(count):
+        draft = EntryDraft(
+            event_id=f"evt-{index}",
+            stream_type="order",
+            stream_id=draw(st.sampled_from(["o1", "o2", "o3"])),
+            version=index + 1,
+            event_type=draw(st.sampled_from(["OrderPlaced", "OrderPaid", "OrderShipped"])),
+            payload=draw(payloads),
+            actor=draw(st.sampled_from(["u-1", "u-2", "system"])),
+            recorded_at=T0 + timedelta(seconds=index),
+            reason=draw(st.none() | st.text(min_size=1, max_size=5)),
+        )
+        entry = seal(draft, index + 1, previous)
+        entries.append(entry)
+        previous = entry.hash
+    return entries
+
+
+def _head(entries: list[JournalEntry]) -> JournalHead:
+    return JournalHead(entries[-1].sequence, entries[-1].hash)
+
+
+def _different(value: object, draw: Callable[[st.SearchStrategy[Any]], Any]) -> object:
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + draw(st.integers(min_value=1, max_value=10))
+    if isinstance(value, str):
+        return value + draw(st.text(min_size=1, max_size=3))
+    if isinstance(value, datetime):
+        return value + timedelta(microseconds=draw(st.integers(min_value=1, max_value=10**6)))
+    if isinstance(value, dict):
+        return {**value, "tampered": draw(json_scalars)}
+    return "tampered"  # None becomes a string
+
+
+FIELDS = [f.name for f in attrs.fields(JournalEntry) if f.name != "hash"]
+
+
+@given(journals(), st.data())
+def test_editing_any_field_of_one_entry_is_found_at_that_entry(
+    entries: list[JournalEntry], data: st.DataObject
+) -> None:
+    index = data.draw(st.integers(min_value=0, max_value=len(entries) - 1))
+    field = data.draw(st.sampled_from([*FIELDS, "hash"]))
+    victim = entries[index]
+    changes: dict[str, Any] = {field: _different(getattr(victim, field), data.draw)}
+    changed = attrs.evolve(victim, **changes)
+    tampered = [*entries[:index], changed, *entries[index + 1 :]]
+    result = verify_chain(tampered, against=_head(entries))
+    assert not result.ok
+    assert result.first_bad_sequence == index + 1
+
+
+@given(journals(), st.data())
+def test_editing_and_resealing_an_entry_is_found_at_that_entry_or_the_next(
+    entries: list[JournalEntry], data: st.DataObject
+) -> None:
+    index = data.draw(st.integers(min_value=0, max_value=len(entries) - 1))
+    victim = entries[index]
+    resealed = seal(
+        EntryDraft(
+            event_id=victim.event_id,
+            stream_type=victim.stream_type,
+            stream_id=victim.stream_id,
+            version=victim.version,
+            event_type=victim.event_type,
+            payload={**victim.payload, "amount_was": "0.00"},  # keys drawn are <= 6 chars
+            actor=victim.actor,
+            recorded_at=victim.recorded_at,
+        ),
+        victim.sequence,
+        victim.previous_hash,
+    )
+    tampered = [*entries[:index], resealed, *entries[index + 1 :]]
+    result = verify_chain(tampered, against=_head(entries))
+    assert not result.ok
+    # A re-sealed entry is valid on its own; the chain breaks where the next entry points back
+    # at the old hash, or, for the last entry, at the saved head.
+    assert result.first_bad_sequence == index + 2 or (
+        index == len(entries) - 1 and result.first_bad_sequence == index + 1
+    )
+
+
+@given(journals(min_size=2), st.data())
+def test_deleting_an_entry_is_found_at_its_sequence(
+    entries: list[JournalEntry], data: st.DataObject
+) -> None:
+    index = data.draw(st.integers(min_value=0, max_value=len(entries) - 2))
+    tampered = entries[:index] + entries[index + 1 :]
+    result = verify_chain(tampered, against=_head(entries))
+    assert not result.ok
+    assert result.first_bad_sequence == index + 1
+
+
+@given(journals(), st.data())
+def test_inserting_an_entry_is_found_where_it_was_inserted(
+    entries: list[JournalEntry], data: st.DataObject
+) -> None:
+    # Before any existing entry: an entry added after the newest one is an append, which is
+    # what the journal is for; only a head saved elsewhere says where the history stood.
+    index = data.draw(st.integers(min_value=0, max_value=len(entries) - 1))
+    previous = GENESIS_HASH if index == 0 else entries[index - 1].hash
+    forged = seal(
+        EntryDraft(
+            event_id="forged",
+            stream_type="order",
+            stream_id="o9",
+            version=1,
+            event_type="OrderRefunded",
+            payload={"amount": "999.00"},
+            actor="mallory",
+            recorded_at=T0,
+        ),
+        index + 1,
+        previous,
+    )
+    tampered = [*entries[:index], forged, *entries[index:]]
+    result = verify_chain(tampered, against=_head(entries))
+    assert not result.ok
+    if index + 1 == len(entries):
+        # The forged entry took the saved head's sequence and differs from it.
+        assert result.first_bad_sequence == index + 1
+    else:
+        # The forged entry chains correctly to the one before it; the one after it does not.
+        assert result.first_bad_sequence == index + 2
+
+
+@given(journals(min_size=2), st.data())
+def test_swapping_two_entries_is_found_at_the_first_of_them(
+    entries: list[JournalEntry], data: st.DataObject
+) -> None:
+    first = data.draw(st.integers(min_value=0, max_value=len(entries) - 2))
+    second = data.draw(st.integers(min_value=first + 1, max_value=len(entries) - 1))
+    tampered = list(entries)
+    tampered[first], tampered[second] = tampered[second], tampered[first]
+    result = verify_chain(tampered, against=_head(entries))
+    assert not result.ok
+    assert result.first_bad_sequence == first + 1
+
+
+@given(journals(min_size=2), st.data())
+def test_truncating_is_found_against_a_saved_head(
+    entries: list[JournalEntry], data: st.DataObject
+) -> None:
+    keep = data.draw(st.integers(min_value=0, max_value=len(entries) - 1))
+    head = _head(entries)
+    assert verify_chain(entries[:keep]).ok  # without a head, a cut chain still looks whole
+    result = verify_chain(entries[:keep], against=head)
+    assert not result.ok
+    assert result.first_bad_sequence == keep + 1
+    with pytest.raises(TamperDetected) as caught:
+        result.raise_if_broken()
+    assert caught.value.sequence == keep + 1
+
+
+@given(journals())
+def test_an_untouched_journal_verifies_against_its_head(entries: list[JournalEntry]) -> None:
+    head = _head(entries)
+    result = verify_chain(entries, against=head)
+    assert result.ok
+    assert result.checked == len(entries)
+    assert result.head == head
+    assert JournalHead.parse(str(head)) == head
+
+
+@given(journals(min_size=2), st.data())
+def test_incremental_verification_continues_from_a_trusted_head(
+    entries: list[JournalEntry], data: st.DataObject
+) -> None:
+    split = data.draw(st.integers(min_value=1, max_value=len(entries) - 1))
+    trusted = _head(entries[:split])
+    assert verify_chain(entries[split:], after=trusted, against=_head(entries)).ok
+    forged_start = JournalHead(trusted.sequence, GENESIS_HASH)
+    result = verify_chain(entries[split:], after=forged_start)
+    assert not result.ok
+    assert result.first_bad_sequence == split + 1
