@@ -138,23 +138,59 @@ def structure(converter: cattrs.Converter, data: Any, cls: type[T], field: str =
         raise ValidationError(field, f"cannot read as {cls.__name__}: {exc}") from exc
 
 
-def _check_json_ready(value: object, path: str) -> None:
+_SCALARS = (str, int, bool, type(None))
+
+
+def _is_json_ready(value: object) -> bool:
+    """Fast check with no path bookkeeping; the slow walk below runs only to explain a failure.
+
+    Written as flat loops with identity checks because it runs on every journal append.
+    """
     kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None:
+    if kind is dict:
+        for key, item in value.items():  # type: ignore[attr-defined]
+            if type(key) is not str:
+                return False
+            item_kind = type(item)
+            if item_kind is str or item_kind is int or item_kind is bool or item is None:
+                continue
+            if item_kind is float or not _is_json_ready(item):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        for item in value:  # type: ignore[attr-defined]
+            item_kind = type(item)
+            if item_kind is str or item_kind is int or item_kind is bool or item is None:
+                continue
+            if item_kind is float or not _is_json_ready(item):
+                return False
+        return True
+    return kind is str or kind is int or kind is bool or value is None
+
+
+def _explain_not_json(value: object, path: str) -> None:
+    kind = type(value)
+    if kind in _SCALARS:
         return
     if kind is dict:
         for key, item in value.items():  # type: ignore[attr-defined]
             if type(key) is not str:
                 raise ValidationError(path, f"object keys must be strings, got {key!r}")
-            _check_json_ready(item, f"{path}.{key}")
+            _explain_not_json(item, f"{path}.{key}")
         return
     if kind is list or kind is tuple:
         for index, item in enumerate(value):  # type: ignore[arg-type]
-            _check_json_ready(item, f"{path}[{index}]")
+            _explain_not_json(item, f"{path}[{index}]")
         return
     if kind is float:
         raise ValidationError(path, "floats are not allowed; use a decimal string")
     raise ValidationError(path, f"{kind.__name__} is not JSON; unstructure it first")
+
+
+# A configured encoder is immutable in use; building one per call would cost more than hashing.
+_CANONICAL_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
 
 
 def canonical_json(value: object, field: str = "value") -> bytes:
@@ -167,10 +203,9 @@ def canonical_json(value: object, field: str = "value") -> bytes:
     Raises:
         ValidationError: If a float or a non-JSON value is found, naming its path.
     """
-    _check_json_ready(value, field)
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+    if not _is_json_ready(value):
+        _explain_not_json(value, field)
+    return _CANONICAL_ENCODER.encode(value).encode("utf-8")
 
 
 def fingerprint(value: object, field: str = "value") -> str:

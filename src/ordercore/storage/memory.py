@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
+from types import TracebackType
 from typing import Any, Generic, cast
 
 import attrs
@@ -28,7 +28,6 @@ from ordercore.storage.ports import (
     OutboxMessage,
     OutboxStatus,
     StorageBackend,
-    UnitOfWork,
 )
 
 __all__ = ["MemoryStorage", "memory_backend"]
@@ -66,23 +65,9 @@ class MemoryStorage:
         """The URL this store was opened with."""
         return self._url
 
-    @contextmanager
-    def unit_of_work(self) -> Iterator[UnitOfWork]:
+    def unit_of_work(self) -> _MemoryUnitOfWork:
         """Open a unit of work; commits on clean exit, leaves no trace on error."""
-        me = threading.get_ident()
-        if self._holder == me:
-            raise StorageError(
-                "a unit of work is already open in this thread; nested units of work would "
-                "deadlock (finish the outer one first)"
-            )
-        with self._lock:
-            self._holder = me
-            try:
-                uow = _MemoryUnitOfWork(self._state)
-                yield uow
-                uow.commit()
-            finally:
-                self._holder = None
+        return _MemoryUnitOfWork(self)
 
     def close(self) -> None:
         """Nothing to release; present for the port."""
@@ -92,24 +77,58 @@ class MemoryStorage:
 
 
 class _MemoryUnitOfWork:
-    def __init__(self, state: _State) -> None:
-        self._state = state
+    """A unit of work and its own context manager: the lock is held from enter to exit."""
+
+    def __init__(self, storage: MemoryStorage) -> None:
+        self._storage = storage
+        self._state = storage._state
         self._aggregate_writes: dict[str, dict[str, Any]] = {}
-        self._journal = _MemoryJournal(state)
-        self._outbox = _MemoryOutbox(state)
-        self._idempotency = _MemoryIdempotency(state)
         self._repositories: dict[str, _MemoryAggregates[Any]] = {}
+        self._journal: _MemoryJournal | None = None
+        self._outbox: _MemoryOutbox | None = None
+        self._idempotency: _MemoryIdempotency | None = None
+
+    def __enter__(self) -> _MemoryUnitOfWork:
+        storage = self._storage
+        me = threading.get_ident()
+        if storage._holder == me:
+            raise StorageError(
+                "a unit of work is already open in this thread; nested units of work would "
+                "deadlock (finish the outer one first)"
+            )
+        storage._lock.acquire()
+        storage._holder = me
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            if exc_type is None:
+                self.commit()
+        finally:
+            self._storage._holder = None
+            self._storage._lock.release()
 
     @property
     def journal(self) -> _MemoryJournal:
+        if self._journal is None:
+            self._journal = _MemoryJournal(self._state)
         return self._journal
 
     @property
     def outbox(self) -> _MemoryOutbox:
+        if self._outbox is None:
+            self._outbox = _MemoryOutbox(self._state)
         return self._outbox
 
     @property
     def idempotency(self) -> _MemoryIdempotency:
+        if self._idempotency is None:
+            self._idempotency = _MemoryIdempotency(self._state)
         return self._idempotency
 
     def aggregates(self, kind: AggregateKind[A]) -> _MemoryAggregates[A]:
@@ -127,18 +146,21 @@ class _MemoryUnitOfWork:
         for kind_name, writes in self._aggregate_writes.items():
             if writes:
                 state.aggregates.setdefault(kind_name, {}).update(writes)
-        for entry in self._journal.pending:
-            state.streams.setdefault((entry.stream_type, entry.stream_id), []).append(
-                entry.sequence
-            )
-        state.journal.extend(self._journal.pending)
-        for message in self._outbox.pending.values():
-            state.outbox[message.id] = message
-            if message.status is OutboxStatus.PENDING:
-                state.undelivered[message.id] = None
-            else:
-                state.undelivered.pop(message.id, None)
-        state.idempotency.update(self._idempotency.pending)
+        if self._journal is not None:
+            for entry in self._journal.pending:
+                state.streams.setdefault((entry.stream_type, entry.stream_id), []).append(
+                    entry.sequence
+                )
+            state.journal.extend(self._journal.pending)
+        if self._outbox is not None:
+            for message in self._outbox.pending.values():
+                state.outbox[message.id] = message
+                if message.status is OutboxStatus.PENDING:
+                    state.undelivered[message.id] = None
+                else:
+                    state.undelivered.pop(message.id, None)
+        if self._idempotency is not None:
+            state.idempotency.update(self._idempotency.pending)
 
 
 class _MemoryAggregates(Generic[A]):
@@ -190,17 +212,18 @@ class _MemoryJournal:
     def __init__(self, state: _State) -> None:
         self._state = state
         self.pending: list[JournalEntry] = []
+        last = state.journal[-1] if state.journal else None
+        self._sequence = 0 if last is None else last.sequence
+        self._digest = _GENESIS.digest if last is None else last.hash
 
     def head(self) -> JournalHead:
-        last = self.pending[-1] if self.pending else None
-        if last is None and self._state.journal:
-            last = self._state.journal[-1]
-        return _GENESIS if last is None else JournalHead(last.sequence, last.hash)
+        return JournalHead(self._sequence, self._digest)
 
     def append(self, draft: EntryDraft) -> JournalEntry:
-        head = self.head()
-        entry = seal(draft, head.sequence + 1, head.digest)
+        entry = seal(draft, self._sequence + 1, self._digest)
         self.pending.append(entry)
+        self._sequence = entry.sequence
+        self._digest = entry.hash
         return entry
 
     def read(self, *, after: int = 0, limit: int | None = None) -> Iterator[JournalEntry]:
