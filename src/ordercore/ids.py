@@ -36,12 +36,16 @@ def _check_prefix(prefix: str) -> None:
         raise ValidationError("prefix", "use a short ASCII word such as 'ord'")
 
 
-def _encode(value: int, length: int) -> str:
-    chars = []
-    for _ in range(length):
-        value, digit = divmod(value, 32)
-        chars.append(_CROCKFORD[digit])
-    return "".join(reversed(chars))
+# Every pair of base-32 digits (10 bits), so that 130 bits take 13 lookups instead of 26
+# divisions; an immutable tuple, built once.
+_PAIRS = tuple(first + second for first in _CROCKFORD for second in _CROCKFORD)
+_SHIFTS = tuple(range(120, -1, -10))
+
+
+def _encode128(value: int) -> str:
+    """Encode a 128-bit value as 26 Crockford base-32 characters (the ULID text form)."""
+    pairs = _PAIRS
+    return "".join([pairs[(value >> shift) & 0x3FF] for shift in _SHIFTS])
 
 
 class SortableIds:
@@ -55,10 +59,13 @@ class SortableIds:
         self._lock = threading.Lock()
         self._last_ms = -1
         self._last_random = 0
+        self._checked_prefixes: set[str] = set()
 
     def new_id(self, prefix: str) -> str:
         """Return ``prefix + "_" +`` a 26-character time-sortable id."""
-        _check_prefix(prefix)
+        if prefix not in self._checked_prefixes:
+            _check_prefix(prefix)
+            self._checked_prefixes.add(prefix)
         with self._lock:
             now_ms = time.time_ns() // 1_000_000
             if now_ms <= self._last_ms:
@@ -72,7 +79,7 @@ class SortableIds:
                 self._last_random = secrets.randbits(_RANDOM_BITS - 1)
             self._last_ms = now_ms
             value = (now_ms << _RANDOM_BITS) | self._last_random
-        return f"{prefix}_{_encode(value, 26)}"
+        return f"{prefix}_{_encode128(value)}"
 
     def __repr__(self) -> str:
         return "SortableIds()"

@@ -20,9 +20,10 @@ decimal context (its precision, rounding or traps) never changes a result.
 from __future__ import annotations
 
 import decimal
+import math
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Final, cast
+from typing import Final
 
 import attrs
 
@@ -34,8 +35,8 @@ __all__ = ["MAX_DIGITS", "Money", "is_known_currency", "minor_units"]
 MAX_DIGITS: Final = 34
 """The most significant digits a :class:`Money` amount may have, minor units included."""
 
-_MAX_RATIO_DIGITS: Final = 100
-"""The widest span of digits :meth:`Money.allocate` accepts across its ratios."""
+_RATIO_EXPONENT_LIMIT: Final = 50
+"""Decimal ratios for :meth:`Money.allocate` must lie in ``[1E-50, 1E+50)`` (or be zero)."""
 
 _ROUNDINGS: Final = frozenset(
     {
@@ -376,7 +377,10 @@ class Money:
             raise CurrencyMismatch("amount", self.currency, other.currency)
         return other.amount
 
-    def __add__(self, other: object) -> Money:
+    # The operators are annotated with the operands they accept, so that a type checker flags
+    # ``money + 1``; at run time any other operand still gets NotImplemented (a TypeError).
+
+    def __add__(self, other: Money) -> Money:
         if not isinstance(other, Money):
             return NotImplemented
         currency = self.currency
@@ -387,13 +391,13 @@ class Money:
         except decimal.DecimalException:
             raise ValidationError("amount", _TOO_LARGE_REASON) from None
 
-    def __radd__(self, other: object) -> Money:
+    def __radd__(self, other: int) -> Money:
         # Only so that the builtin sum() works: it starts from the int 0.
         if type(other) is int and other == 0:
             return self
         return NotImplemented
 
-    def __sub__(self, other: object) -> Money:
+    def __sub__(self, other: Money) -> Money:
         if not isinstance(other, Money):
             return NotImplemented
         currency = self.currency
@@ -410,7 +414,7 @@ class Money:
     def __abs__(self) -> Money:
         return self if self.amount >= 0 else _make(_minus(self.amount), self.currency)
 
-    def __mul__(self, factor: object) -> Money:
+    def __mul__(self, factor: Decimal | int) -> Money:
         # Floats and bools are let in only to be refused with a ValidationError that says why.
         if isinstance(factor, Decimal | int | float):
             return self._scaled(factor, ROUND_HALF_EVEN, "factor")
@@ -476,22 +480,22 @@ class Money:
 
     # Comparison (equality and hashing come from attrs: other currencies are simply unequal) --
 
-    def __lt__(self, other: object) -> bool:
+    def __lt__(self, other: Money) -> bool:
         if not isinstance(other, Money):
             return NotImplemented
         return self.amount < self._other_amount(other)
 
-    def __le__(self, other: object) -> bool:
+    def __le__(self, other: Money) -> bool:
         if not isinstance(other, Money):
             return NotImplemented
         return self.amount <= self._other_amount(other)
 
-    def __gt__(self, other: object) -> bool:
+    def __gt__(self, other: Money) -> bool:
         if not isinstance(other, Money):
             return NotImplemented
         return self.amount > self._other_amount(other)
 
-    def __ge__(self, other: object) -> bool:
+    def __ge__(self, other: Money) -> bool:
         if not isinstance(other, Money):
             return NotImplemented
         return self.amount >= self._other_amount(other)
@@ -519,7 +523,8 @@ class Money:
 
         Raises:
             ValidationError: ``field="ratios"`` when ratios is empty, all zero, or holds a
-                negative number, float, bool, NaN or Infinity, or spans more than 100 digits.
+                negative number, float, bool, NaN or Infinity, or a Decimal ratio outside
+                ``[1E-50, 1E+50)``.
         """
         weights = _weights(ratios)
         units = self.minor_units
@@ -607,37 +612,46 @@ def _weights(ratios: object) -> list[int]:
     """Turn allocation ratios into non-negative ints with the same proportions."""
     if isinstance(ratios, str | bytes) or not isinstance(ratios, Iterable):
         raise ValidationError("ratios", "expected a sequence of ints or Decimals")
-    values: list[Decimal] = []
+    numerators: list[int] = []
+    denominators: list[int] = []
     for index, ratio in enumerate(ratios):
-        kind = type(ratio)
-        if kind is int:
-            value = Decimal(ratio)
-        elif kind is Decimal:
-            value = ratio
-        elif isinstance(ratio, float):
+        if type(ratio) is int:
+            if ratio < 0:
+                raise ValidationError("ratios", f"ratios[{index}] is negative")
+            numerators.append(ratio)
+            denominators.append(1)
+            continue
+        if isinstance(ratio, float):
             raise ValidationError("ratios", f"ratios[{index}] is a float: {_FLOAT_REASON}")
-        elif isinstance(ratio, bool) or not isinstance(ratio, Decimal | int):
+        if isinstance(ratio, bool) or not isinstance(ratio, Decimal | int):
             raise ValidationError(
                 "ratios", f"ratios[{index}] is a {type(ratio).__name__}; use ints or Decimals"
             )
-        else:
-            value = Decimal(ratio)
+        value = Decimal(ratio)
         if not value.is_finite():
             raise ValidationError("ratios", f"ratios[{index}] is NaN or Infinity")
         if value < 0:
             raise ValidationError("ratios", f"ratios[{index}] is negative")
-        values.append(value)
-    if not values:
+        if value and not -_RATIO_EXPONENT_LIMIT <= value.adjusted() < _RATIO_EXPONENT_LIMIT:
+            # Else a short input such as Decimal("1E-999999999") would ask for a number with
+            # a billion digits.
+            raise ValidationError(
+                "ratios",
+                f"ratios[{index}] is out of range; keep Decimal ratios between "
+                f"1E-{_RATIO_EXPONENT_LIMIT} and 1E+{_RATIO_EXPONENT_LIMIT}",
+            )
+        numerator, denominator = value.as_integer_ratio()
+        numerators.append(numerator)
+        denominators.append(denominator)
+    if not numerators:
         raise ValidationError("ratios", "give at least one ratio")
-    nonzero = [_WIDE.normalize(value) for value in values if value]
-    if not nonzero:
+    if not any(numerators):
         raise ValidationError("ratios", "at least one ratio must be above zero")
-    # Scale every ratio by the same power of ten so that all become ints.
-    low = min(0, *(cast(int, value.as_tuple().exponent) for value in nonzero))
-    high = max(value.adjusted() for value in nonzero)
-    if high - low >= _MAX_RATIO_DIGITS:
-        raise ValidationError(
-            "ratios",
-            f"the ratios span more than {_MAX_RATIO_DIGITS} digits; scale them to a closer range",
-        )
-    return [int(_WIDE.scaleb(value, -low)) if value else 0 for value in values]
+    # Bring every fraction to a common denominator; its numerators keep the proportions.
+    common = math.lcm(*denominators)
+    if common == 1:
+        return numerators
+    return [
+        numerator * (common // denominator)
+        for numerator, denominator in zip(numerators, denominators, strict=True)
+    ]
