@@ -40,8 +40,11 @@ class LoggingNotifier:
     logger_name = "ordercore.notifications"
 
     def send(self, notification: Notification) -> None:
-        """Log one notification at INFO level."""
-        logging.getLogger(self.logger_name).info(
+        """Log one notification at INFO level (masking is skipped when INFO is off)."""
+        logger = logging.getLogger(self.logger_name)
+        if not logger.isEnabledFor(logging.INFO):
+            return
+        logger.info(
             "%s via %s to %s: %s (message %s, attempt %d)",
             notification.template,
             notification.channel,

@@ -28,6 +28,8 @@ class CommittedEvent:
         recorded_at: When it was recorded.
         reason: The reason the command gave, if any.
         correlation_id: Shared by the events of one command.
+        personal: Personal data of the event (names, contacts, addresses), kept apart from the
+            payload by dotted path (``{"order.contact": {...}}``), or ``None``.
     """
 
     event_id: str
@@ -40,6 +42,7 @@ class CommittedEvent:
     recorded_at: datetime
     reason: str | None = None
     correlation_id: str | None = None
+    personal: dict[str, JSONValue] | None = None
 
     def to_json(self) -> dict[str, JSONValue]:
         """Return the event as JSON-ready data (for the outbox)."""
@@ -54,6 +57,7 @@ class CommittedEvent:
             "recorded_at": self.recorded_at.isoformat(),
             "reason": self.reason,
             "correlation_id": self.correlation_id,
+            "personal": self.personal,
         }
 
     @classmethod
@@ -72,6 +76,9 @@ class CommittedEvent:
             if not isinstance(version, int):
                 raise TypeError("version must be an integer")
             reason, correlation_id = data.get("reason"), data.get("correlation_id")
+            personal = data.get("personal")
+            if personal is not None and not isinstance(personal, dict):
+                raise TypeError("personal must be an object")
             return cls(
                 event_id=str(data["event_id"]),
                 stream_type=str(data["stream_type"]),
@@ -83,6 +90,7 @@ class CommittedEvent:
                 recorded_at=ensure_aware_utc(datetime.fromisoformat(recorded_at)),
                 reason=None if reason is None else str(reason),
                 correlation_id=None if correlation_id is None else str(correlation_id),
+                personal=personal,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValidationError("event", f"not a committed event: {exc}") from exc

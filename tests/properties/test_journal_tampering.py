@@ -16,6 +16,8 @@ from ordercore.audit.journal import (
     EntryDraft,
     JournalEntry,
     JournalHead,
+    PersonalData,
+    redact,
     seal,
     verify_chain,
 )
@@ -46,6 +48,7 @@ def journals(draw: st.DrawFn, min_size: int = 1) -> list[JournalEntry]:
             actor=draw(st.sampled_from(["u-1", "u-2", "system"])),
             recorded_at=T0 + timedelta(seconds=index),
             reason=draw(st.none() | st.text(min_size=1, max_size=5)),
+            personal=draw(st.none() | payloads.map(PersonalData.of)),
         )
         entry = seal(draft, index + 1, previous)
         entries.append(entry)
@@ -67,7 +70,12 @@ def _different(value: object, draw: Callable[[st.SearchStrategy[Any]], Any]) -> 
     if isinstance(value, datetime):
         return value + timedelta(microseconds=draw(st.integers(min_value=1, max_value=10**6)))
     if isinstance(value, dict):
+        if draw(st.booleans()):
+            return {**value, "tampered": 0.5}  # not even canonical JSON any more
         return {**value, "tampered": draw(json_scalars)}
+    if isinstance(value, PersonalData):
+        return PersonalData(value.salt, {**value.data, "tampered": draw(json_scalars)})
+
     return "tampered"  # None becomes a string
 
 
@@ -81,7 +89,11 @@ def test_editing_any_field_of_one_entry_is_found_at_that_entry(
     index = data.draw(st.integers(min_value=0, max_value=len(entries) - 1))
     field = data.draw(st.sampled_from([*FIELDS, "hash"]))
     victim = entries[index]
-    changes: dict[str, Any] = {field: _different(getattr(victim, field), data.draw)}
+    if field == "personal" and victim.personal is None:
+        replacement: object = PersonalData.of({"name": "Mallory"})
+    else:
+        replacement = _different(getattr(victim, field), data.draw)
+    changes: dict[str, Any] = {field: replacement}
     changed = attrs.evolve(victim, **changes)
     tampered = [*entries[:index], changed, *entries[index + 1 :]]
     result = verify_chain(tampered, against=_head(entries))
@@ -212,3 +224,30 @@ def test_incremental_verification_continues_from_a_trusted_head(
     result = verify_chain(entries[split:], after=forged_start)
     assert not result.ok
     assert result.first_bad_sequence == split + 1
+
+
+@given(journals())
+def test_redacting_personal_data_keeps_the_chain_valid(entries: list[JournalEntry]) -> None:
+    redacted = [redact(entry) for entry in entries]
+    assert all(entry.personal is None for entry in redacted)
+    assert verify_chain(redacted, against=_head(entries)).ok
+
+
+def test_personal_data_is_outside_the_payload_and_only_its_salted_digest_is_hashed() -> None:
+    personal = PersonalData.of({"name": "Ada Lovelace", "email": "ada@example.com"})
+    draft = EntryDraft(
+        event_id="e1",
+        stream_type="order",
+        stream_id="o1",
+        version=1,
+        event_type="OrderPlaced",
+        payload={"total": "10.00"},
+        actor="u-1",
+        recorded_at=T0,
+        personal=personal,
+    )
+    entry = seal(draft, 1, GENESIS_HASH)
+    assert "Ada" not in repr(entry.content())
+    assert entry.personal_digest == personal.digest()
+    same_data_other_salt = PersonalData.of(personal.data)
+    assert same_data_other_salt.digest() != personal.digest()

@@ -6,12 +6,18 @@ entry breaks the chain at that entry; :func:`verify_chain` reports the first seq
 breaks. Cutting entries off the end leaves a valid but shorter chain, so a host that wants to
 detect truncation stores the :class:`JournalHead` somewhere else and verifies ``against`` it.
 
+Personal data (names, contacts, addresses) travels beside the payload, not in it: the chain
+covers a salted digest of it, so that :func:`redact` can erase it on a customer's request and the
+chain still verifies. Anyone holding the data can check it against the digest; nobody can guess
+it from the digest, thanks to the salt, which is erased with the data.
+
 This module is pure: storage backends call :func:`seal` when they append and keep the entries.
 """
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -28,7 +34,9 @@ __all__ = [
     "EntryDraft",
     "JournalEntry",
     "JournalHead",
+    "PersonalData",
     "entry_digest",
+    "redact",
     "seal",
     "verify_chain",
 ]
@@ -46,6 +54,24 @@ def _check_text(field: str) -> Any:
 
 
 @attrs.frozen(slots=True)
+class PersonalData:
+    """Personal data of one entry and the salt of its digest; erased together by :func:`redact`."""
+
+    salt: str
+    data: dict[str, JSONValue]
+
+    @classmethod
+    def of(cls, data: dict[str, JSONValue]) -> PersonalData:
+        """Wrap ``data`` with a fresh random salt."""
+        return cls(secrets.token_hex(16), data)
+
+    def digest(self) -> str:
+        """The salted SHA-256 digest that the chain covers."""
+        body = canonical_json({"salt": self.salt, "data": self.data}, "personal")
+        return hashlib.sha256(body).hexdigest()
+
+
+@attrs.frozen(slots=True)
 class EntryDraft:
     """What a unit of work appends; the journal gives it a sequence and seals it.
 
@@ -60,6 +86,7 @@ class EntryDraft:
         recorded_at: When it was recorded (aware).
         reason: Why, when the command gave a reason.
         correlation_id: Ties together the entries of one command (its idempotency key or id).
+        personal: Personal data of the event, kept out of ``payload`` (see :func:`redact`).
     """
 
     event_id: str = attrs.field(validator=_check_text("event_id"))
@@ -72,11 +99,16 @@ class EntryDraft:
     recorded_at: datetime = attrs.field(converter=ensure_aware_utc)
     reason: str | None = None
     correlation_id: str | None = None
+    personal: PersonalData | None = None
 
 
 @attrs.frozen(slots=True)
 class JournalEntry:
-    """A sealed journal entry. ``hash`` covers every other field, ``previous_hash`` included."""
+    """A sealed journal entry. ``hash`` covers every other field, ``previous_hash`` included.
+
+    ``personal`` is covered through ``personal_digest``; after :func:`redact` it is ``None`` and
+    the digest stays, so the chain still verifies.
+    """
 
     sequence: int
     event_id: str
@@ -91,10 +123,12 @@ class JournalEntry:
     correlation_id: str | None
     previous_hash: str
     hash: str
+    personal: PersonalData | None = None
+    personal_digest: str | None = None
 
     def content(self) -> dict[str, JSONValue]:
         """Return the hashed fields as JSON-ready data (everything but ``hash``)."""
-        return {
+        content: dict[str, JSONValue] = {
             "sequence": self.sequence,
             "event_id": self.event_id,
             "stream_type": self.stream_type,
@@ -108,6 +142,9 @@ class JournalEntry:
             "correlation_id": self.correlation_id,
             "previous_hash": self.previous_hash,
         }
+        if self.personal_digest is not None:
+            content["personal_digest"] = self.personal_digest
+        return content
 
 
 @attrs.frozen(slots=True)
@@ -165,6 +202,9 @@ def seal(draft: EntryDraft, sequence: int, previous_hash: str) -> JournalEntry:
         "correlation_id": draft.correlation_id,
         "previous_hash": previous_hash,
     }
+    personal_digest = None if draft.personal is None else draft.personal.digest()
+    if personal_digest is not None:
+        content["personal_digest"] = personal_digest
     return JournalEntry(
         sequence=sequence,
         event_id=draft.event_id,
@@ -179,7 +219,14 @@ def seal(draft: EntryDraft, sequence: int, previous_hash: str) -> JournalEntry:
         correlation_id=draft.correlation_id,
         previous_hash=previous_hash,
         hash=entry_digest(content),
+        personal=draft.personal,
+        personal_digest=personal_digest,
     )
+
+
+def redact(entry: JournalEntry) -> JournalEntry:
+    """Return ``entry`` with its personal data erased; its hash and the chain stay valid."""
+    return attrs.evolve(entry, personal=None)
 
 
 @attrs.frozen(slots=True)
@@ -209,6 +256,17 @@ class ChainVerification:
 
 def _broken(checked: int, head: JournalHead, sequence: int, reason: str) -> ChainVerification:
     return ChainVerification(False, checked, head, sequence, reason)
+
+
+def _content_problem(entry: JournalEntry) -> str | None:
+    try:
+        if entry_digest(entry.content()) != entry.hash:
+            return "contents do not match the entry's hash"
+        if entry.personal is not None and entry.personal.digest() != entry.personal_digest:
+            return "personal data does not match its digest"
+    except (ValidationError, AttributeError, TypeError) as exc:
+        return f"entry is not canonical JSON any more ({exc})"
+    return None
 
 
 def verify_chain(
@@ -244,9 +302,9 @@ def verify_chain(
         if entry.previous_hash != previous_hash:
             reason = "previous_hash does not match the entry before it"
             return _broken(checked, head, expected_sequence, reason)
-        if entry_digest(entry.content()) != entry.hash:
-            reason = "contents do not match the entry's hash"
-            return _broken(checked, head, expected_sequence, reason)
+        problem = _content_problem(entry)
+        if problem is not None:
+            return _broken(checked, head, expected_sequence, problem)
         if against is not None and entry.sequence == against.sequence:
             saw_against = True
             if entry.hash != against.digest:

@@ -15,7 +15,7 @@ from typing import Any
 import cattrs
 
 from ordercore.actors import Actor
-from ordercore.audit.journal import EntryDraft, JournalEntry
+from ordercore.audit.journal import EntryDraft, JournalEntry, PersonalData
 from ordercore.errors import ValidationError
 from ordercore.events import CommittedEvent
 from ordercore.ids import IdFactory
@@ -23,7 +23,12 @@ from ordercore.notifications import Notifier
 from ordercore.serialization import JSONValue
 from ordercore.storage.ports import OutboxMessage, UnitOfWork
 
-__all__ = ["EVENT_DESTINATION_PREFIX", "NOTIFIER_DESTINATION_PREFIX", "CommandContext"]
+__all__ = [
+    "EVENT_DESTINATION_PREFIX",
+    "NOTIFIER_DESTINATION_PREFIX",
+    "CommandContext",
+    "merge_personal",
+]
 
 NOTIFIER_DESTINATION_PREFIX = "notifier:"
 EVENT_DESTINATION_PREFIX = "hook:event_committed:"
@@ -91,6 +96,7 @@ class CommandContext:
         payload = self._converter.unstructure(event)
         if not isinstance(payload, dict):
             raise ValidationError("event", f"{event_type} must unstructure to an object")
+        personal = _split_personal(payload, getattr(type(event), "personal_fields", ()))
         draft = EntryDraft(
             event_id=self.ids.new_id("evt"),
             stream_type=stream_type,
@@ -102,6 +108,7 @@ class CommandContext:
             recorded_at=self.now,
             reason=reason,
             correlation_id=self.correlation_id,
+            personal=None if personal is None else PersonalData.of(personal),
         )
         entry = self.uow.journal.append(draft)
         if self._event_listeners:
@@ -116,6 +123,7 @@ class CommandContext:
                 recorded_at=self.now,
                 reason=reason,
                 correlation_id=self.correlation_id,
+                personal=personal,
             )
             body = committed.to_json()
             for listener in self._event_listeners:
@@ -167,3 +175,31 @@ class CommandContext:
             )
         )
         self.messages_written += 1
+
+
+def _split_personal(
+    payload: dict[str, JSONValue], paths: Sequence[str]
+) -> dict[str, JSONValue] | None:
+    """Move the values at dotted ``paths`` out of ``payload``; return them keyed by path."""
+    if not paths:
+        return None
+    personal: dict[str, JSONValue] = {}
+    for path in paths:
+        *parents, leaf = path.split(".")
+        node: JSONValue = payload
+        for key in parents:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict) and leaf in node:
+            personal[path] = node.pop(leaf)
+    return personal
+
+
+def merge_personal(payload: dict[str, JSONValue], personal: Mapping[str, JSONValue]) -> None:
+    """Put values split off by :func:`_split_personal` back at their dotted paths."""
+    for path, value in personal.items():
+        *parents, leaf = path.split(".")
+        node: JSONValue = payload
+        for key in parents:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node[leaf] = value
