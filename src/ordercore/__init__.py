@@ -10,13 +10,17 @@ from ordercore.audit.journal import (
     EntryDraft,
     JournalEntry,
     JournalHead,
+    PersonalData,
+    redact,
     verify_chain,
 )
 from ordercore.clock import Clock, ManualClock, SystemClock
 from ordercore.desk.commands import CommandContext
 from ordercore.desk.config import DeskConfig, OutboxPolicy
 from ordercore.desk.desk import OrderDesk
+from ordercore.desk.orders import OrdersDesk
 from ordercore.desk.outbox import DispatchReport
+from ordercore.desk.stock import IntentOnlyStock, StockPort
 from ordercore.errors import (
     ConcurrencyConflict,
     CurrencyMismatch,
@@ -36,6 +40,31 @@ from ordercore.hookspecs import hookimpl
 from ordercore.ids import IdFactory, SequentialIds, SortableIds
 from ordercore.money import Money
 from ordercore.notifications import Notification, Notifier
+from ordercore.orders.edits import EditRequest
+from ordercore.orders.events import EVENT_TYPES, OrderEvent
+from ordercore.orders.intake import IntakePolicy, LineDraft, OrderDraft
+from ordercore.orders.lifecycle import TRANSITIONS, Transition, allowed_commands
+from ordercore.orders.lifecycle import mermaid as lifecycle_diagram
+from ordercore.orders.model import (
+    Address,
+    Contact,
+    LineQuantity,
+    Milestones,
+    Order,
+    OrderLine,
+    OrderStatus,
+    OrderTotals,
+    Payment,
+    PaymentKind,
+    PaymentState,
+    StockDelta,
+    StockLine,
+    TaxMode,
+)
+from ordercore.orders.policy import OrderPolicy
+from ordercore.orders.pricing import PricingPolicy, ShippingSpread, TaxRounding
+from ordercore.orders.routing import RoutingPolicy, RoutingRule
+from ordercore.orders.timeline import StageState, Timeline, TimelineStage, build_timeline
 from ordercore.plugins import PluginInfo, PluginLoadError, PluginManager, make_plugin_manager
 from ordercore.serialization import canonical_json, make_converter
 from ordercore.storage.memory import MemoryStorage
@@ -49,53 +78,92 @@ from ordercore.storage.ports import (
 )
 
 __all__ = [
+    "EVENT_TYPES",
+    "TRANSITIONS",
     "Actor",
     "ActorKind",
+    "Address",
     "AggregateKind",
     "ChainVerification",
     "Clock",
     "CommandContext",
     "CommittedEvent",
     "ConcurrencyConflict",
+    "Contact",
     "CurrencyMismatch",
     "DeskConfig",
     "DispatchReport",
+    "EditRequest",
     "EntryDraft",
     "IdFactory",
     "IdempotencyConflict",
     "InsufficientStock",
+    "IntakePolicy",
+    "IntentOnlyStock",
     "InvalidTransition",
     "JournalEntry",
     "JournalHead",
+    "LineDraft",
+    "LineQuantity",
     "ManualClock",
     "MemoryStorage",
+    "Milestones",
     "Money",
     "NotFound",
     "Notification",
     "Notifier",
+    "Order",
     "OrderCoreError",
     "OrderDesk",
+    "OrderDraft",
+    "OrderEvent",
+    "OrderLine",
+    "OrderPolicy",
+    "OrderStatus",
+    "OrderTotals",
+    "OrdersDesk",
     "OutboxMessage",
     "OutboxPolicy",
     "OutboxStatus",
+    "Payment",
+    "PaymentKind",
+    "PaymentState",
     "PermissionDenied",
+    "PersonalData",
     "PluginError",
     "PluginInfo",
     "PluginLoadError",
     "PluginManager",
+    "PricingPolicy",
+    "RoutingPolicy",
+    "RoutingRule",
     "SequentialIds",
+    "ShippingSpread",
     "SortableIds",
+    "StageState",
+    "StockDelta",
+    "StockLine",
+    "StockPort",
     "Storage",
     "StorageBackend",
     "StorageError",
     "SystemClock",
     "TamperDetected",
+    "TaxMode",
+    "TaxRounding",
+    "Timeline",
+    "TimelineStage",
+    "Transition",
     "UnitOfWork",
     "ValidationError",
     "__version__",
+    "allowed_commands",
+    "build_timeline",
     "canonical_json",
     "hookimpl",
+    "lifecycle_diagram",
     "make_converter",
     "make_plugin_manager",
+    "redact",
     "verify_chain",
 ]

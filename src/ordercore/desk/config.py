@@ -10,16 +10,24 @@ from typing import Any
 import attrs
 
 from ordercore.errors import ValidationError
+from ordercore.orders.policy import OrderPolicy
 
 __all__ = ["DeskConfig", "OutboxPolicy"]
 
 
-def _positive(_: Any, attribute: Any, value: Any) -> None:
-    if isinstance(value, timedelta):
-        if value <= timedelta(0):
-            raise ValidationError(attribute.name, "must be a positive duration")
-    elif not isinstance(value, int) or isinstance(value, bool) or value < 1:
+def _positive_count(_: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise ValidationError(attribute.name, "must be a positive whole number")
+
+
+def _positive_duration(_: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, timedelta):
+        # A bare number has no unit; guessing seconds would hide a misread setting.
+        raise ValidationError(
+            attribute.name, f"must be a positive duration (a timedelta), not {type(value).__name__}"
+        )
+    if value <= timedelta(0):
+        raise ValidationError(attribute.name, "must be a positive duration")
 
 
 @attrs.frozen(slots=True)
@@ -38,16 +46,22 @@ class OutboxPolicy:
         batch_size: Messages claimed per round.
     """
 
-    max_attempts: int = attrs.field(default=10, validator=_positive)
-    first_retry: timedelta = attrs.field(default=timedelta(seconds=30), validator=_positive)
-    max_backoff: timedelta = attrs.field(default=timedelta(hours=1), validator=_positive)
-    lease: timedelta = attrs.field(default=timedelta(minutes=5), validator=_positive)
-    batch_size: int = attrs.field(default=200, validator=_positive)
+    max_attempts: int = attrs.field(default=10, validator=_positive_count)
+    first_retry: timedelta = attrs.field(default=timedelta(seconds=30), validator=_positive_duration)
+    max_backoff: timedelta = attrs.field(default=timedelta(hours=1), validator=_positive_duration)
+    lease: timedelta = attrs.field(default=timedelta(minutes=5), validator=_positive_duration)
+    batch_size: int = attrs.field(default=200, validator=_positive_count)
 
     def backoff(self, attempts: int) -> timedelta:
         """Return the wait after ``attempts`` failed deliveries."""
-        factor = 1 << max(attempts - 1, 0)
-        return min(self.first_retry * factor, self.max_backoff)
+        doublings = max(attempts - 1, 0)
+        # From ``capped_from`` doublings on, first_retry * 2**doublings exceeds max_backoff.
+        # Deciding that before multiplying keeps the product inside timedelta's range, which
+        # it would leave after a few dozen attempts.
+        capped_from = (self.max_backoff // self.first_retry).bit_length()
+        if doublings >= capped_from:
+            return self.max_backoff
+        return self.first_retry * (1 << doublings)
 
 
 def _freeze_roles(value: Mapping[str, Iterable[str] | str]) -> Mapping[str, frozenset[str]]:
@@ -68,11 +82,13 @@ class DeskConfig:
             it; an actor needs any one of them. ``{"review.*": {"reviewer"}}``.
         dispatch_after_commit: Deliver outbox messages right after each command commits. Turn it
             off to deliver from a worker calling ``desk.outbox.dispatch()``.
+        orders: How orders are priced, checked, routed and moved along.
     """
 
-    max_conflict_retries: int = attrs.field(default=10, validator=_positive)
+    max_conflict_retries: int = attrs.field(default=10, validator=_positive_count)
     outbox: OutboxPolicy = attrs.Factory(OutboxPolicy)
     required_roles: Mapping[str, frozenset[str]] = attrs.field(
         factory=dict, converter=_freeze_roles
     )
     dispatch_after_commit: bool = True
+    orders: OrderPolicy = attrs.Factory(OrderPolicy)

@@ -17,7 +17,7 @@ import attrs
 from ordercore.errors import ValidationError
 from ordercore.money import Money
 from ordercore.orders.events import OrderEdited
-from ordercore.orders.intake import LineDraft, ValidLine, validate_lines
+from ordercore.orders.intake import LineDraft, ValidLine, check_address, validate_lines
 from ordercore.orders.lifecycle import Decision, check_allowed, conclude
 from ordercore.orders.model import Address, LineQuantity, Order, OrderLine, StockDelta, StockLine
 from ordercore.orders.policy import OrderPolicy
@@ -104,7 +104,11 @@ def edit(
     check_allowed(order, "edit")
     if not isinstance(reason, str) or not reason.strip():
         raise ValidationError("reason", "a reason is required")
+    if not isinstance(request, EditRequest):
+        raise ValidationError("request", "expected an EditRequest")
     quantities = _new_quantities(order, request.set_quantities)
+    if request.shipping_address is not None:
+        check_address(request.shipping_address, "shipping_address", policy.intake)
     added = validate_lines(request.add_lines, order.currency, policy.intake, field="add_lines")
     changes: list[str] = []
     kept: list[OrderLine] = []

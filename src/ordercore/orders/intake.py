@@ -17,7 +17,18 @@ from ordercore.errors import CurrencyMismatch, ValidationError
 from ordercore.money import Money, is_known_currency
 from ordercore.orders.model import Address, Contact
 
-__all__ = ["IntakePolicy", "LineDraft", "OrderDraft", "parse_money", "validate_draft"]
+__all__ = [
+    "IntakePolicy",
+    "LineDraft",
+    "OrderDraft",
+    "ValidDraft",
+    "ValidLine",
+    "check_address",
+    "check_contact",
+    "parse_money",
+    "validate_draft",
+    "validate_lines",
+]
 
 MoneyInput = Money | Decimal | str | int
 
@@ -158,7 +169,12 @@ def _rate(value: object, field: str) -> Decimal:
     return rate
 
 
-def _check_contact(contact: object, policy: IntakePolicy) -> None:
+def check_contact(contact: object, policy: IntakePolicy) -> None:
+    """Check a contact: a name, and an e-mail address or phone number if the policy wants one.
+
+    Raises:
+        ValidationError: Naming the bad field (``contact.email``).
+    """
     if not isinstance(contact, Contact):
         raise ValidationError("contact", "a Contact is required")
     _text(contact.name, "contact.name")
@@ -173,7 +189,12 @@ def _check_contact(contact: object, policy: IntakePolicy) -> None:
         raise ValidationError("contact.email", "an e-mail address or a phone number is required")
 
 
-def _check_address(address: object, field: str, policy: IntakePolicy) -> None:
+def check_address(address: object, field: str, policy: IntakePolicy) -> None:
+    """Check an address: name, street, city, a two-letter country, a postal code if required.
+
+    Raises:
+        ValidationError: Naming the bad field under ``field`` (``shipping_address.city``).
+    """
     if not isinstance(address, Address):
         raise ValidationError(field, "an Address is required")
     _text(address.name, f"{field}.name")
@@ -267,10 +288,10 @@ def validate_draft(draft: OrderDraft, policy: IntakePolicy) -> ValidDraft:
         _text(draft.external_id, "external_id", limit=200)
     if draft.customer_id is not None:
         _text(draft.customer_id, "customer_id", limit=200)
-    _check_contact(draft.contact, policy)
-    _check_address(draft.shipping_address, "shipping_address", policy)
+    check_contact(draft.contact, policy)
+    check_address(draft.shipping_address, "shipping_address", policy)
     if draft.billing_address is not None:
-        _check_address(draft.billing_address, "billing_address", policy)
+        check_address(draft.billing_address, "billing_address", policy)
     lines = validate_lines(draft.lines, draft.currency, policy)
     if not lines:
         raise ValidationError("lines", "an order needs at least one line")

@@ -1,0 +1,644 @@
+"""``desk.orders``: the order lifecycle as authorized, journaled, idempotent commands.
+
+Each command loads the order, asks :mod:`ordercore.orders.lifecycle` to decide, saves the new
+version with a compare-and-swap, journals every event (personal data kept beside the payload),
+hands the stock delta to the desk's :class:`~ordercore.desk.stock.StockPort` and queues the
+customer's notification, all in one unit of work. Bad input is refused before anything is
+opened, so a refused command writes nothing.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Iterator, Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ordercore.actors import Actor
+from ordercore.audit.journal import JournalEntry
+from ordercore.desk.commands import CommandContext, merge_personal
+from ordercore.desk.stock import StockPort
+from ordercore.errors import InvalidTransition, NotFound, ValidationError
+from ordercore.money import Money
+from ordercore.orders import lifecycle
+from ordercore.orders.edits import EditRequest, edit
+from ordercore.orders.events import (
+    EVENT_TYPES,
+    OrderCancelled,
+    OrderConfirmed,
+    OrderDelivered,
+    OrderEvent,
+    OrderExpired,
+    OrderHeld,
+    OrderPlaced,
+    OrderRejected,
+    OrderShipped,
+    replay,
+)
+from ordercore.orders.intake import OrderDraft, validate_draft
+from ordercore.orders.model import ORDERS, Order, OrderStatus, PaymentKind
+from ordercore.orders.policy import OrderPolicy
+from ordercore.orders.timeline import Timeline, build_timeline
+from ordercore.serialization import JSONValue, structure
+from ordercore.storage.ports import AggregateKind, UnitOfWork
+
+if TYPE_CHECKING:
+    from ordercore.desk.desk import OrderDesk
+
+__all__ = ["CHANNEL_REFS", "ORDER_NUMBERS", "ChannelRef", "NumberSeries", "OrdersDesk"]
+
+ORDER_STREAM = "order"
+
+
+@attrs.frozen(slots=True)
+class ChannelRef:
+    """Which order a channel's external order id became; keeps intake free of duplicates."""
+
+    id: str
+    order_id: str
+    version: int = 1
+
+
+@attrs.frozen(slots=True)
+class NumberSeries:
+    """The last human order number handed out."""
+
+    id: str
+    last: int
+    version: int
+
+
+CHANNEL_REFS = AggregateKind("order_channel_ref", ChannelRef)
+ORDER_NUMBERS = AggregateKind("order_number", NumberSeries)
+
+_TEMPLATES: Mapping[type[Any], str] = MappingProxyType(
+    {
+        OrderPlaced: "order_received",
+        OrderConfirmed: "order_confirmed",
+        OrderHeld: "order_on_hold",
+        OrderRejected: "order_rejected",
+        OrderCancelled: "order_cancelled",
+        OrderExpired: "order_expired",
+        OrderShipped: "order_shipped",
+        OrderDelivered: "order_delivered",
+    }
+)
+
+_EXPIRABLE = frozenset(
+    {OrderStatus.PENDING_REVIEW, OrderStatus.ON_HOLD, OrderStatus.APPROVED, OrderStatus.CONFIRMED}
+)
+
+Decide = Callable[[Order, CommandContext], lifecycle.Decision]
+
+
+def channel_key(channel: str, external_id: str) -> str:
+    """The id of the :class:`ChannelRef` for a channel's external order id."""
+    return f"{channel}:{external_id}"
+
+
+def _order_id(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError("order_id", "give the order's id")
+    return value
+
+
+def _optional_text(value: object, field: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValidationError(field, f"expected text, got {type(value).__name__}")
+    return value
+
+
+class OrdersDesk:
+    """Order commands and queries; reached as ``desk.orders``.
+
+    Every command takes the acting :class:`~ordercore.actors.Actor` and an optional
+    ``idempotency_key``; repeating a command with the same key and arguments returns the first
+    result without running it again. Commands return the order as it is after the command.
+
+    Attributes:
+        policy: Pricing, intake, routing and payment rules.
+        stock: Where stock deltas go (an inventory, or :class:`IntentOnlyStock`).
+    """
+
+    def __init__(self, desk: OrderDesk, policy: OrderPolicy, stock: StockPort) -> None:
+        self._desk = desk
+        self.policy = policy
+        self.stock = stock
+
+    # -- intake ----------------------------------------------------------------------------
+
+    def place(
+        self, draft: OrderDraft, *, actor: Actor, idempotency_key: str | None = None
+    ) -> Order:
+        """Take an order from any channel.
+
+        The draft is validated before anything is written; the order is priced, numbered,
+        routed to a queue, journaled as ``OrderPlaced`` and the customer is told it was
+        received. A draft whose (channel, external id) was seen before returns that order
+        instead of making a second one.
+
+        Raises:
+            ValidationError: Naming the first bad field of the draft (``lines[0].quantity``).
+            PermissionDenied: If a policy refuses the actor.
+            IdempotencyConflict: If the key was used for another request.
+        """
+        valid = validate_draft(draft, self.policy.intake)
+        request = self._desk.converter.unstructure(draft)
+
+        def handler(ctx: CommandContext) -> Order:
+            refs = ctx.uow.aggregates(CHANNEL_REFS)
+            ref_key = None
+            if draft.external_id is not None:
+                ref_key = channel_key(draft.channel, draft.external_id)
+                known = refs.find(ref_key)
+                if known is not None:
+                    return ctx.uow.aggregates(ORDERS).get(known.order_id)
+            order_id = ctx.ids.new_id("ord")
+            decision = lifecycle.place(
+                valid,
+                order_id=order_id,
+                number=self._next_number(ctx.uow),
+                now=ctx.now,
+                policy=self.policy,
+            )
+            if ref_key is not None:
+                refs.save(ChannelRef(ref_key, order_id), expected_version=0)
+            self._commit(ctx, 0, decision, None)
+            return decision.order
+
+        return self._execute(handler, "order.place", actor, "*", request, idempotency_key)
+
+    def _next_number(self, uow: UnitOfWork) -> str:
+        numbers = uow.aggregates(ORDER_NUMBERS)
+        series = numbers.find(ORDER_STREAM)
+        last = 0 if series is None else series.last
+        version = 0 if series is None else series.version
+        numbers.save(NumberSeries(ORDER_STREAM, last + 1, version + 1), expected_version=version)
+        return f"{self.policy.number_prefix}{last + 1:0{self.policy.number_width}d}"
+
+    # -- review and confirmation -----------------------------------------------------------
+
+    def approve(
+        self,
+        order_id: str,
+        *,
+        actor: Actor,
+        reason: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Order:
+        """Approve an order pending review or on hold."""
+        return self._command(
+            "approve",
+            order_id,
+            lambda order, ctx: lifecycle.approve(order, now=ctx.now, reason=reason),
+            actor=actor,
+            request={"reason": _optional_text(reason, "reason")},
+            reason=reason,
+            idempotency_key=idempotency_key,
+        )
+
+    def hold(
+        self, order_id: str, *, actor: Actor, reason: str, idempotency_key: str | None = None
+    ) -> Order:
+        """Put an order on hold for a person to look at; the customer is told."""
+        return self._command(
+            "hold",
+            order_id,
+            lambda order, ctx: lifecycle.hold(order, now=ctx.now, reason=reason),
+            actor=actor,
+            request={"reason": _optional_text(reason, "reason")},
+            reason=reason,
+            idempotency_key=idempotency_key,
+        )
+
+    def release(
+        self,
+        order_id: str,
+        *,
+        actor: Actor,
+        reason: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Order:
+        """Lift a hold; the order returns to the state it was held from."""
+        return self._command(
+            "release",
+            order_id,
+            lambda order, ctx: lifecycle.release(order, now=ctx.now, reason=reason),
+            actor=actor,
+            request={"reason": _optional_text(reason, "reason")},
+            reason=reason,
+            idempotency_key=idempotency_key,
+        )
+
+    def reject(
+        self, order_id: str, *, actor: Actor, reason: str, idempotency_key: str | None = None
+    ) -> Order:
+        """Reject an order that has not been confirmed."""
+        return self._command(
+            "reject",
+            order_id,
+            lambda order, ctx: lifecycle.reject(order, now=ctx.now, reason=reason),
+            actor=actor,
+            request={"reason": _optional_text(reason, "reason")},
+            reason=reason,
+            idempotency_key=idempotency_key,
+        )
+
+    def confirm(self, order_id: str, *, actor: Actor, idempotency_key: str | None = None) -> Order:
+        """Confirm an approved order: stock is reserved and the customer is told."""
+        return self._command(
+            "confirm",
+            order_id,
+            lambda order, ctx: lifecycle.confirm(order, now=ctx.now, policy=self.policy),
+            actor=actor,
+            request=None,
+            idempotency_key=idempotency_key,
+        )
+
+    # -- money and people ------------------------------------------------------------------
+
+    def record_payment(
+        self,
+        order_id: str,
+        *,
+        actor: Actor,
+        kind: PaymentKind,
+        amount: Money,
+        reference: str = "",
+        method: str = "",
+        idempotency_key: str | None = None,
+    ) -> Order:
+        """Record a payment authorization, capture, failure or refund.
+
+        Give the payment provider's transaction id as ``idempotency_key`` so that a webhook
+        delivered twice records the payment once.
+        """
+        if not isinstance(amount, Money):
+            raise ValidationError("amount", "give a Money amount")
+        if not isinstance(kind, PaymentKind):
+            raise ValidationError("kind", "one of authorization, capture, failure, refund")
+        request: JSONValue = {
+            "kind": kind.value,
+            "amount": str(amount.amount),
+            "currency": amount.currency,
+            "reference": _optional_text(reference, "reference"),
+            "method": _optional_text(method, "method"),
+        }
+        return self._command(
+            "record_payment",
+            order_id,
+            lambda order, ctx: lifecycle.record_payment(
+                order, kind=kind, amount=amount, now=ctx.now, reference=reference, method=method
+            ),
+            actor=actor,
+            request=request,
+            idempotency_key=idempotency_key,
+        )
+
+    def assign(
+        self,
+        order_id: str,
+        *,
+        actor: Actor,
+        queue: str | None = None,
+        assignee: str | None = None,
+        reason: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Order:
+        """Move an order to another queue and/or responsible person, with a reason."""
+        request: JSONValue = {
+            "queue": _optional_text(queue, "queue"),
+            "assignee": _optional_text(assignee, "assignee"),
+            "reason": _optional_text(reason, "reason"),
+        }
+        return self._command(
+            "assign",
+            order_id,
+            lambda order, ctx: lifecycle.assign(
+                order, now=ctx.now, queue=queue, assignee=assignee, reason=reason
+            ),
+            actor=actor,
+            request=request,
+            reason=reason,
+            idempotency_key=idempotency_key,
+        )
+
+    # -- fulfilment ------------------------------------------------------------------------
+
+    def ship(
+        self,
+        order_id: str,
+        *,
+        actor: Actor,
+        lines: Mapping[str, int] | None = None,
+        shipment_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Order:
+        """Ship some units (``{line_id: quantity}``) or, with ``lines=None``, all open units.
+
+        Reservations for the shipped units are consumed.
+        """
+        if lines is not None and not isinstance(lines, Mapping):
+            raise ValidationError("lines", "give {line_id: quantity}")
+        request: JSONValue = {
+            "lines": None if lines is None else dict(lines),
+            "shipment_id": _optional_text(shipment_id, "shipment_id"),
+        }
+        return self._command(
+            "ship",
+            order_id,
+            lambda order, ctx: lifecycle.ship(
+                order,
+                now=ctx.now,
+                shipment_id=shipment_id or ctx.ids.new_id("shp"),
+                policy=self.policy,
+                lines=lines,
+            ),
+            actor=actor,
+            request=request,
+            idempotency_key=idempotency_key,
+        )
+
+    def deliver(
+        self,
+        order_id: str,
+        *,
+        actor: Actor,
+        lines: Mapping[str, int] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Order:
+        """Record that shipped units arrived (all of them when ``lines`` is ``None``)."""
+        if lines is not None and not isinstance(lines, Mapping):
+            raise ValidationError("lines", "give {line_id: quantity}")
+        return self._command(
+            "deliver",
+            order_id,
+            lambda order, ctx: lifecycle.deliver(order, now=ctx.now, lines=lines),
+            actor=actor,
+            request={"lines": None if lines is None else dict(lines)},
+            idempotency_key=idempotency_key,
+        )
+
+    def complete(self, order_id: str, *, actor: Actor, idempotency_key: str | None = None) -> Order:
+        """Close a delivered order."""
+        return self._command(
+            "complete",
+            order_id,
+            lambda order, ctx: lifecycle.complete(order, now=ctx.now, policy=self.policy),
+            actor=actor,
+            request=None,
+            idempotency_key=idempotency_key,
+        )
+
+    # -- cancellation, expiry and edits ----------------------------------------------------
+
+    def cancel(
+        self, order_id: str, *, actor: Actor, reason: str, idempotency_key: str | None = None
+    ) -> Order:
+        """Cancel an order before anything shipped; its reservations are released."""
+        return self._command(
+            "cancel",
+            order_id,
+            lambda order, ctx: lifecycle.cancel(order, now=ctx.now, reason=reason),
+            actor=actor,
+            request={"reason": _optional_text(reason, "reason")},
+            reason=reason,
+            idempotency_key=idempotency_key,
+        )
+
+    def expire(self, order_id: str, *, actor: Actor, idempotency_key: str | None = None) -> Order:
+        """Expire an order left unpaid past its payment deadline."""
+        return self._command(
+            "expire",
+            order_id,
+            lambda order, ctx: lifecycle.expire(order, now=ctx.now),
+            actor=actor,
+            request=None,
+            idempotency_key=idempotency_key,
+        )
+
+    def expire_overdue(self, *, actor: Actor) -> tuple[str, ...]:
+        """Expire every open order left unpaid past its deadline; return their ids.
+
+        Each order is expired by its own command, so one that was paid in the meantime is
+        skipped without affecting the others.
+        """
+        now = self._desk.clock.now()
+        expired = []
+        for order in self._scan():
+            due = order.payment_due_at
+            if (
+                order.status in _EXPIRABLE
+                and due is not None
+                and due <= now
+                and not order.credit_terms
+                and not order.captured.is_positive()
+            ):
+                try:
+                    self.expire(order.id, actor=actor)
+                except InvalidTransition:
+                    continue
+                expired.append(order.id)
+        return tuple(expired)
+
+    def edit(
+        self,
+        order_id: str,
+        request: EditRequest,
+        *,
+        actor: Actor,
+        reason: str,
+        idempotency_key: str | None = None,
+    ) -> Order:
+        """Change quantities, add or remove lines, or change the shipping address.
+
+        The journal keeps the quantities and totals before and after; the stock delta goes to
+        the stock port. Quantities cannot drop below what has shipped, and a fulfilled order
+        cannot be edited.
+        """
+        if not isinstance(request, EditRequest):
+            raise ValidationError("request", "expected an EditRequest")
+        body: JSONValue = {
+            "edit": self._desk.converter.unstructure(request),
+            "reason": _optional_text(reason, "reason"),
+        }
+        return self._command(
+            "edit",
+            order_id,
+            lambda order, ctx: edit(order, request, now=ctx.now, reason=reason, policy=self.policy),
+            actor=actor,
+            request=body,
+            reason=reason,
+            idempotency_key=idempotency_key,
+        )
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def get(self, order_id: str) -> Order:
+        """Return an order.
+
+        Raises:
+            NotFound: If there is no such order.
+        """
+        with self._desk.storage.unit_of_work() as uow:
+            return uow.aggregates(ORDERS).get(_order_id(order_id))
+
+    def find_by_channel(self, channel: str, external_id: str) -> Order | None:
+        """Return the order a channel's external order id became, if any."""
+        with self._desk.storage.unit_of_work() as uow:
+            ref = uow.aggregates(CHANNEL_REFS).find(channel_key(channel, external_id))
+            return None if ref is None else uow.aggregates(ORDERS).get(ref.order_id)
+
+    def list(
+        self,
+        *,
+        status: OrderStatus | None = None,
+        channel: str | None = None,
+        queue: str | None = None,
+        assignee: str | None = None,
+        customer_id: str | None = None,
+    ) -> builtins.list[Order]:
+        """Return the orders that match every filter given, oldest first."""
+        found = [
+            order
+            for order in self._scan()
+            if (status is None or order.status is status)
+            and (channel is None or order.channel == channel)
+            and (queue is None or order.queue == queue)
+            and (assignee is None or order.assignee == assignee)
+            and (customer_id is None or order.customer_id == customer_id)
+        ]
+        found.sort(key=lambda order: (order.milestones.placed_at, order.number))
+        return found
+
+    def timeline(self, order_id: str) -> Timeline:
+        """The customer-facing progress of an order: stages with times, current, next."""
+        return build_timeline(self.get(order_id))
+
+    def history(self, order_id: str) -> builtins.list[JournalEntry]:
+        """The order's journal entries, oldest first (who, what, when, why, before/after)."""
+        with self._desk.storage.unit_of_work() as uow:
+            entries = uow.journal.stream(ORDER_STREAM, _order_id(order_id))
+        if not entries:
+            raise NotFound(ORDER_STREAM, order_id)
+        return entries
+
+    def events(self, order_id: str) -> builtins.list[OrderEvent]:
+        """The order's events read back from the journal.
+
+        Raises:
+            NotFound: If the order has no events.
+            ValidationError: If an entry's personal data was redacted (it cannot be rebuilt).
+        """
+        return [self._event_of(entry) for entry in self.history(order_id)]
+
+    def replay(self, order_id: str) -> Order:
+        """Rebuild the order from its journal alone; an audit compares it with :meth:`get`."""
+        return replay(self.events(order_id))
+
+    # -- machinery -------------------------------------------------------------------------
+
+    def _event_of(self, entry: JournalEntry) -> OrderEvent:
+        event_type = EVENT_TYPES.get(entry.event_type)
+        if event_type is None:
+            raise ValidationError("event_type", f"unknown order event {entry.event_type!r}")
+        payload: dict[str, JSONValue] = dict(entry.payload)
+        if entry.personal_digest is not None:
+            if entry.personal is None:
+                raise ValidationError(
+                    "personal", f"entry {entry.sequence} was redacted; it cannot be replayed"
+                )
+            payload = self._desk.converter.unstructure(entry.payload)  # a deep copy to merge into
+            merge_personal(payload, entry.personal.data)
+        event: OrderEvent = structure(self._desk.converter, payload, event_type)
+        return event
+
+    def _scan(self) -> Iterator[Order]:
+        with self._desk.storage.unit_of_work() as uow:
+            orders = list(uow.aggregates(ORDERS).scan())
+        return iter(orders)
+
+    def _command(
+        self,
+        command: str,
+        order_id: str,
+        decide: Decide,
+        *,
+        actor: Actor,
+        request: JSONValue,
+        reason: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Order:
+        key = _order_id(order_id)
+
+        def handler(ctx: CommandContext) -> Order:
+            order = ctx.uow.aggregates(ORDERS).get(key)
+            decision = decide(order, ctx)
+            self._commit(ctx, order.version, decision, reason)
+            return decision.order
+
+        return self._execute(handler, f"order.{command}", actor, key, request, idempotency_key)
+
+    def _execute(
+        self,
+        handler: Callable[[CommandContext], Order],
+        action: str,
+        actor: Actor,
+        subject: str,
+        request: JSONValue,
+        idempotency_key: str | None,
+    ) -> Order:
+        if idempotency_key is None:
+            return self._desk.execute(handler, action=action, actor=actor, subject=subject)
+        return self._desk.execute(
+            handler,
+            action=action,
+            actor=actor,
+            subject=subject,
+            request=request,
+            idempotency_key=idempotency_key,
+            result_type=Order,
+        )
+
+    def _commit(
+        self,
+        ctx: CommandContext,
+        expected_version: int,
+        decision: lifecycle.Decision,
+        reason: str | None,
+    ) -> None:
+        order = decision.order
+        ctx.uow.aggregates(ORDERS).save(order, expected_version=expected_version)
+        for offset, event in enumerate(decision.events, start=1):
+            ctx.record(ORDER_STREAM, order.id, expected_version + offset, event, reason=reason)
+            self._notify(ctx, order, event)
+        if not decision.stock.is_empty():
+            self.stock.apply(ctx, order, decision.stock)
+
+    @staticmethod
+    def _notify(ctx: CommandContext, order: Order, event: OrderEvent) -> None:
+        template = _TEMPLATES.get(type(event))
+        if template is None:
+            return
+        if isinstance(event, OrderDelivered) and order.status is not OrderStatus.DELIVERED:
+            return
+        target = order.contact.recipient()
+        if target is None:
+            return
+        channel, recipient = target
+        data: dict[str, JSONValue] = {
+            "order_id": order.id,
+            "order_number": order.number,
+            "status": order.status.value,
+            "grand_total": str(order.totals.grand_total.amount),
+            "currency": order.currency,
+        }
+        if isinstance(event, OrderShipped):
+            data["shipment_id"] = event.shipment_id
+            data["units"] = sum(item.quantity for item in event.lines)
+        ctx.notify(template, channel=channel, recipient=recipient, data=data)
+
+    def __repr__(self) -> str:
+        return f"OrdersDesk(stock={self.stock!r})"
