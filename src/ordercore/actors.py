@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from typing import cast
 
 import attrs
 
@@ -29,10 +28,16 @@ def _check_id(_: object, __: attrs.Attribute[str], value: str) -> None:
 def _to_roles(value: object) -> frozenset[str]:
     if isinstance(value, str):
         raise ValidationError("actor.roles", "give a collection of role names, not one string")
-    roles = frozenset(cast(Iterable[str], value))
+    if not isinstance(value, Iterable):
+        raise ValidationError(
+            "actor.roles", f"give a collection of role names, not {type(value).__name__}"
+        )
+    # Checked before building the frozenset, which would fail with a bare TypeError on
+    # unhashable members such as a nested list.
+    roles = list(value)
     if not all(isinstance(role, str) and role for role in roles):
         raise ValidationError("actor.roles", "role names are non-empty strings")
-    return roles
+    return frozenset(roles)
 
 
 @attrs.frozen(slots=True)

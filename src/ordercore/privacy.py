@@ -64,23 +64,42 @@ def mask_phone(value: str) -> str:
     return prefix + "".join(digits[:2]) + "*" * (len(digits) - 4) + "".join(digits[-2:])
 
 
-def _mask_value(key: str, value: JSONValue) -> JSONValue:
+def _mask_text_shaped_by(key: str, value: str) -> str:
+    lowered = key.lower()
+    if "email" in lowered or "@" in value:
+        return mask_email(value)
+    if "phone" in lowered:
+        return mask_phone(value)
+    return mask_text(value)
+
+
+def _mask_personal(key: str, value: JSONValue, *, numbers: bool) -> JSONValue:
+    """Mask ``value``, which sits in personal data under ``key``.
+
+    Every text is masked, down to the texts of objects and lists. Numbers are masked only when
+    their own key (or the key of the list holding them) is personal: a postal code or phone
+    number given as a number is personal, the floor number inside an address object is not.
+    """
     if isinstance(value, str):
-        if "email" in key or "@" in value:
-            return mask_email(value)
-        if "phone" in key:
-            return mask_phone(value)
-        return mask_text(value)
-    if isinstance(value, dict | list):
-        return _mask_all(value)
-    return value
-
-
-def _mask_all(value: JSONValue) -> JSONValue:
-    if isinstance(value, dict):
-        return {key: _mask_value(key, item) for key, item in value.items()}
+        return _mask_text_shaped_by(key, value)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return _mask_text_shaped_by(key, str(value)) if numbers else value
     if isinstance(value, list):
-        return [_mask_all(item) for item in value]
+        return [_mask_personal(key, item, numbers=numbers) for item in value]
+    return {
+        inner: _mask_personal(inner, item, numbers=_is_personal_key(inner))
+        for inner, item in value.items()
+    }
+
+
+def _mask_neutral(value: JSONValue) -> JSONValue:
+    """Mask ``value``, which sits under a key that does not name personal data."""
+    if isinstance(value, dict):
+        return mask_personal_data(value)
+    if isinstance(value, list):
+        return [_mask_neutral(item) for item in value]
     if isinstance(value, str) and "@" in value:
         return mask_email(value)
     return value
@@ -89,18 +108,24 @@ def _mask_all(value: JSONValue) -> JSONValue:
 def mask_personal_data(data: Mapping[str, JSONValue]) -> dict[str, JSONValue]:
     """Return a copy of ``data`` with every personal value masked, at any depth.
 
-    A value is personal when its key is in :data:`PERSONAL_KEYS` (or ends in ``_email`` or
-    ``_phone``); free text that looks like an e-mail address is masked wherever it appears.
+    A value is personal when its key is in :data:`PERSONAL_KEYS` (or ends in ``_email``,
+    ``_phone`` or ``_name``). Everything under a personal key is masked: texts, texts listed
+    in it, the texts of an object it holds, and numbers (masked as their text, so a postal code
+    ``90210`` becomes ``"9***"``). Free text that looks like an e-mail address is masked
+    wherever it appears; other values under other keys are left as they are.
+
+    Args:
+        data: JSON-ready data; it is not changed.
+
+    Returns:
+        A masked copy of ``data``.
     """
-    masked: dict[str, JSONValue] = {}
-    for key, value in data.items():
-        if _is_personal_key(key):
-            masked[key] = _mask_value(key, value)
-        elif isinstance(value, dict):
-            masked[key] = mask_personal_data(value)
-        else:
-            masked[key] = _mask_all(value)
-    return masked
+    return {
+        key: _mask_personal(key, value, numbers=True)
+        if _is_personal_key(key)
+        else _mask_neutral(value)
+        for key, value in data.items()
+    }
 
 
 def _is_personal_key(key: str) -> bool:

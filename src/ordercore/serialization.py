@@ -15,12 +15,15 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeAlias, TypeVar
 
+import attrs
 import cattrs
+from cattrs.errors import ClassValidationError, IterableValidationError
+from cattrs.v import format_exception
 
 from ordercore.clock import ensure_aware_utc
 from ordercore.errors import ValidationError
@@ -88,6 +91,42 @@ def _unstructure_datetime(value: datetime) -> str:
     return ensure_aware_utc(value).isoformat()
 
 
+def _sorted_list(items: Iterable[Any]) -> list[Any]:
+    """Sort the already unstructured members of a set, so equal sets give equal JSON."""
+    members = list(items)
+    try:
+        return sorted(members)
+    except TypeError:
+        # Members that do not order among themselves (objects, mixed types) still need one
+        # stable order for hashing; their canonical JSON bytes give it.
+        return sorted(members, key=canonical_json)
+
+
+def _structure_objects_from_mappings(
+    converter: cattrs.Converter,
+) -> Callable[[type[Any]], Callable[[Any, type[Any]], Any]]:
+    """Wrap cattrs' hook for attrs classes so that data which is not an object is refused.
+
+    cattrs' generated hook calls ``data.keys()`` and lets the ``AttributeError`` escape for
+    ``None``, a string or a list, which no caller can act on.
+    """
+
+    def factory(cls: type[Any]) -> Callable[[Any, type[Any]], Any]:
+        generated = converter.gen_structure_attrs_fromdict(cls)
+        name = getattr(cls, "__name__", repr(cls))
+
+        def structure_object(value: Any, target: type[Any]) -> Any:
+            if not isinstance(value, Mapping):
+                raise ValidationError(
+                    name, f"expected an object for {name}, got {type(value).__name__}"
+                )
+            return generated(value, target)
+
+        return structure_object
+
+    return factory
+
+
 def make_converter() -> cattrs.Converter:
     """Build the converter for all ordercore domain values.
 
@@ -99,7 +138,14 @@ def make_converter() -> cattrs.Converter:
     Returns:
         A fresh :class:`cattrs.Converter`; callers may register hooks for their own types.
     """
-    converter = cattrs.Converter(forbid_extra_keys=True)
+    # A collection override rather than a hook for ``frozenset``: a hook registered for the bare
+    # class is not used for annotated ``frozenset[...]`` fields, which cattrs builds by factory.
+    converter = cattrs.Converter(
+        forbid_extra_keys=True, unstruct_collection_overrides={frozenset: _sorted_list}
+    )
+    converter.register_structure_hook_factory(
+        attrs.has, _structure_objects_from_mappings(converter)
+    )
     converter.register_unstructure_hook(Decimal, str)
     converter.register_structure_hook(Decimal, _structure_decimal)
     converter.register_unstructure_hook(
@@ -110,7 +156,6 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook(datetime, _structure_datetime)
     converter.register_unstructure_hook(date, date.isoformat)
     converter.register_structure_hook(date, _structure_date)
-    converter.register_unstructure_hook(frozenset, lambda items: sorted(items))
     converter.register_unstructure_hook(enum.Enum, lambda member: member.value)
     return converter
 
@@ -125,17 +170,53 @@ def structure(converter: cattrs.Converter, data: Any, cls: type[T], field: str =
         field: The name of the whole value, used as the root of error paths.
 
     Raises:
-        ValidationError: Naming the first bad field's path (``"payload.lines[0].quantity"``).
+        ValidationError: With the first bad field's path as ``field``
+            (``"payload.lines[0].quantity"``); any further problems follow in the reason, each
+            with its own path.
     """
     try:
         return converter.structure(data, cls)
     except ValidationError as exc:
         raise ValidationError(field, exc.reason) from exc
     except cattrs.BaseValidationError as exc:
-        messages = cattrs.transform_error(exc, path=field)
-        raise ValidationError(field, "; ".join(messages)) from exc
+        (path, reason), *others = _problems(exc, field)
+        reason = "; ".join([reason, *(f"{where}: {what}" for where, what in others)])
+        raise ValidationError(path, reason) from exc
     except (TypeError, ValueError, KeyError) as exc:
         raise ValidationError(field, f"cannot read as {cls.__name__}: {exc}") from exc
+
+
+def _describe(exc: BaseException, expected: Any) -> str:
+    if isinstance(exc, ValidationError):
+        return exc.reason
+    return format_exception(exc, expected)
+
+
+def _problems(exc: BaseException, path: str) -> list[tuple[str, str]]:
+    """Flatten cattrs' nested exception groups into ``(path, reason)`` pairs, in field order.
+
+    This mirrors :func:`cattrs.transform_error`, which only returns formatted strings, so that
+    the path can go into :attr:`ValidationError.field` and our own reasons are kept.
+    """
+    problems: list[tuple[str, str]] = []
+    if isinstance(exc, IterableValidationError):
+        indexed, unplaced = exc.group_exceptions()
+        for inner, item in indexed:
+            problems.extend(_problem_at(inner, f"{path}[{item.index!r}]", item.type))
+    elif isinstance(exc, ClassValidationError):
+        named, unplaced = exc.group_exceptions()
+        for inner, attribute in named:
+            problems.extend(_problem_at(inner, f"{path}.{attribute.name}", attribute.type))
+    else:
+        return [(path, _describe(exc, None))]
+    problems.extend((path, _describe(inner, None)) for inner in unplaced)
+    return problems
+
+
+def _problem_at(exc: BaseException, path: str, expected: Any) -> list[tuple[str, str]]:
+    if isinstance(exc, ClassValidationError | IterableValidationError):
+        return _problems(exc, path)
+    return [(path, _describe(exc, expected))]
 
 
 _SCALARS = (str, int, bool, type(None))

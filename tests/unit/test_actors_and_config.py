@@ -18,8 +18,8 @@ from ordercore.errors import ValidationError
 
 ROLE_NAMES = st.text(min_size=1, max_size=12)
 
-# Small enough that first_retry * 2**(attempts - 1) stays inside timedelta's range; larger
-# attempt counts are covered by the xfail test that shows backoff() overflowing.
+# Small enough that the uncapped first_retry * 2**(attempts - 1), the test's expected value,
+# stays inside timedelta's range; larger attempt counts have their own tests below.
 BACKOFF_STEPS = st.timedeltas(min_value=timedelta(milliseconds=1), max_value=timedelta(days=1))
 BACKOFF_ATTEMPTS = st.integers(min_value=0, max_value=29)
 
@@ -71,12 +71,6 @@ def test_an_actor_refuses_role_names_that_are_not_non_empty_strings(roles: list[
     assert caught.value.field == "actor.roles"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="library bug: roles that are not a collection of hashable items (None, a number, "
-    "lists inside) raise a bare TypeError from frozenset() instead of ValidationError",
-)
 @pytest.mark.parametrize("roles", [None, 5, [["reviewer"]]])
 def test_an_actor_refuses_roles_that_are_not_a_collection_of_names(roles: object) -> None:
     with pytest.raises(ValidationError) as caught:
@@ -162,16 +156,23 @@ def test_outbox_policy_refuses_durations_that_are_not_positive(name: str, value:
     assert "duration" in caught.value.reason
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library bug: the shared validator accepts a positive int for a duration field, "
-    "so OutboxPolicy(first_retry=30) is built and backoff() later fails with TypeError",
-)
 def test_outbox_policy_refuses_a_number_where_a_duration_is_needed() -> None:
     with pytest.raises(ValidationError) as caught:
         OutboxPolicy(first_retry=30)  # type: ignore[arg-type]
 
     assert caught.value.field == "first_retry"
+    assert "timedelta" in caught.value.reason
+
+
+@pytest.mark.parametrize("name", ["max_attempts", "batch_size"])
+def test_outbox_policy_refuses_a_duration_where_a_count_is_needed(name: str) -> None:
+    settings: dict[str, Any] = {name: timedelta(seconds=5)}
+
+    with pytest.raises(ValidationError) as caught:
+        OutboxPolicy(**settings)
+
+    assert caught.value.field == name
+    assert "whole number" in caught.value.reason
 
 
 def test_desk_config_accepts_the_smallest_positive_values() -> None:
@@ -231,17 +232,27 @@ def test_backoff_never_decreases_and_never_exceeds_max_backoff(
     assert wait == min(first_retry * 2 ** max(attempts - 1, 0), max_backoff)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="library bug: backoff() multiplies first_retry by 2**(attempts-1) before capping, "
-    "so with the default policy attempt 43 and later raise OverflowError",
-)
 @pytest.mark.parametrize("attempts", [43, 64, 1_000])
 def test_backoff_stays_capped_after_many_attempts(attempts: int) -> None:
     policy = OutboxPolicy(max_attempts=2_000)
 
     assert policy.backoff(attempts) == policy.max_backoff
+
+
+@given(
+    first_retry=st.timedeltas(min_value=timedelta(microseconds=1)),
+    max_backoff=st.timedeltas(min_value=timedelta(microseconds=1)),
+    attempts=st.integers(min_value=0, max_value=100_000),
+)
+def test_backoff_never_overflows_for_any_durations_and_attempts(
+    first_retry: timedelta, max_backoff: timedelta, attempts: int
+) -> None:
+    policy = OutboxPolicy(first_retry=first_retry, max_backoff=max_backoff)
+
+    wait, next_wait = policy.backoff(attempts), policy.backoff(attempts + 1)
+
+    assert wait <= next_wait <= max_backoff
+    assert wait >= min(first_retry, max_backoff)
 
 
 # DeskConfig.required_roles -------------------------------------------------------------------
@@ -316,15 +327,28 @@ def test_role_policy_prefers_an_exact_rule_over_a_prefix_rule() -> None:
     assert policy.roles_for("review.approve") == frozenset({"reviewer"})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library bug: the first listed matching prefix wins, so a broader 'review.*' "
-    "listed before 'review.admin.*' silently overrides the stricter rule",
-)
 def test_role_policy_prefers_the_most_specific_prefix_rule() -> None:
     policy = policy_for({"review.*": "reviewer", "review.admin.*": "admin"})
 
     assert policy.roles_for("review.admin.purge") == frozenset({"admin"})
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        {"review.*": "reviewer", "review.admin.*": "admin", "review.admin.keys.*": "owner"},
+        {"review.admin.keys.*": "owner", "review.admin.*": "admin", "review.*": "reviewer"},
+        {"review.admin.*": "admin", "review.admin.keys.*": "owner", "review.*": "reviewer"},
+    ],
+)
+def test_role_policy_picks_the_longest_matching_prefix_in_any_listed_order(
+    rules: dict[str, str],
+) -> None:
+    policy = policy_for(rules)
+
+    assert policy.roles_for("review.approve") == frozenset({"reviewer"})
+    assert policy.roles_for("review.admin.purge") == frozenset({"admin"})
+    assert policy.roles_for("review.admin.keys.rotate") == frozenset({"owner"})
 
 
 def test_role_policy_has_no_opinion_on_unlisted_actions() -> None:

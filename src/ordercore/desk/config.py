@@ -47,7 +47,9 @@ class OutboxPolicy:
     """
 
     max_attempts: int = attrs.field(default=10, validator=_positive_count)
-    first_retry: timedelta = attrs.field(default=timedelta(seconds=30), validator=_positive_duration)
+    first_retry: timedelta = attrs.field(
+        default=timedelta(seconds=30), validator=_positive_duration
+    )
     max_backoff: timedelta = attrs.field(default=timedelta(hours=1), validator=_positive_duration)
     lease: timedelta = attrs.field(default=timedelta(minutes=5), validator=_positive_duration)
     batch_size: int = attrs.field(default=200, validator=_positive_count)
@@ -79,7 +81,8 @@ class DeskConfig:
         max_conflict_retries: How often a command that hit a concurrent change is retried.
         outbox: Delivery retry policy.
         required_roles: Action name (or prefix ending in ``.*``) to the roles allowed to perform
-            it; an actor needs any one of them. ``{"review.*": {"reviewer"}}``.
+            it; an actor needs any one of them. ``{"review.*": {"reviewer"}}``. An exact name
+            beats a prefix, and the longest matching prefix beats shorter ones.
         dispatch_after_commit: Deliver outbox messages right after each command commits. Turn it
             off to deliver from a worker calling ``desk.outbox.dispatch()``.
         orders: How orders are priced, checked, routed and moved along.
