@@ -14,6 +14,7 @@ import attrs
 from ordercore.actors import Actor
 from ordercore.audit.journal import verify_chain
 from ordercore.cli._output import Printer
+from ordercore.cli.demo_orders import run_orders_part
 from ordercore.desk.commands import CommandContext
 from ordercore.desk.desk import OrderDesk
 from ordercore.errors import IdempotencyConflict, TamperDetected
@@ -159,6 +160,7 @@ def run_demo(printer: Printer, *, url: str = "memory://") -> int:
         printer.line(f"  plugins: {', '.join(info.name for info in desk.plugins.plugins())}")
         _money_part(printer)
         _commands_part(printer, desk)
+        run_orders_part(printer, desk)
         _journal_part(printer, desk)
         delivered = desk.outbox.delivered()
         printer.heading("Outbox")

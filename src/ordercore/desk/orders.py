@@ -145,7 +145,7 @@ class OrdersDesk:
             IdempotencyConflict: If the key was used for another request.
         """
         valid = validate_draft(draft, self.policy.intake)
-        request = self._desk.converter.unstructure(draft)
+        request = None if idempotency_key is None else self._desk.converter.unstructure(draft)
 
         def handler(ctx: CommandContext) -> Order:
             refs = ctx.uow.aggregates(CHANNEL_REFS)

@@ -72,6 +72,7 @@ class OutboxDesk:
         desk command) returns at once: the outer call goes on to deliver the new messages.
         """
         if getattr(self._local, "active", False):
+            self._local.deferred = True
             return DispatchReport()
         self._local.active = True
         try:
@@ -84,8 +85,13 @@ class OutboxDesk:
                     )
                 if not batch:
                     break
+                self._local.deferred = False
                 outcomes = [(message, self._deliver(message)) for message in batch]
                 report = report + self._record(outcomes)
+                if len(batch) < self._policy.batch_size and not self._local.deferred:
+                    # A short batch took everything that was due, and no delivery wrote new
+                    # messages whose dispatch it left to this loop: another round finds nothing.
+                    break
             return report
         finally:
             self._local.active = False

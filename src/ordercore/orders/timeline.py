@@ -84,9 +84,10 @@ def _shipped_detail(order: Order) -> str:
 def build_timeline(order: Order) -> Timeline:
     """Build the timeline of ``order``.
 
-    Reached stages are done; the first stage not reached is current, the rest upcoming. An order
-    on hold shows the hold as current; a closed order (rejected, cancelled, expired) ends with
-    that and leaves out the stages it will never reach.
+    The last stage the order reached is current (a partly shipped order is current at
+    "Shipped"), the ones before it are done and the rest upcoming. An order on hold shows the
+    hold as current; a closed order (rejected, cancelled, expired) ends with that and leaves out
+    the stages it will never reach.
     """
     m = order.milestones
     flow = [
@@ -103,17 +104,20 @@ def build_timeline(order: Order) -> Timeline:
     stages: list[TimelineStage] = []
     current: str | None = None
     for key, label, at, detail in flow:
-        # Partly shipped keeps the shipping stage open.
+        # Partly shipped keeps the shipping stage open: that is where the order is.
         partly = key == "shipped" and order.status is OrderStatus.IN_FULFILMENT
-        if at is not None and not partly:
-            stages.append(TimelineStage(key, label, StageState.DONE, at, detail))
-        elif closed is not None:
-            continue
-        elif current is None and not on_hold:
+        if partly and not on_hold:
             stages.append(TimelineStage(key, label, StageState.CURRENT, at, detail))
             current = label
-        else:
+        elif at is not None and not partly:
+            stages.append(TimelineStage(key, label, StageState.DONE, at, detail))
+        elif closed is None:
             stages.append(TimelineStage(key, label, StageState.UPCOMING, None, detail))
+    if current is None and not on_hold and closed is None:
+        # The order stands at the last stage it reached.
+        last = max(index for index, stage in enumerate(stages) if stage.state is StageState.DONE)
+        current = stages[last].label
+        stages[last] = attrs.evolve(stages[last], state=StageState.CURRENT)
     if on_hold:
         reason = order.status_reason or ""
         stages.append(TimelineStage("on_hold", "On hold", StageState.CURRENT, m.held_at, reason))
