@@ -53,7 +53,7 @@ def _new_quantities(order: Order, requested: Mapping[str, int]) -> dict[str, int
         floor = line.shipped + line.cancelled
         if quantity < floor:
             raise ValidationError(
-                field, f"cannot go below the {line.shipped} units already shipped"
+                field, f"cannot go below {line.shipped}, the quantity already shipped"
             )
         quantities[line_id] = quantity
     return quantities

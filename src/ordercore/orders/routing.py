@@ -34,6 +34,8 @@ class RoutingRule:
         channels: Match only these channels.
         categories: Match when any line is in one of these categories.
         countries: Match these destination countries (ISO 3166-1 alpha-2).
+        regions: Match these destination regions (the address's ``region``: a state, province
+            or county, as your addresses spell it).
         min_total: Match grand totals at or above this (same currency only).
         max_total: Match grand totals below this (same currency only).
     """
@@ -44,6 +46,7 @@ class RoutingRule:
     channels: frozenset[str] = attrs.field(factory=frozenset, converter=_to_frozenset)
     categories: frozenset[str] = attrs.field(factory=frozenset, converter=_to_frozenset)
     countries: frozenset[str] = attrs.field(factory=frozenset, converter=_to_frozenset)
+    regions: frozenset[str] = attrs.field(factory=frozenset, converter=_to_frozenset)
     min_total: Money | None = None
     max_total: Money | None = None
 
@@ -56,6 +59,8 @@ class RoutingRule:
         if self.channels and order.channel not in self.channels:
             return False
         if self.countries and order.shipping_address.country not in self.countries:
+            return False
+        if self.regions and order.shipping_address.region not in self.regions:
             return False
         if self.categories and not any(line.category in self.categories for line in order.lines):
             return False
