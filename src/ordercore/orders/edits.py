@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import attrs
 
+from ordercore._replace import replace
 from ordercore.errors import ValidationError
 from ordercore.money import Money
 from ordercore.orders.events import OrderEdited
@@ -85,10 +86,10 @@ def _line_from(valid: ValidLine, line_id: str, currency: str) -> OrderLine:
 
 def _scaled_discount(line: OrderLine, quantity: int) -> OrderLine:
     if quantity == line.quantity or line.discount.is_zero():
-        return attrs.evolve(line, quantity=quantity)
+        return replace(line, quantity=quantity)
     # The line discount is kept per unit, so that fewer units do not keep the whole discount.
     ratio = Decimal(quantity) / Decimal(line.quantity)
-    return attrs.evolve(line, quantity=quantity, discount=line.discount.multiply(ratio))
+    return replace(line, quantity=quantity, discount=line.discount.multiply(ratio))
 
 
 def edit(
@@ -146,7 +147,7 @@ def edit(
         elif wanted < line.reserved:
             release.append(StockLine(line.line_id, line.sku, line.reserved - wanted))
         new_lines.append(
-            attrs.evolve(
+            replace(
                 line,
                 order_discount_share=price.order_discount_share,
                 shipping_share=price.shipping_share,

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 import attrs
 
+from ordercore._replace import replace
 from ordercore.errors import ValidationError
 from ordercore.orders.model import (
     Address,
@@ -265,7 +266,7 @@ def _adjust_lines(
             changes: dict[str, Any] = {field: getattr(line, field) + amount}
             if consume_reserved:
                 changes["reserved"] = max(line.reserved - amount, 0)
-            line = attrs.evolve(line, **changes)
+            line = replace(line, **changes)
         updated.append(line)
     return tuple(updated)
 
@@ -279,7 +280,7 @@ def _reserve(lines: tuple[OrderLine, ...], delta: StockDelta) -> tuple[OrderLine
     if not change:
         return lines
     return tuple(
-        attrs.evolve(line, reserved=line.reserved + change[line.line_id])
+        replace(line, reserved=line.reserved + change[line.line_id])
         if line.line_id in change
         else line
         for line in lines
@@ -288,8 +289,7 @@ def _reserve(lines: tuple[OrderLine, ...], delta: StockDelta) -> tuple[OrderLine
 
 def _close_lines(order: Order) -> tuple[OrderLine, ...]:
     return tuple(
-        attrs.evolve(line, cancelled=line.quantity - line.shipped, reserved=0)
-        for line in order.lines
+        replace(line, cancelled=line.quantity - line.shipped, reserved=0) for line in order.lines
     )
 
 
@@ -306,96 +306,92 @@ def evolve(order: Order | None, event: OrderEvent) -> Order:
     version = order.version + 1
     milestones = order.milestones
     if isinstance(event, OrderApproved):
-        return attrs.evolve(
+        return replace(
             order,
             status=OrderStatus.APPROVED,
-            milestones=attrs.evolve(milestones, approved_at=event.at),
+            milestones=replace(milestones, approved_at=event.at),
             held_from=None,
             version=version,
         )
     if isinstance(event, OrderHeld):
-        return attrs.evolve(
+        return replace(
             order,
             status=OrderStatus.ON_HOLD,
             held_from=order.status,
             status_reason=event.reason,
-            milestones=attrs.evolve(milestones, held_at=event.at),
+            milestones=replace(milestones, held_at=event.at),
             version=version,
         )
     if isinstance(event, OrderReleased):
-        return attrs.evolve(
+        return replace(
             order,
             status=order.held_from or OrderStatus.PENDING_REVIEW,
             held_from=None,
             version=version,
         )
     if isinstance(event, OrderRejected):
-        return attrs.evolve(
+        return replace(
             order,
             status=OrderStatus.REJECTED,
             status_reason=event.reason,
             held_from=None,
-            milestones=attrs.evolve(milestones, rejected_at=event.at),
+            milestones=replace(milestones, rejected_at=event.at),
             version=version,
         )
     if isinstance(event, OrderConfirmed):
-        return attrs.evolve(
+        return replace(
             order,
             status=OrderStatus.CONFIRMED,
             lines=_reserve(order.lines, event.stock),
-            milestones=attrs.evolve(milestones, confirmed_at=event.at),
+            milestones=replace(milestones, confirmed_at=event.at),
             version=version,
         )
     if isinstance(event, PaymentRecorded):
-        paid = attrs.evolve(order, payments=(*order.payments, event.payment), version=version)
+        paid = replace(order, payments=(*order.payments, event.payment), version=version)
         if milestones.paid_at is None and paid.is_paid:
-            paid = attrs.evolve(paid, milestones=attrs.evolve(milestones, paid_at=event.payment.at))
+            paid = replace(paid, milestones=replace(milestones, paid_at=event.payment.at))
         return paid
     if isinstance(event, OrderAssigned):
-        return attrs.evolve(order, queue=event.queue, assignee=event.assignee, version=version)
+        return replace(order, queue=event.queue, assignee=event.assignee, version=version)
     if isinstance(event, OrderShipped):
         lines = _adjust_lines(order, "shipped", event.lines, consume_reserved=True)
         status = fulfilment_status(lines, order.status)
-        milestones = attrs.evolve(
+        milestones = replace(
             milestones,
             first_shipped_at=milestones.first_shipped_at or event.at,
             fulfilled_at=event.at if status is OrderStatus.FULFILLED else milestones.fulfilled_at,
         )
-        return attrs.evolve(
-            order, lines=lines, status=status, milestones=milestones, version=version
-        )
+        return replace(order, lines=lines, status=status, milestones=milestones, version=version)
     if isinstance(event, OrderDelivered):
         lines = _adjust_lines(order, "delivered", event.lines, consume_reserved=False)
         status = fulfilment_status(lines, order.status)
         if status is OrderStatus.DELIVERED:
-            milestones = attrs.evolve(milestones, delivered_at=event.at)
-        return attrs.evolve(
-            order, lines=lines, status=status, milestones=milestones, version=version
-        )
+            milestones = replace(milestones, delivered_at=event.at)
+        return replace(order, lines=lines, status=status, milestones=milestones, version=version)
     if isinstance(event, OrderCompleted):
-        return attrs.evolve(
+        return replace(
             order,
             status=OrderStatus.COMPLETED,
-            milestones=attrs.evolve(milestones, completed_at=event.at),
+            milestones=replace(milestones, completed_at=event.at),
             version=version,
         )
     if isinstance(event, OrderCancelled):
-        return attrs.evolve(
+        return replace(
             order,
             status=OrderStatus.CANCELLED,
             status_reason=event.reason,
             held_from=None,
             lines=_close_lines(order),
-            milestones=attrs.evolve(milestones, cancelled_at=event.at),
+            milestones=replace(milestones, cancelled_at=event.at),
             version=version,
         )
     if isinstance(event, OrderExpired):
-        return attrs.evolve(
+        return replace(
             order,
             status=OrderStatus.EXPIRED,
             held_from=None,
             lines=_close_lines(order),
-            milestones=attrs.evolve(milestones, expired_at=event.at),
+            milestones=replace(milestones, expired_at=event.at),
             version=version,
         )
     if isinstance(event, OrderEdited):
@@ -403,8 +399,8 @@ def evolve(order: Order | None, event: OrderEvent) -> Order:
         if status is OrderStatus.IN_FULFILMENT:
             status = fulfilment_status(event.lines, status)
             if status is OrderStatus.FULFILLED:
-                milestones = attrs.evolve(milestones, fulfilled_at=event.at)
-        return attrs.evolve(
+                milestones = replace(milestones, fulfilled_at=event.at)
+        return replace(
             order,
             lines=event.lines,
             totals=event.totals,

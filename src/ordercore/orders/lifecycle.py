@@ -18,6 +18,7 @@ from types import MappingProxyType
 
 import attrs
 
+from ordercore._replace import replace
 from ordercore.errors import InvalidTransition, ValidationError
 from ordercore.money import Money
 from ordercore.orders.events import (
@@ -261,7 +262,7 @@ def place(
         notes=(Note(now, "intake", source.note),) if source.note else (),
     )
     routed = route(order, policy.routing)
-    order = attrs.evolve(order, queue=routed.queue, assignee=routed.assignee)
+    order = replace(order, queue=routed.queue, assignee=routed.assignee)
     return Decision(order, (OrderPlaced(order),))
 
 

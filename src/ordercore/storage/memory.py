@@ -17,8 +17,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Generic, cast
 
-import attrs
-
+from ordercore._replace import replace
 from ordercore.audit.journal import EntryDraft, JournalEntry, JournalHead, seal
 from ordercore.errors import ConcurrencyConflict, NotFound, StorageError, ValidationError
 from ordercore.storage.ports import (
@@ -281,14 +280,14 @@ class _MemoryOutbox:
                 continue
             if message.claimed_until is not None and message.claimed_until > now:
                 continue
-            leased = attrs.evolve(message, claimed_until=now + lease)
+            leased = replace(message, claimed_until=now + lease)
             self.pending[message_id] = leased
             claimed.append(leased)
         return claimed
 
     def mark_delivered(self, message_id: str, at: datetime) -> None:
         message = self.get(message_id)
-        self.pending[message_id] = attrs.evolve(
+        self.pending[message_id] = replace(
             message,
             status=OutboxStatus.DELIVERED,
             attempts=message.attempts + 1,
@@ -301,7 +300,7 @@ class _MemoryOutbox:
         self, message_id: str, *, error: str, next_attempt_at: datetime, dead: bool
     ) -> None:
         message = self.get(message_id)
-        self.pending[message_id] = attrs.evolve(
+        self.pending[message_id] = replace(
             message,
             status=OutboxStatus.DEAD if dead else OutboxStatus.PENDING,
             attempts=message.attempts + 1,
