@@ -144,6 +144,9 @@ class OrdersDesk:
             PermissionDenied: If a policy refuses the actor.
             IdempotencyConflict: If the key was used for another request.
         """
+        # Authorize before looking at the draft, so that an actor who may not place orders
+        # learns nothing about what a valid one looks like.
+        self._desk.authorize(actor, "order.place")
         valid = validate_draft(draft, self.policy.intake)
         request = None if idempotency_key is None else self._desk.converter.unstructure(draft)
 
@@ -428,14 +431,7 @@ class OrdersDesk:
         now = self._desk.clock.now()
         expired = []
         for order in self._scan():
-            due = order.payment_due_at
-            if (
-                order.status in _EXPIRABLE
-                and due is not None
-                and due <= now
-                and not order.credit_terms
-                and not order.captured.is_positive()
-            ):
+            if order.status in _EXPIRABLE and lifecycle.is_overdue(order, now):
                 try:
                     self.expire(order.id, actor=actor)
                 except InvalidTransition:

@@ -85,11 +85,20 @@ def _line_from(valid: ValidLine, line_id: str, currency: str) -> OrderLine:
 
 
 def _scaled_discount(line: OrderLine, quantity: int) -> OrderLine:
-    if quantity == line.quantity or line.discount.is_zero():
+    if quantity == line.quantity or (line.discount.is_zero() and line.discount_basis is None):
         return replace(line, quantity=quantity)
-    # The line discount is kept per unit, so that fewer units do not keep the whole discount.
-    ratio = Decimal(quantity) / Decimal(line.quantity)
-    return replace(line, quantity=quantity, discount=line.discount.multiply(ratio))
+    # The line discount is kept per unit, so that fewer units do not keep the whole discount;
+    # it is scaled from the discount as first granted, so that roundings never compound.
+    basis = line.discount if line.discount_basis is None else line.discount_basis
+    basis_quantity = line.quantity if line.discount_basis is None else line.discount_basis_quantity
+    ratio = Decimal(quantity) / Decimal(basis_quantity)
+    return replace(
+        line,
+        quantity=quantity,
+        discount=basis.multiply(ratio),
+        discount_basis=basis,
+        discount_basis_quantity=basis_quantity,
+    )
 
 
 def edit(

@@ -93,10 +93,11 @@ class OrderReleased:
 
 @attrs.frozen(slots=True)
 class OrderRejected:
-    """Review rejected the order."""
+    """Review rejected the order; reservations it held (if held after confirmation) are released."""
 
     at: datetime
     reason: str
+    stock: StockDelta = attrs.Factory(StockDelta)
 
 
 @attrs.frozen(slots=True)
@@ -335,6 +336,7 @@ def evolve(order: Order | None, event: OrderEvent) -> Order:
             status=OrderStatus.REJECTED,
             status_reason=event.reason,
             held_from=None,
+            lines=_close_lines(order),
             milestones=replace(milestones, rejected_at=event.at),
             version=version,
         )

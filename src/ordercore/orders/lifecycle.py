@@ -69,6 +69,7 @@ __all__ = [
     "deliver",
     "expire",
     "hold",
+    "is_overdue",
     "mermaid",
     "place",
     "record_payment",
@@ -283,9 +284,10 @@ def release(order: Order, *, now: datetime, reason: str | None = None) -> Decisi
 
 
 def reject(order: Order, *, now: datetime, reason: str) -> Decision:
-    """Reject an order that has not been confirmed."""
+    """Reject an order under review; an order held after confirmation releases its stock."""
     check_allowed(order, "reject")
-    return conclude(order, "reject", OrderRejected(now, _reason(reason)))
+    stock = _release_all(order)
+    return conclude(order, "reject", OrderRejected(now, _reason(reason), stock), stock=stock)
 
 
 def _payment_secured(order: Order) -> bool:
@@ -293,15 +295,16 @@ def _payment_secured(order: Order) -> bool:
 
 
 def confirm(order: Order, *, now: datetime, policy: OrderPolicy) -> Decision:
-    """Confirm an approved order and reserve stock for every open unit."""
+    """Confirm an approved order and reserve stock for every open unit not yet reserved."""
     check_allowed(order, "confirm")
     if policy.require_payment_to_confirm and not _payment_secured(order):
         raise InvalidTransition(
             _subject(order), order.status.value, "confirm", "payment is required first"
         )
-    stock = StockDelta(
-        reserve=order.stock_lines({item.line_id: item.open_quantity for item in order.lines})
-    )
+    # Only what is not reserved yet: an order approved again after a hold from confirmation
+    # still holds its reservations.
+    missing = {item.line_id: item.open_quantity - item.reserved for item in order.lines}
+    stock = StockDelta(reserve=order.stock_lines(missing))
     return conclude(order, "confirm", OrderConfirmed(now, stock), stock=stock)
 
 
@@ -436,6 +439,18 @@ def complete(order: Order, *, now: datetime, policy: OrderPolicy) -> Decision:
     return conclude(order, "complete", OrderCompleted(now))
 
 
+def is_overdue(order: Order, now: datetime) -> bool:
+    """Whether ``order`` is unpaid past its payment deadline (and so may be expired).
+
+    An order on credit terms, one with a capture, or one whose authorization covers what is
+    due is not overdue.
+    """
+    due = order.payment_due_at
+    if order.credit_terms or due is None or now < due or order.captured.is_positive():
+        return False
+    return not (order.authorized.is_positive() and order.authorized >= order.balance_due)
+
+
 def _release_all(order: Order) -> StockDelta:
     return StockDelta(
         release=order.stock_lines({item.line_id: item.reserved for item in order.lines})
@@ -452,8 +467,7 @@ def cancel(order: Order, *, now: datetime, reason: str) -> Decision:
 def expire(order: Order, *, now: datetime) -> Decision:
     """Expire an unpaid order past its payment deadline; its reservations are released."""
     check_allowed(order, "expire")
-    due = order.payment_due_at
-    if order.credit_terms or due is None or now < due or order.captured.is_positive():
+    if not is_overdue(order, now):
         detail = "on credit terms" if order.credit_terms else "not unpaid past its deadline"
         raise InvalidTransition(_subject(order), order.status.value, "expire", detail)
     stock = _release_all(order)

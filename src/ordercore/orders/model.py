@@ -200,6 +200,10 @@ class OrderLine:
         delivered: Units delivered.
         cancelled: Units cancelled.
         returned: Units returned.
+        discount_basis: The discount as first granted, once an edit has scaled it.
+        discount_basis_quantity: The quantity ``discount_basis`` was granted for; an edit
+            scales from this pair, so that 3 -> 1 -> 3 units gives back the first discount
+            rather than compounding roundings.
     """
 
     line_id: str
@@ -220,6 +224,8 @@ class OrderLine:
     delivered: int = 0
     cancelled: int = 0
     returned: int = 0
+    discount_basis: Money | None = None
+    discount_basis_quantity: int = 0
 
     @property
     def gross(self) -> Money:

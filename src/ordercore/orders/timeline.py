@@ -68,6 +68,19 @@ _NEXT_STEP = {
     OrderStatus.DELIVERED: "Your order has arrived.",
 }
 
+# The stage the lifecycle state stands at. Payment is not in here: it runs beside the other
+# stages (a card is charged before review, an invoice is paid after delivery), so it is done
+# when it happened and upcoming otherwise, never where the order stands.
+_STANDS_AT = {
+    OrderStatus.PENDING_REVIEW: "placed",
+    OrderStatus.APPROVED: "reviewed",
+    OrderStatus.CONFIRMED: "confirmed",
+    OrderStatus.IN_FULFILMENT: "shipped",
+    OrderStatus.FULFILLED: "shipped",
+    OrderStatus.DELIVERED: "delivered",
+    OrderStatus.COMPLETED: "completed",
+}
+
 _CLOSED_LABEL = {
     OrderStatus.REJECTED: ("rejected", "Rejected"),
     OrderStatus.CANCELLED: ("cancelled", "Cancelled"),
@@ -84,8 +97,9 @@ def _shipped_detail(order: Order) -> str:
 def build_timeline(order: Order) -> Timeline:
     """Build the timeline of ``order``.
 
-    The last stage the order reached is current (a partly shipped order is current at
-    "Shipped"), the ones before it are done and the rest upcoming. An order on hold shows the
+    The stage the order's state stands at is current (a partly shipped order stands at
+    "Shipped"); stages reached are done and the others upcoming. Payment runs beside the rest:
+    done once paid, upcoming until then, wherever the order stands. An order on hold shows the
     hold as current; a closed order (rejected, cancelled, expired) ends with that and leaves out
     the stages it will never reach.
     """
@@ -101,23 +115,17 @@ def build_timeline(order: Order) -> Timeline:
     ]
     closed = _CLOSED_LABEL.get(order.status)
     on_hold = order.status is OrderStatus.ON_HOLD
+    standing = _STANDS_AT.get(order.status)
     stages: list[TimelineStage] = []
     current: str | None = None
     for key, label, at, detail in flow:
-        # Partly shipped keeps the shipping stage open: that is where the order is.
-        partly = key == "shipped" and order.status is OrderStatus.IN_FULFILMENT
-        if partly and not on_hold:
+        if key == standing:
             stages.append(TimelineStage(key, label, StageState.CURRENT, at, detail))
             current = label
-        elif at is not None and not partly:
+        elif at is not None:
             stages.append(TimelineStage(key, label, StageState.DONE, at, detail))
         elif closed is None:
             stages.append(TimelineStage(key, label, StageState.UPCOMING, None, detail))
-    if current is None and not on_hold and closed is None:
-        # The order stands at the last stage it reached.
-        last = max(index for index, stage in enumerate(stages) if stage.state is StageState.DONE)
-        current = stages[last].label
-        stages[last] = attrs.evolve(stages[last], state=StageState.CURRENT)
     if on_hold:
         reason = order.status_reason or ""
         stages.append(TimelineStage("on_hold", "On hold", StageState.CURRENT, m.held_at, reason))
