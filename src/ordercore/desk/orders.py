@@ -192,29 +192,15 @@ class OrdersDesk:
         idempotency_key: str | None = None,
     ) -> Order:
         """Approve an order pending review or on hold."""
-        return self._command(
-            "approve",
-            order_id,
-            lambda order, ctx: lifecycle.approve(order, now=ctx.now, reason=reason),
-            actor=actor,
-            request={"reason": _optional_text(reason, "reason")},
-            reason=reason,
-            idempotency_key=idempotency_key,
+        return self._with_reason(
+            "approve", lifecycle.approve, order_id, actor, reason, idempotency_key
         )
 
     def hold(
         self, order_id: str, *, actor: Actor, reason: str, idempotency_key: str | None = None
     ) -> Order:
         """Put an order on hold for a person to look at; the customer is told."""
-        return self._command(
-            "hold",
-            order_id,
-            lambda order, ctx: lifecycle.hold(order, now=ctx.now, reason=reason),
-            actor=actor,
-            request={"reason": _optional_text(reason, "reason")},
-            reason=reason,
-            idempotency_key=idempotency_key,
-        )
+        return self._with_reason("hold", lifecycle.hold, order_id, actor, reason, idempotency_key)
 
     def release(
         self,
@@ -225,28 +211,16 @@ class OrdersDesk:
         idempotency_key: str | None = None,
     ) -> Order:
         """Lift a hold; the order returns to the state it was held from."""
-        return self._command(
-            "release",
-            order_id,
-            lambda order, ctx: lifecycle.release(order, now=ctx.now, reason=reason),
-            actor=actor,
-            request={"reason": _optional_text(reason, "reason")},
-            reason=reason,
-            idempotency_key=idempotency_key,
+        return self._with_reason(
+            "release", lifecycle.release, order_id, actor, reason, idempotency_key
         )
 
     def reject(
         self, order_id: str, *, actor: Actor, reason: str, idempotency_key: str | None = None
     ) -> Order:
         """Reject an order that has not been confirmed."""
-        return self._command(
-            "reject",
-            order_id,
-            lambda order, ctx: lifecycle.reject(order, now=ctx.now, reason=reason),
-            actor=actor,
-            request={"reason": _optional_text(reason, "reason")},
-            reason=reason,
-            idempotency_key=idempotency_key,
+        return self._with_reason(
+            "reject", lifecycle.reject, order_id, actor, reason, idempotency_key
         )
 
     def confirm(self, order_id: str, *, actor: Actor, idempotency_key: str | None = None) -> Order:
@@ -401,14 +375,8 @@ class OrdersDesk:
         self, order_id: str, *, actor: Actor, reason: str, idempotency_key: str | None = None
     ) -> Order:
         """Cancel an order before anything shipped; its reservations are released."""
-        return self._command(
-            "cancel",
-            order_id,
-            lambda order, ctx: lifecycle.cancel(order, now=ctx.now, reason=reason),
-            actor=actor,
-            request={"reason": _optional_text(reason, "reason")},
-            reason=reason,
-            idempotency_key=idempotency_key,
+        return self._with_reason(
+            "cancel", lifecycle.cancel, order_id, actor, reason, idempotency_key
         )
 
     def expire(self, order_id: str, *, actor: Actor, idempotency_key: str | None = None) -> Order:
@@ -555,6 +523,26 @@ class OrdersDesk:
         with self._desk.storage.unit_of_work() as uow:
             orders = list(uow.aggregates(ORDERS).scan())
         return iter(orders)
+
+    def _with_reason(
+        self,
+        command: str,
+        decide: Callable[..., lifecycle.Decision],
+        order_id: str,
+        actor: Actor,
+        reason: str | None,
+        idempotency_key: str | None,
+    ) -> Order:
+        """Run a command whose only argument is a reason (approve, hold, cancel, ...)."""
+        return self._command(
+            command,
+            order_id,
+            lambda order, ctx: decide(order, now=ctx.now, reason=reason),
+            actor=actor,
+            request={"reason": _optional_text(reason, "reason")},
+            reason=reason,
+            idempotency_key=idempotency_key,
+        )
 
     def _command(
         self,
