@@ -18,7 +18,13 @@ from ordercore._replace import replace
 from ordercore.errors import ValidationError
 from ordercore.money import Money
 from ordercore.orders.events import OrderEdited
-from ordercore.orders.intake import LineDraft, ValidLine, check_address, validate_lines
+from ordercore.orders.intake import (
+    IntakePolicy,
+    LineDraft,
+    ValidLine,
+    check_address,
+    validate_lines,
+)
 from ordercore.orders.lifecycle import Decision, check_allowed, conclude
 from ordercore.orders.model import Address, LineQuantity, Order, OrderLine, StockDelta, StockLine
 from ordercore.orders.policy import OrderPolicy
@@ -42,7 +48,9 @@ class EditRequest:
     shipping_address: Address | None = None
 
 
-def _new_quantities(order: Order, requested: Mapping[str, int]) -> dict[str, int]:
+def _new_quantities(
+    order: Order, requested: Mapping[str, int], policy: IntakePolicy
+) -> dict[str, int]:
     quantities = {line.line_id: line.quantity for line in order.lines}
     for line_id, quantity in requested.items():
         field = f"set_quantities[{line_id}]"
@@ -50,6 +58,8 @@ def _new_quantities(order: Order, requested: Mapping[str, int]) -> dict[str, int
             raise ValidationError(field, f"order {order.number} has no such line")
         if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
             raise ValidationError(field, f"must be a whole number of at least 0, got {quantity!r}")
+        if quantity > policy.max_quantity:
+            raise ValidationError(field, f"more than {policy.max_quantity} units in one line")
         line = order.line(line_id)
         floor = line.shipped + line.cancelled
         if quantity < floor:
@@ -108,15 +118,16 @@ def edit(
 
     Raises:
         InvalidTransition: If the order can no longer be edited.
-        ValidationError: For unknown lines, quantities below what shipped, bad added lines, an
-            edit that removes every line, or an edit that changes nothing.
+        ValidationError: For unknown lines, quantities below what shipped or above the intake
+            limit, bad added lines, an edit that removes every line, one that changes nothing,
+            or one that would bring the total below what was captured (refund first).
     """
     check_allowed(order, "edit")
     if not isinstance(reason, str) or not reason.strip():
         raise ValidationError("reason", "a reason is required")
     if not isinstance(request, EditRequest):
         raise ValidationError("request", "expected an EditRequest")
-    quantities = _new_quantities(order, request.set_quantities)
+    quantities = _new_quantities(order, request.set_quantities, policy.intake)
     if request.shipping_address is not None:
         check_address(request.shipping_address, "shipping_address", policy.intake)
     added = validate_lines(request.add_lines, order.currency, policy.intake, field="add_lines")
@@ -147,6 +158,14 @@ def edit(
         shipping_fee=order.shipping_fee,
         policy=policy.pricing,
     )
+    kept_money = order.captured - order.refunded
+    if totals.grand_total < kept_money:
+        # Money would be owed back; that is a refund to record first, not a side effect.
+        raise ValidationError(
+            "changes",
+            f"the new total {totals.grand_total} is below the {kept_money} already captured; "
+            "record the refund first",
+        )
     holds_stock = order.milestones.confirmed_at is not None
     new_lines, reserve, release = [], [], []
     for line, price in zip(kept, priced, strict=True):

@@ -402,6 +402,8 @@ def evolve(order: Order | None, event: OrderEvent) -> Order:
             status = fulfilment_status(event.lines, status)
             if status is OrderStatus.FULFILLED:
                 milestones = replace(milestones, fulfilled_at=event.at)
+            elif status is OrderStatus.DELIVERED:
+                milestones = replace(milestones, fulfilled_at=event.at, delivered_at=event.at)
         return replace(
             order,
             lines=event.lines,

@@ -141,6 +141,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     Transition(S.IN_FULFILMENT, "edit", S.IN_FULFILMENT, "quantities stay above shipped"),
     Transition(S.IN_FULFILMENT, "edit", S.FULFILLED, "what is left is all shipped"),
+    Transition(S.IN_FULFILMENT, "edit", S.DELIVERED, "what is left is all shipped and delivered"),
 )
 """The lifecycle, row by row. Nothing outside this table can happen to an order."""
 

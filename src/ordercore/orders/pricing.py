@@ -12,8 +12,10 @@ once, then spread back over the lines in proportion to their exact tax), as the 
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Sequence
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_05UP, ROUND_HALF_EVEN, Context, Decimal
+from fractions import Fraction
 
 import attrs
 
@@ -94,20 +96,34 @@ def _by_value(values: Sequence[Money], quantities: Sequence[int]) -> list[int]:
     return weights if sum(weights) > 0 else _by_quantity(quantities)
 
 
-def _exact_tax(base: Money, rate: Decimal, mode: TaxMode) -> Decimal:
+# Tax is worked out exactly (as a fraction) and turned into a decimal only to be rounded once.
+# The conversion keeps 60 digits and rounds with ROUND_05UP, which never lands on a 0 or 5 it
+# did not come from, so the single rounding to the minor unit that follows is the same as
+# rounding the exact value. An explicit context also keeps the caller's decimal context out.
+_WIDE = Context(prec=60, rounding=ROUND_05UP)
+
+
+def _exact_tax(base: Money, rate: Decimal, mode: TaxMode) -> Fraction:
+    exact_rate = Fraction(rate)
     if mode is TaxMode.EXCLUSIVE:
-        return base.amount * rate
-    return base.amount * rate / (1 + rate)
+        return Fraction(base.amount) * exact_rate
+    return Fraction(base.amount) * exact_rate / (1 + exact_rate)
 
 
-def _round_tax(exact: Sequence[Decimal], currency: str, policy: PricingPolicy) -> list[Money]:
+def _to_decimal(value: Fraction) -> Decimal:
+    return _WIDE.divide(Decimal(value.numerator), Decimal(value.denominator))
+
+
+def _round_tax(exact: Sequence[Fraction], currency: str, policy: PricingPolicy) -> list[Money]:
     if policy.tax_rounding is TaxRounding.PER_LINE:
-        return [Money.of(value, currency, rounding=policy.rounding) for value in exact]
-    total = Money.of(sum(exact, Decimal(0)), currency, rounding=policy.rounding)
+        return [Money.of(_to_decimal(value), currency, rounding=policy.rounding) for value in exact]
+    total = Money.of(_to_decimal(sum(exact, Fraction(0))), currency, rounding=policy.rounding)
     if total.is_zero() or not any(exact):
         return [Money.zero(currency) for _ in exact]
-    shares = total.allocate([abs(value) for value in exact])
-    return list(shares)
+    # Shares of the one rounded total in exact proportion to each line's exact tax.
+    common = math.lcm(*(value.denominator for value in exact))
+    weights = [abs(value.numerator) * (common // value.denominator) for value in exact]
+    return list(total.allocate(weights))
 
 
 def price_lines(

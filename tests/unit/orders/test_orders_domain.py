@@ -499,8 +499,19 @@ def test_edit_below_the_shipped_quantity_is_refused_naming_the_line() -> None:
     assert caught.value.field == "set_quantities[L1]"
     assert "2" in caught.value.reason
     assert "shipped" in caught.value.reason
-    # Down to exactly what shipped is fine.
-    assert do_edit(order, EditRequest(set_quantities={"L1": 2})).line("L1").quantity == 2
+    # Down to exactly what shipped is fine, once the money for the dropped units is refunded.
+    refunded = lifecycle.record_payment(
+        order, kind=PaymentKind.REFUND, amount=order.captured, now=NOW
+    ).order
+    assert do_edit(refunded, EditRequest(set_quantities={"L1": 2})).line("L1").quantity == 2
+
+
+def test_an_edit_that_would_owe_the_customer_money_asks_for_the_refund_first() -> None:
+    order = confirm(approve(pay(place())))
+    with pytest.raises(ValidationError) as caught:
+        do_edit(order, EditRequest(set_quantities={"L1": 1}))
+    assert caught.value.field == "changes"
+    assert "refund" in caught.value.reason
 
 
 def test_edit_of_a_fulfilled_order_is_an_invalid_transition() -> None:
@@ -567,9 +578,17 @@ def test_edit_of_a_partly_shipped_order_reserves_only_what_is_open() -> None:
     assert [(s.line_id, s.quantity) for s in edited.stock.reserve] == [("L1", 1)]
     assert edited.order.line("L1").reserved == 2
     assert edited.order.status is S.IN_FULFILMENT
-    # Cutting to what shipped and dropping the unshipped line leaves the order fulfilled.
+    # Cutting to what shipped and dropping the unshipped line (its money refunded first)
+    # leaves the order fulfilled.
+    refunded = lifecycle.record_payment(
+        order, kind=PaymentKind.REFUND, amount=order.captured, now=NOW
+    ).order
     done = edit(
-        order, EditRequest(set_quantities={"L1": 2, "L2": 0}), now=NOW, reason="r", policy=POLICY
+        refunded,
+        EditRequest(set_quantities={"L1": 2, "L2": 0}),
+        now=NOW,
+        reason="r",
+        policy=POLICY,
     )
     assert done.order.status is S.FULFILLED
     assert done.order.milestones.fulfilled_at == NOW

@@ -185,8 +185,16 @@ def _run_row(row: Transition) -> tuple[Order | None, Decision]:
     if command == "expire":
         return order, lifecycle.expire(order, now=LATER)
     assert command == "edit"
-    if target is S.FULFILLED:
-        # One of L1's units shipped: cut L1 to it and drop L2, so all that is left has shipped.
+    if target in (S.FULFILLED, S.DELIVERED):
+        # One of L1's units shipped: cut L1 to it and drop L2, so all that is left has shipped
+        # (and, once that unit arrived, delivered). The money for the dropped units goes back
+        # first, as an edit may not leave the customer owed.
+        if target is S.DELIVERED:
+            order = lifecycle.deliver(order, now=NOW).order
+        if order.captured.is_positive():
+            order = lifecycle.record_payment(
+                order, kind=PaymentKind.REFUND, amount=order.captured, now=NOW
+            ).order
         request = EditRequest(set_quantities={"L1": 1, "L2": 0})
     elif source is S.IN_FULFILMENT:
         request = EditRequest(set_quantities={"L1": 4})
