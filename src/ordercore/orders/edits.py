@@ -156,7 +156,8 @@ def edit(
         currency=order.currency,
         order_discount=order.order_discount,
         shipping_fee=order.shipping_fee,
-        policy=policy.pricing,
+        # The order keeps the tax mode it was placed under, whatever the policy says today.
+        policy=attrs.evolve(policy.pricing, tax_mode=order.tax_mode),
     )
     kept_money = order.captured - order.refunded
     if totals.grand_total < kept_money:
