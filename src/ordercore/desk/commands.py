@@ -44,6 +44,7 @@ class CommandContext:
         now: The time of this attempt, read once from the desk's clock.
         correlation_id: Shared by every journal entry of this command.
         ids: The desk's id factory.
+        written: The outbox messages this command wrote, in order.
     """
 
     def __init__(
@@ -58,6 +59,7 @@ class CommandContext:
         converter: cattrs.Converter,
         notifiers: Sequence[Notifier],
         event_listeners: Sequence[str],
+        claim_until: datetime | None = None,
     ) -> None:
         self.uow = uow
         self.actor = actor
@@ -68,7 +70,8 @@ class CommandContext:
         self._converter = converter
         self._notifiers = notifiers
         self._event_listeners = event_listeners
-        self.messages_written = 0
+        self._claim_until = claim_until
+        self.written: list[OutboxMessage] = []
 
     def record(
         self,
@@ -164,17 +167,20 @@ class CommandContext:
         return written
 
     def _put(self, destination: str, topic: str, payload: dict[str, Any]) -> None:
-        self.uow.outbox.put(
-            OutboxMessage(
-                id=self.ids.new_id("msg"),
-                destination=destination,
-                topic=topic,
-                payload=payload,
-                created_at=self.now,
-                next_attempt_at=self.now,
-            )
+        # Written already claimed when the desk delivers right after commit, so that a worker
+        # dispatching at the same time leaves it alone; if this process dies first, the claim
+        # runs out and a worker delivers it.
+        message = OutboxMessage(
+            id=self.ids.new_id("msg"),
+            destination=destination,
+            topic=topic,
+            payload=payload,
+            created_at=self.now,
+            next_attempt_at=self.now,
+            claimed_until=self._claim_until,
         )
-        self.messages_written += 1
+        self.uow.outbox.put(message)
+        self.written.append(message)
 
 
 def _split_personal(

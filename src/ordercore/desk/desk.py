@@ -36,7 +36,7 @@ from ordercore.errors import (
 from ordercore.ids import IdFactory, SortableIds
 from ordercore.plugins import PluginManager, make_plugin_manager
 from ordercore.serialization import JSONValue, make_converter, structure
-from ordercore.storage.ports import IdempotencyRecord, Storage
+from ordercore.storage.ports import IdempotencyRecord, OutboxMessage, Storage
 
 __all__ = ["OrderDesk"]
 
@@ -217,7 +217,7 @@ class OrderDesk:
         attempt = 0
         while True:
             try:
-                result, wrote_messages = self._attempt(
+                result, written = self._attempt(
                     handler, action, actor, idempotency_key, request_digest, result_type
                 )
                 break
@@ -226,8 +226,8 @@ class OrderDesk:
                 if attempt > self.config.max_conflict_retries:
                     raise
                 time.sleep(_RETRY_PAUSE_S * attempt * self._random.random())
-        if wrote_messages and self.config.dispatch_after_commit:
-            self.outbox.dispatch()
+        if written and self.config.dispatch_after_commit:
+            self.outbox.deliver_committed(written)
         return result
 
     def _attempt(
@@ -238,8 +238,15 @@ class OrderDesk:
         idempotency_key: str | None,
         request_digest: str | None,
         result_type: type[R] | None,
-    ) -> tuple[R, bool]:
+    ) -> tuple[R, list[OutboxMessage]]:
         now = self.clock.now()
+        # Messages are written claimed by this desk when it will deliver them itself right
+        # after commit; not from inside a delivery, whose messages the running dispatch takes.
+        claim_until = (
+            now + self.config.outbox.lease
+            if self.config.dispatch_after_commit and not self.outbox.delivering()
+            else None
+        )
         with self.storage.unit_of_work() as uow:
             if idempotency_key is not None:
                 assert result_type is not None  # checked by execute()
@@ -248,7 +255,7 @@ class OrderDesk:
                 if remembered is not None:
                     if remembered.fingerprint != request_digest:
                         raise IdempotencyConflict(idempotency_key, action)
-                    return structure(self.converter, remembered.result, result_type), False
+                    return structure(self.converter, remembered.result, result_type), []
             context = CommandContext(
                 uow=uow,
                 actor=actor,
@@ -259,6 +266,7 @@ class OrderDesk:
                 converter=self.converter,
                 notifiers=self._notifiers,
                 event_listeners=self._event_listeners,
+                claim_until=claim_until,
             )
             result = handler(context)
             if idempotency_key is not None:
@@ -272,7 +280,7 @@ class OrderDesk:
                         created_at=now,
                     )
                 )
-        return result, context.messages_written > 0
+        return result, context.written
 
     def __repr__(self) -> str:
         return f"OrderDesk({self.storage.url!r})"

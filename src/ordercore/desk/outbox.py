@@ -9,7 +9,7 @@ next-try time; after the policy's last attempt it is marked dead.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import attrs
 import cattrs
@@ -95,6 +95,30 @@ class OutboxDesk:
             return report
         finally:
             self._local.active = False
+
+    def delivering(self) -> bool:
+        """Whether this thread is inside a delivery (a notifier calling back into the desk)."""
+        return bool(getattr(self._local, "active", False))
+
+    def deliver_committed(self, messages: Sequence[OutboxMessage]) -> DispatchReport:
+        """Deliver messages a command has just committed, already claimed by it.
+
+        Saves the claiming round trip of :meth:`dispatch`; anything the deliveries themselves
+        queued (a notifier that runs a command) is dispatched afterwards in the usual way.
+        """
+        if self.delivering():
+            self._local.deferred = True
+            return DispatchReport()
+        self._local.active = True
+        self._local.deferred = False
+        try:
+            outcomes = [(message, self._deliver(message)) for message in messages]
+            report = self._record(outcomes)
+        finally:
+            self._local.active = False
+        if self._local.deferred:
+            report = report + self.dispatch()
+        return report
 
     def _deliver(self, message: OutboxMessage) -> str | None:
         """Deliver one message; return the error text, or ``None`` on success."""
