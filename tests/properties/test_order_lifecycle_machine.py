@@ -573,7 +573,7 @@ class OrderDeskMachine(RuleBasedStateMachine):
 TestOrderDeskMachine = OrderDeskMachine.TestCase
 
 
-# -- known bugs, each reduced to its shortest path ---------------------------------------------
+# -- regressions: bugs this machine found, each reduced to its shortest path -------------------
 
 
 def _desk(policy: OrderPolicy | None = None) -> OrderDesk:

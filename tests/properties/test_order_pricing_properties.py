@@ -76,7 +76,7 @@ tax_rates = st.one_of(
     st.decimals(min_value=0, max_value=1, places=4, allow_nan=False, allow_infinity=False),
 )
 
-any_pricing_policies = st.builds(
+pricing_policies = st.builds(
     PricingPolicy,
     tax_mode=st.sampled_from(TaxMode),
     tax_rounding=st.sampled_from(TaxRounding),
@@ -84,15 +84,6 @@ any_pricing_policies = st.builds(
     shipping_taxable=st.booleans(),
     shipping_spread=st.sampled_from(ShippingSpread),
 )
-
-
-def _per_order_directional(policy: PricingPolicy) -> bool:
-    return policy.tax_rounding is TaxRounding.PER_ORDER and policy.rounding not in HALF_ROUNDINGS
-
-
-# Per-order tax with a directional rounding mode is a known bug (see
-# test_per_order_tax_is_the_exact_sum_rounded_once); everything else must hold everywhere.
-pricing_policies = any_pricing_policies.filter(lambda policy: not _per_order_directional(policy))
 
 
 def _money(units: int, currency: str) -> Money:
@@ -441,7 +432,7 @@ def test_edits_keep_every_identity(placed: tuple[Order, OrderPolicy], data: st.D
             assert line.discount == old.discount  # untouched lines keep their discount
 
 
-# -- known bugs -----------------------------------------------------------------------------------
+# -- regressions: bugs these properties found -----------------------------------------------------
 
 
 def _placed(*lines: LineDraft, policy: OrderPolicy) -> Order:
