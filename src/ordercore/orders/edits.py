@@ -120,7 +120,8 @@ def edit(
         InvalidTransition: If the order can no longer be edited.
         ValidationError: For unknown lines, quantities below what shipped or above the intake
             limit, bad added lines, an edit that removes every line, one that changes nothing,
-            or one that would bring the total below what was captured (refund first).
+            or one that would bring the total below what was captured (refund first), or
+            raise the total of an order that has refunds.
     """
     check_allowed(order, "edit")
     if not isinstance(reason, str) or not reason.strip():
@@ -166,6 +167,15 @@ def edit(
             "changes",
             f"the new total {totals.grand_total} is below the {kept_money} already captured; "
             "record the refund first",
+        )
+    if order.refunded.is_positive() and totals.grand_total > order.totals.grand_total:
+        # The balance due does not deduct refunds (a goodwill refund must not make the customer
+        # owe money), so a total raised after a refund would hide what is owed. Until refunds
+        # are tied to the change they pay for, such an edit is refused.
+        raise ValidationError(
+            "changes",
+            f"order {order.number} has refunds; raising its total would hide what is owed; "
+            "take the extra as a new order",
         )
     holds_stock = order.milestones.confirmed_at is not None
     new_lines, reserve, release = [], [], []
