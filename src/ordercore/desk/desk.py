@@ -208,6 +208,21 @@ class OrderDesk:
             ConcurrencyConflict: Concurrent changes won more often than the retry budget.
         """
         self.authorize(actor, action, subject)
+        return self._run_authorized(
+            handler, action, actor, subject, request, idempotency_key, result_type
+        )
+
+    def _run_authorized(
+        self,
+        handler: Callable[[CommandContext], R],
+        action: str,
+        actor: Actor,
+        subject: str,
+        request: JSONValue,
+        idempotency_key: str | None,
+        result_type: type[R] | None,
+    ) -> R:
+        """:meth:`execute` after authorization, for sub-desks that authorize earlier."""
         request_digest: str | None = None
         if idempotency_key is not None:
             check_idempotency_key(idempotency_key)

@@ -10,6 +10,7 @@ opened, so a refused command writes nothing.
 from __future__ import annotations
 
 import builtins
+import copy
 from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -86,10 +87,6 @@ _TEMPLATES: Mapping[type[Any], str] = MappingProxyType(
     }
 )
 
-_EXPIRABLE = frozenset(
-    {OrderStatus.PENDING_REVIEW, OrderStatus.ON_HOLD, OrderStatus.APPROVED, OrderStatus.CONFIRMED}
-)
-
 Decide = Callable[[Order, CommandContext], lifecycle.Decision]
 
 
@@ -146,7 +143,7 @@ class OrdersDesk:
         """
         # Authorize before looking at the draft, so that an actor who may not place orders
         # learns nothing about what a valid one looks like.
-        self._desk.authorize(actor, "order.place")
+        self._desk.authorize(actor, "order.place", "*")
         valid = validate_draft(draft, self.policy.intake)
         request = None if idempotency_key is None else self._desk.converter.unstructure(draft)
 
@@ -171,7 +168,9 @@ class OrdersDesk:
             self._commit(ctx, 0, decision, None)
             return decision.order
 
-        return self._execute(handler, "order.place", actor, "*", request, idempotency_key)
+        return self._execute(
+            handler, "order.place", actor, "*", request, idempotency_key, authorized=True
+        )
 
     def _next_number(self, uow: UnitOfWork) -> str:
         numbers = uow.aggregates(ORDER_NUMBERS)
@@ -399,7 +398,9 @@ class OrdersDesk:
         now = self._desk.clock.now()
         expired = []
         for order in self._scan():
-            if order.status in _EXPIRABLE and lifecycle.is_overdue(order, now):
+            if "expire" in lifecycle.allowed_commands(order.status) and lifecycle.is_overdue(
+                order, now
+            ):
                 try:
                     self.expire(order.id, actor=actor)
                 except InvalidTransition:
@@ -508,13 +509,13 @@ class OrdersDesk:
         event_type = EVENT_TYPES.get(entry.event_type)
         if event_type is None:
             raise ValidationError("event_type", f"unknown order event {entry.event_type!r}")
-        payload: dict[str, JSONValue] = dict(entry.payload)
+        payload = entry.payload
         if entry.personal_digest is not None:
             if entry.personal is None:
                 raise ValidationError(
                     "personal", f"entry {entry.sequence} was redacted; it cannot be replayed"
                 )
-            payload = self._desk.converter.unstructure(entry.payload)  # a deep copy to merge into
+            payload = copy.deepcopy(payload)  # the journal's entry must stay as it was
             merge_personal(payload, entry.personal.data)
         event: OrderEvent = structure(self._desk.converter, payload, event_type)
         return event
@@ -573,17 +574,19 @@ class OrdersDesk:
         subject: str,
         request: JSONValue,
         idempotency_key: str | None,
+        *,
+        authorized: bool = False,
     ) -> Order:
-        if idempotency_key is None:
-            return self._desk.execute(handler, action=action, actor=actor, subject=subject)
-        return self._desk.execute(
+        if not authorized:
+            self._desk.authorize(actor, action, subject)
+        return self._desk._run_authorized(
             handler,
-            action=action,
-            actor=actor,
-            subject=subject,
-            request=request,
-            idempotency_key=idempotency_key,
-            result_type=Order,
+            action,
+            actor,
+            subject,
+            request,
+            idempotency_key,
+            None if idempotency_key is None else Order,
         )
 
     def _commit(

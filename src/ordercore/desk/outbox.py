@@ -71,7 +71,7 @@ class OutboxDesk:
         a schedule to retry failures. A call made from inside a delivery (a notifier that runs a
         desk command) returns at once: the outer call goes on to deliver the new messages.
         """
-        if getattr(self._local, "active", False):
+        if self.delivering():
             self._local.deferred = True
             return DispatchReport()
         self._local.active = True

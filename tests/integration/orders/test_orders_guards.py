@@ -19,6 +19,7 @@ from ordercore import (
     PaymentKind,
     PermissionDenied,
     SequentialIds,
+    hookimpl,
 )
 
 CLERK = Actor("u-clerk", roles={"clerk"})
@@ -67,3 +68,21 @@ def test_an_order_whose_authorization_covers_the_balance_does_not_expire() -> No
     assert expired == (unpaid.id,)
     assert desk.orders.get(covered.id).status is OrderStatus.PENDING_REVIEW
     assert desk.orders.get(unpaid.id).status is OrderStatus.EXPIRED
+
+
+def test_each_command_asks_the_authorization_policies_once() -> None:
+    asked: list[tuple[str, str]] = []
+
+    class CountingPolicy:
+        @hookimpl
+        def ordercore_authorize(self, actor: Actor, action: str, subject: str) -> bool | None:
+            asked.append((action, subject))
+            return None
+
+    desk = OrderDesk.open(
+        clock=ManualClock(T0), ids=SequentialIds(), plugins=[CountingPolicy()], entry_points=False
+    )
+    order = desk.orders.place(_draft(), actor=CLERK)
+    desk.orders.approve(order.id, actor=CLERK)
+
+    assert asked == [("order.place", "*"), ("order.approve", order.id)]
