@@ -270,6 +270,7 @@ def place(
 
 def approve(order: Order, *, now: datetime, reason: str | None = None) -> Decision:
     """Approve an order pending review or on hold."""
+    check_allowed(order, "approve")  # the state before the reason, as every command does
     return conclude(order, "approve", OrderApproved(now, _optional_reason(reason)))
 
 
@@ -281,6 +282,7 @@ def hold(order: Order, *, now: datetime, reason: str) -> Decision:
 
 def release(order: Order, *, now: datetime, reason: str | None = None) -> Decision:
     """Lift a hold."""
+    check_allowed(order, "release")
     return conclude(order, "release", OrderReleased(now, _optional_reason(reason)))
 
 

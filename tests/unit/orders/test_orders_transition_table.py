@@ -565,3 +565,13 @@ def test_a_fulfilled_order_cannot_be_edited_and_says_so() -> None:
     with pytest.raises(InvalidTransition) as caught:
         edit(order, EditRequest(set_quantities={"L1": 4}), now=NOW, reason="r", policy=POLICY)
     assert (caught.value.state, caught.value.command) == ("fulfilled", "edit")
+
+
+@pytest.mark.parametrize("command", ["approve", "hold", "release", "reject", "cancel"])
+def test_a_command_in_the_wrong_state_is_refused_for_the_state_before_its_reason(
+    command: str,
+) -> None:
+    closed = build(S.COMPLETED)
+    decide = getattr(lifecycle, command)
+    with pytest.raises(InvalidTransition):
+        decide(closed, now=NOW, reason=" ")
