@@ -1,4 +1,4 @@
-"""The plugins that make ordercore work out of the box: storage backends and a notifier."""
+"""The plugins that make ordercore work out of the box: storage, a notifier, allocation."""
 
 from __future__ import annotations
 
@@ -6,12 +6,23 @@ import logging
 from collections.abc import Iterable
 
 from ordercore.hookspecs import hookimpl
+from ordercore.inventory.allocation import AllocationStrategy
+from ordercore.inventory.strategies import builtin_strategies
 from ordercore.notifications import ANY_CHANNEL, Notification, Notifier
 from ordercore.privacy import mask_email, mask_personal_data, mask_phone, mask_text
 from ordercore.storage.memory import memory_backend
 from ordercore.storage.ports import StorageBackend
 
 __all__ = ["LoggingNotifier", "builtin_plugins"]
+
+
+class BuiltinAllocation:
+    """Registers the built-in allocation strategies (priority, fewest splits, ...)."""
+
+    @hookimpl
+    def ordercore_allocation_strategies(self) -> Iterable[AllocationStrategy]:
+        """Priority order, fewest splits, nearest region and most stock."""
+        return builtin_strategies()
 
 
 class BuiltinStorage:
@@ -72,4 +83,5 @@ def builtin_plugins() -> list[tuple[str, object]]:
     return [
         ("ordercore.storage", BuiltinStorage()),
         ("ordercore.notify-log", LoggingNotifier()),
+        ("ordercore.allocation", BuiltinAllocation()),
     ]

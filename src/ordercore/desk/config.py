@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 
 from ordercore.errors import ValidationError
+from ordercore.inventory.policy import InventoryPolicy
 from ordercore.orders.policy import OrderPolicy
 
 __all__ = ["DeskConfig", "OutboxPolicy"]
@@ -86,6 +87,8 @@ class DeskConfig:
         dispatch_after_commit: Deliver outbox messages right after each command commits. Turn it
             off to deliver from a worker calling ``desk.outbox.dispatch()``.
         orders: How orders are priced, checked, routed and moved along.
+        inventory: The default allocation strategy, what confirm does when stock is short,
+            and who hears low-stock alerts.
     """
 
     max_conflict_retries: int = attrs.field(default=10, validator=_positive_count)
@@ -95,3 +98,4 @@ class DeskConfig:
     )
     dispatch_after_commit: bool = True
     orders: OrderPolicy = attrs.Factory(OrderPolicy)
+    inventory: InventoryPolicy = attrs.Factory(InventoryPolicy)

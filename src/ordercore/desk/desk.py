@@ -24,9 +24,9 @@ from ordercore.desk.authorization import RolePolicy
 from ordercore.desk.commands import CommandContext
 from ordercore.desk.config import DeskConfig
 from ordercore.desk.idempotency import check_idempotency_key, request_fingerprint
+from ordercore.desk.inventory import InventoryDesk
 from ordercore.desk.orders import OrdersDesk
 from ordercore.desk.outbox import OutboxDesk
-from ordercore.desk.stock import IntentOnlyStock
 from ordercore.errors import (
     ConcurrencyConflict,
     IdempotencyConflict,
@@ -57,7 +57,9 @@ class OrderDesk:
         converter: The converter for domain values.
         outbox: Deliver and inspect outbox messages.
         audit: Read and verify the journal.
-        orders: Take orders and move them through their lifecycle.
+        inventory: Stock per location, reservations and replenishment.
+        orders: Take orders and move them through their lifecycle; tracked SKUs reserve stock
+            through ``inventory``.
     """
 
     def __init__(
@@ -80,7 +82,8 @@ class OrderDesk:
         self._random = random.Random()  # noqa: S311 -- jitter, not security
         self.outbox = OutboxDesk(storage, plugins, clock, config.outbox, self.converter)
         self.audit = AuditDesk(storage)
-        self.orders = OrdersDesk(self, config.orders, IntentOnlyStock())
+        self.inventory = InventoryDesk(self, config.inventory)
+        self.orders = OrdersDesk(self, config.orders, self.inventory.stock)
 
     @classmethod
     def open(

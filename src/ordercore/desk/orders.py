@@ -20,7 +20,7 @@ import attrs
 from ordercore.actors import Actor
 from ordercore.audit.journal import JournalEntry
 from ordercore.desk.commands import CommandContext, merge_personal
-from ordercore.desk.stock import StockPort
+from ordercore.desk.stock import StockPort, shortage
 from ordercore.errors import InvalidTransition, NotFound, ValidationError
 from ordercore.money import Money
 from ordercore.orders import lifecycle
@@ -223,15 +223,25 @@ class OrdersDesk:
         )
 
     def confirm(self, order_id: str, *, actor: Actor, idempotency_key: str | None = None) -> Order:
-        """Confirm an approved order: stock is reserved and the customer is told."""
+        """Confirm an approved order: stock is reserved and the customer is told.
+
+        When the stock port finds tracked stock short (``InventoryPolicy.on_shortage`` is
+        ``HOLD``), the order is put on hold instead, the reason naming what is short; release
+        it and confirm again once stock arrives.
+        """
         return self._command(
             "confirm",
             order_id,
-            lambda order, ctx: lifecycle.confirm(order, now=ctx.now, policy=self.policy),
+            self._confirm_or_hold,
             actor=actor,
             request=None,
             idempotency_key=idempotency_key,
         )
+
+    def _confirm_or_hold(self, order: Order, ctx: CommandContext) -> lifecycle.Decision:
+        decision = lifecycle.confirm(order, now=ctx.now, policy=self.policy)
+        short = shortage(self.stock, ctx, order, decision.stock) if decision.stock.reserve else None
+        return decision if short is None else lifecycle.hold(order, now=ctx.now, reason=short)
 
     # -- money and people ------------------------------------------------------------------
 

@@ -1,0 +1,179 @@
+"""Stock reads and writes inside one command's unit of work.
+
+A :class:`StockSession` loads what an inventory step needs (tracked items, locations, levels,
+a holder's reservations), hands the values to the pure functions of :mod:`ordercore.inventory`,
+and writes their outcome: each movement is applied to its level, saved with a compare-and-swap
+and journaled in the level's stream; a movement that crosses a low-stock threshold or a reorder
+point also journals an alert (and tells ``alerts_to``). Levels are loaded in sorted
+``(sku, location)`` order, so backends that lock rows always lock them in the same order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from ordercore.desk.commands import CommandContext
+from ordercore.errors import NotFound, ValidationError
+from ordercore.inventory.allocation import (
+    AllocationPlan,
+    AllocationStrategy,
+    Demand,
+    StockPicture,
+    plan,
+)
+from ordercore.inventory.ledger import STOCK_STREAM, StockMoved, apply_movement
+from ordercore.inventory.model import (
+    LOCATIONS,
+    RESERVATIONS,
+    STOCK_ITEMS,
+    STOCK_LEVELS,
+    Location,
+    OrderReservations,
+    StockItem,
+    StockLevel,
+    level_id,
+)
+from ordercore.inventory.policy import InventoryPolicy
+from ordercore.inventory.replenishment import (
+    crossed_down,
+    low_stock_alert,
+    reorder_point,
+    suggest_purchase,
+)
+from ordercore.serialization import JSONValue
+
+__all__ = ["LOW_STOCK_STREAM", "REPLENISHMENT_STREAM", "StockSession"]
+
+LOW_STOCK_STREAM = "low_stock"
+REPLENISHMENT_STREAM = "replenishment"
+
+
+class StockSession:
+    """The inventory's view of one running command."""
+
+    def __init__(
+        self,
+        ctx: CommandContext,
+        policy: InventoryPolicy,
+        strategies: Mapping[str, AllocationStrategy],
+    ) -> None:
+        self.ctx = ctx
+        self.policy = policy
+        self._strategies = strategies
+        self._items = ctx.uow.aggregates(STOCK_ITEMS)
+        self._levels = ctx.uow.aggregates(STOCK_LEVELS)
+        self._groups = ctx.uow.aggregates(RESERVATIONS)
+        self._locations: tuple[Location, ...] | None = None
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def tracked(self, sku: str) -> StockItem | None:
+        """The item of ``sku``, or ``None`` if the SKU is not tracked."""
+        return self._items.find(sku)
+
+    def item(self, sku: str) -> StockItem:
+        """The item of ``sku``; raise :class:`NotFound` (kind ``"sku"``) if it is not tracked."""
+        found = self._items.find(sku)
+        if found is None:
+            raise NotFound("sku", sku)
+        return found
+
+    def locations(self) -> tuple[Location, ...]:
+        """Every location, best priority first."""
+        if self._locations is None:
+            found = self.ctx.uow.aggregates(LOCATIONS).scan()
+            self._locations = tuple(sorted(found, key=lambda loc: (loc.priority, loc.id)))
+        return self._locations
+
+    def location(self, code: str) -> Location:
+        """The location ``code``; raise :class:`NotFound` (kind ``"location"``) if unknown."""
+        found = self.ctx.uow.aggregates(LOCATIONS).find(code)
+        if found is None:
+            raise NotFound("location", code)
+        return found
+
+    def level(self, sku: str, location: str) -> StockLevel:
+        """The level of ``sku`` at ``location`` as this command sees it (empty if never moved)."""
+        found = self._levels.find(level_id(sku, location))
+        return StockLevel.empty(sku, location) if found is None else found
+
+    def levels(self, skus: Iterable[str], only: str | None = None) -> list[StockLevel]:
+        """The levels of ``skus`` at every location (or only ``only``), in sorted key order."""
+        codes = sorted(loc.id for loc in self.locations() if only is None or loc.id == only)
+        return [self.level(sku, code) for sku in sorted(set(skus)) for code in codes]
+
+    def group(self, holder: str) -> OrderReservations:
+        """The reservations of an order or cart (empty, version 0, if it has none)."""
+        found = self._groups.find(holder)
+        return OrderReservations(holder) if found is None else found
+
+    def plan(
+        self, demand: Demand, strategy: str | None = None, only: str | None = None
+    ) -> tuple[AllocationPlan, list[StockLevel]]:
+        """Plan ``demand`` against the current levels; return the plan and the levels used."""
+        code = strategy or self.policy.strategy
+        chosen = self._strategies.get(code)
+        if chosen is None:
+            raise ValidationError("strategy", f"no allocation strategy {code!r}")
+        levels = self.levels((line.sku for line in demand.lines), only)
+        locations = self.locations() if only is None else (self.location(only),)
+        return plan(demand, StockPicture.of(locations, levels), chosen), levels
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def save_group(self, before: OrderReservations, after: OrderReservations) -> None:
+        """Store a holder's reservations with a compare-and-swap."""
+        self._groups.save(after, expected_version=before.version)
+
+    def move(self, movements: Iterable[StockMoved], reason: str | None = None) -> list[StockLevel]:
+        """Apply, save and journal each movement; return the levels after each."""
+        after_each = []
+        for movement in movements:
+            before = self.level(movement.sku, movement.location)
+            after = apply_movement(before, movement)
+            self._levels.save(after, expected_version=before.version)
+            self.ctx.record(STOCK_STREAM, after.id, after.version, movement, reason=reason)
+            self._signal(before, after)
+            after_each.append(after)
+        return after_each
+
+    def _signal(self, before: StockLevel, after: StockLevel) -> None:
+        """Journal (and tell ``alerts_to``) a low-stock or reorder-point crossing."""
+        if before.available <= after.available:
+            return
+        item = self._items.find(after.sku)
+        if item is None:
+            return
+        alert = low_stock_alert(before, after, item.low_stock.get(after.location))
+        if alert is not None:
+            self.ctx.record(LOW_STOCK_STREAM, after.id, after.version, alert)
+            self._tell(
+                "low_stock",
+                {
+                    "sku": alert.sku,
+                    "location": alert.location,
+                    "available": alert.available,
+                    "threshold": alert.threshold,
+                },
+            )
+        rule = item.reorder.get(after.location)
+        if rule is not None and crossed_down(
+            before.available, after.available, reorder_point(rule)
+        ):
+            suggestion = suggest_purchase(after, rule, self.ctx.now)
+            self.ctx.record(REPLENISHMENT_STREAM, after.id, after.version, suggestion)
+            self._tell(
+                "purchase_suggestion",
+                {
+                    "sku": suggestion.sku,
+                    "location": suggestion.location,
+                    "quantity": suggestion.quantity,
+                    "available": suggestion.available,
+                    "expected_at": suggestion.expected_at.isoformat(),
+                },
+            )
+
+    def _tell(self, template: str, data: dict[str, JSONValue]) -> None:
+        if self.policy.alerts_to is not None:
+            channel, recipient = self.policy.alerts_to
+            self.ctx.notify(template, channel=channel, recipient=recipient, data=data)
