@@ -18,9 +18,11 @@ from ordercore.clock import Clock, ManualClock, SystemClock
 from ordercore.desk.commands import CommandContext
 from ordercore.desk.config import DeskConfig, OutboxPolicy
 from ordercore.desk.desk import OrderDesk
+from ordercore.desk.inventory import InventoryDesk, StockTransfer
+from ordercore.desk.inventory_stock import InventoryStock
 from ordercore.desk.orders import OrdersDesk
 from ordercore.desk.outbox import DispatchReport
-from ordercore.desk.stock import IntentOnlyStock, StockPort
+from ordercore.desk.stock import HoldsWhenShort, IntentOnlyStock, StockPort
 from ordercore.errors import (
     ConcurrencyConflict,
     CurrencyMismatch,
@@ -38,6 +40,33 @@ from ordercore.errors import (
 from ordercore.events import CommittedEvent
 from ordercore.hookspecs import hookimpl
 from ordercore.ids import IdFactory, SequentialIds, SortableIds
+from ordercore.inventory.allocation import (
+    AllocationPlan,
+    AllocationStrategy,
+    Backorder,
+    Demand,
+    DemandLine,
+    LineAllocation,
+    SkuAllocation,
+    StockPicture,
+)
+from ordercore.inventory.allocation import plan as plan_allocation
+from ordercore.inventory.ledger import MovementKind, StockMoved
+from ordercore.inventory.model import (
+    Availability,
+    Location,
+    LocationKind,
+    OrderReservations,
+    OversellPolicy,
+    ReorderRule,
+    Reservation,
+    ReservationStatus,
+    StockItem,
+    StockLevel,
+)
+from ordercore.inventory.policy import InventoryPolicy, ShortageAction
+from ordercore.inventory.replenishment import LowStockReached, PurchaseSuggestion
+from ordercore.inventory.strategies import FewestSplits, MostStock, NearestRegion, PriorityOrder
 from ordercore.money import Money
 from ordercore.notifications import Notification, Notifier
 from ordercore.orders.edits import EditRequest
@@ -84,6 +113,10 @@ __all__ = [
     "ActorKind",
     "Address",
     "AggregateKind",
+    "AllocationPlan",
+    "AllocationStrategy",
+    "Availability",
+    "Backorder",
     "ChainVerification",
     "Clock",
     "CommandContext",
@@ -91,24 +124,38 @@ __all__ = [
     "ConcurrencyConflict",
     "Contact",
     "CurrencyMismatch",
+    "Demand",
+    "DemandLine",
     "DeskConfig",
     "DispatchReport",
     "EditRequest",
     "EntryDraft",
+    "FewestSplits",
+    "HoldsWhenShort",
     "IdFactory",
     "IdempotencyConflict",
     "InsufficientStock",
     "IntakePolicy",
     "IntentOnlyStock",
     "InvalidTransition",
+    "InventoryDesk",
+    "InventoryPolicy",
+    "InventoryStock",
     "JournalEntry",
     "JournalHead",
+    "LineAllocation",
     "LineDraft",
     "LineQuantity",
+    "Location",
+    "LocationKind",
+    "LowStockReached",
     "ManualClock",
     "MemoryStorage",
     "Milestones",
     "Money",
+    "MostStock",
+    "MovementKind",
+    "NearestRegion",
     "NotFound",
     "Notification",
     "Notifier",
@@ -119,12 +166,14 @@ __all__ = [
     "OrderEvent",
     "OrderLine",
     "OrderPolicy",
+    "OrderReservations",
     "OrderStatus",
     "OrderTotals",
     "OrdersDesk",
     "OutboxMessage",
     "OutboxPolicy",
     "OutboxStatus",
+    "OversellPolicy",
     "Payment",
     "PaymentKind",
     "PaymentState",
@@ -135,15 +184,27 @@ __all__ = [
     "PluginLoadError",
     "PluginManager",
     "PricingPolicy",
+    "PriorityOrder",
+    "PurchaseSuggestion",
+    "ReorderRule",
+    "Reservation",
+    "ReservationStatus",
     "RoutingPolicy",
     "RoutingRule",
     "SequentialIds",
     "ShippingSpread",
+    "ShortageAction",
+    "SkuAllocation",
     "SortableIds",
     "StageState",
     "StockDelta",
+    "StockItem",
+    "StockLevel",
     "StockLine",
+    "StockMoved",
+    "StockPicture",
     "StockPort",
+    "StockTransfer",
     "Storage",
     "StorageBackend",
     "StorageError",
@@ -164,6 +225,7 @@ __all__ = [
     "lifecycle_diagram",
     "make_converter",
     "make_plugin_manager",
+    "plan_allocation",
     "redact",
     "verify_chain",
 ]
