@@ -222,10 +222,18 @@ class InventoryDesk(ReservationCommands):
             item = session.item(sku)
             session.location(location)
             level = session.level(sku, location)
-            if units < 0 and level.available + units < 0 and not item.may_oversell(-units):
-                raise ValidationError(
-                    "change", f"{level.reserved} of {level.on_hand} on hand are reserved"
-                )
+            if level.on_hand + units < 0:
+                raise ValidationError("change", f"only {level.on_hand} on hand at {location}")
+            if units < 0 and level.available + units < 0:
+                # Fewer units than reserved turns reservations into backorders: only as far as
+                # the SKU's policy lets it promise units it does not have.
+                elsewhere = sum(lv.oversold for lv in session.levels([sku]) if lv.id != level.id)
+                if not item.may_oversell(elsewhere + level.reserved - level.on_hand - units):
+                    raise ValidationError(
+                        "change",
+                        f"{level.reserved} of {level.on_hand} on hand at {location} are "
+                        "reserved; release or move reservations first",
+                    )
             return StockMoved(MovementKind.ADJUSTMENT, sku, location, on_hand_change=units)
 
         request: JSONValue = {"sku": sku, "location": location, "change": units, "reason": why}
