@@ -119,12 +119,15 @@ class StockMachine(RuleBasedStateMachine):
 
     @rule(sku=skus, location=locations, quantity=units)
     def receive(self, sku: str, location: str, quantity: int) -> None:
+        """Receive units; always accepted."""
         level = self.desk.inventory.receive(sku, location, quantity, actor=CLERK)
         self.on_hand[(sku, location)] += quantity
         assert level.on_hand == self.on_hand[(sku, location)]
 
     @rule(sku=skus, location=locations, change=st.sampled_from([*range(-6, 0), *range(1, 7)]))
     def adjust(self, sku: str, location: str, change: int) -> None:
+        """Adjust on hand; refused below zero or beyond what the oversell policy allows."""
+
         def call() -> None:
             self.desk.inventory.adjust(sku, location, change, actor=CLERK, reason="count")
 
@@ -150,6 +153,7 @@ class StockMachine(RuleBasedStateMachine):
 
     @rule(sku=skus, quantity=units, backwards=st.booleans())
     def transfer(self, sku: str, quantity: int, backwards: bool) -> None:
+        """Transfer units; refused when more than the source has available."""
         source, target = LOCATIONS[::-1] if backwards else LOCATIONS
 
         def call() -> None:
@@ -170,6 +174,7 @@ class StockMachine(RuleBasedStateMachine):
         minutes=st.none() | st.integers(1, 30),
     )
     def reserve(self, holder: str, lines: dict[str, int], minutes: int | None) -> None:
+        """Reserve all lines or nothing; refused exactly when a policy does not cover it."""
         ttl = None if minutes is None else timedelta(minutes=minutes)
         before = {r.id for r in self.active.values()}
         expected_short = any(
@@ -198,6 +203,7 @@ class StockMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.active)
     @rule(holder=holders, minutes=st.integers(1, 30))
     def extend(self, holder: str, minutes: int) -> None:
+        """Extend a holder's holds; refused when it has none."""
         holds = [r for r in self.active.values() if r.order_id == holder and r.expires_at]
 
         def call() -> None:
@@ -210,6 +216,7 @@ class StockMachine(RuleBasedStateMachine):
 
     @rule(holder=holders)
     def release(self, holder: str) -> None:
+        """Release everything a holder holds; refused when it holds nothing (twice)."""
         held = [r for r in self.active.values() if r.order_id == holder]
 
         def call() -> None:
@@ -222,6 +229,7 @@ class StockMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.active)
     @rule(data=st.data())
     def consume(self, data: st.DataObject) -> None:
+        """Consume units of a line; refused beyond what is held or what is on hand."""
         target = data.draw(st.sampled_from(sorted(self.active)))
         reservation = self.active[target]
         line = reservation.line_id
@@ -258,6 +266,7 @@ class StockMachine(RuleBasedStateMachine):
 
     @rule(minutes=st.integers(0, 40))
     def sweep(self, minutes: int) -> None:
+        """Let time pass and sweep: exactly the holds past their time expire."""
         self.clock.advance(timedelta(minutes=minutes))
         now = self.clock.now()
         due = {
@@ -273,6 +282,7 @@ class StockMachine(RuleBasedStateMachine):
 
     @invariant()
     def levels_match_the_model_and_the_ledger(self) -> None:
+        """On hand, reserved and available agree with the model; the ledger replays."""
         for sku, policy in POLICIES.items():
             for location in LOCATIONS:
                 level = self.desk.inventory.level(sku, location)
@@ -285,6 +295,7 @@ class StockMachine(RuleBasedStateMachine):
 
     @invariant()
     def reserved_is_the_sum_of_active_reservations_in_storage(self) -> None:
+        """Stored reservations add up to the model's; preorders stay within their limit."""
         stored: dict[tuple[str, str], int] = {}
         for holder in HOLDERS:
             for reservation in self.desk.inventory.reservations(holder).active():
