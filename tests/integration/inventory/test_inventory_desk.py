@@ -11,8 +11,8 @@ import pytest
 from ordercore import (
     Actor,
     CommittedEvent,
-    DeskConfig,
     DemandLine,
+    DeskConfig,
     InventoryPolicy,
     ManualClock,
     MovementKind,
