@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from decimal import Decimal
 
@@ -11,6 +11,7 @@ import pytest
 from ordercore import (
     Actor,
     CommittedEvent,
+    Demand,
     DemandLine,
     DeskConfig,
     InventoryPolicy,
@@ -18,8 +19,12 @@ from ordercore import (
     MovementKind,
     OrderDesk,
     OversellPolicy,
+    PluginError,
     ReorderRule,
     ReservationStatus,
+    SkuAllocation,
+    StockPicture,
+    ValidationError,
     hookimpl,
 )
 from ordercore.testing import RecordingNotifier
@@ -191,3 +196,55 @@ def test_crossing_the_reorder_point_sends_one_purchase_suggestion(clock: ManualC
     assert event.payload["expected_at"] == (clock.now() + timedelta(days=3)).isoformat()
     assert "purchase_suggestion" in _templates(recorder)
     assert [(s.sku, s.quantity, s.available) for s in current] == [("SKU-1", 18, 4)]
+
+
+class LastLocationFirst:
+    """A host's strategy: the worst-priority location first."""
+
+    code = "last-first"
+    description = "worst priority first"
+
+    def allocate(self, demand: Demand, stock: StockPicture) -> Sequence[SkuAllocation]:
+        taken = []
+        for sku, need in demand.by_sku().items():
+            for location in reversed(stock.locations):
+                units = min(need, stock.units(sku, location.id))
+                if units:
+                    taken.append(SkuAllocation(sku, location.id, units))
+                    need -= units
+        return taken
+
+    @hookimpl
+    def ordercore_allocation_strategies(self) -> list[LastLocationFirst]:
+        return [self]
+
+
+def test_a_plugin_strategy_can_be_chosen_per_call_or_as_the_default(clock: ManualClock) -> None:
+    plugin = LastLocationFirst()
+    config = DeskConfig(inventory=InventoryPolicy(strategy="last-first"))
+    with OrderDesk.open(plugins=[plugin], clock=clock, config=config, entry_points=False) as desk:
+        for code, priority in (("BER", 1), ("PAR", 2)):
+            desk.inventory.add_location(code, actor=CLERK, priority=priority)
+        desk.inventory.track("SKU-1", actor=CLERK)
+        desk.inventory.receive("SKU-1", "BER", 5, actor=CLERK)
+        desk.inventory.receive("SKU-1", "PAR", 5, actor=CLERK)
+
+        by_default = desk.inventory.reserve("o-1", {"SKU-1": 1}, actor=CLERK)
+        by_priority = desk.inventory.reserve("o-2", {"SKU-1": 1}, actor=CLERK, strategy="priority")
+
+    assert [r.location for r in by_default.active()] == ["PAR"]
+    assert [r.location for r in by_priority.active()] == ["BER"]
+
+
+def test_a_plugin_cannot_replace_a_built_in_strategy(clock: ManualClock) -> None:
+    class Impostor(LastLocationFirst):
+        code = "priority"
+
+    with pytest.raises(PluginError, match="priority"):
+        OrderDesk.open(plugins=[Impostor()], clock=clock, entry_points=False)
+
+
+def test_an_unknown_default_strategy_is_refused_when_the_desk_opens(clock: ManualClock) -> None:
+    config = DeskConfig(inventory=InventoryPolicy(strategy="cheapest"))
+    with pytest.raises(ValidationError, match="strategy"):
+        OrderDesk.open(clock=clock, config=config, entry_points=False)
