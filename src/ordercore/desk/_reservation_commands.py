@@ -84,13 +84,16 @@ class ReservationCommands(InventoryQueries):
             session.save_group(group, after)
             return after
 
-        request: JSONValue = {
-            "lines": [[line.line_id, line.sku, line.quantity] for line in demand.lines],
-            "ttl": None if lifetime is None else str(lifetime),
-            "strategy": strategy,
-            "region": region,
-            "location": location,
-        }
+        # Only an idempotent call needs its request, to fingerprint it.
+        request: JSONValue = None
+        if idempotency_key is not None:
+            request = {
+                "lines": [[line.line_id, line.sku, line.quantity] for line in demand.lines],
+                "ttl": None if lifetime is None else str(lifetime),
+                "strategy": strategy,
+                "region": region,
+                "location": location,
+            }
         return self._run(
             "reserve",
             holder,

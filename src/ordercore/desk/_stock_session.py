@@ -64,16 +64,19 @@ class StockSession:
         self._levels = ctx.uow.aggregates(STOCK_LEVELS)
         self._groups = ctx.uow.aggregates(RESERVATIONS)
         self._locations: tuple[Location, ...] | None = None
+        self._tracked: dict[str, StockItem | None] = {}
 
     # -- reads -----------------------------------------------------------------------------
 
     def tracked(self, sku: str) -> StockItem | None:
         """The item of ``sku``, or ``None`` if the SKU is not tracked."""
-        return self._items.find(sku)
+        if sku not in self._tracked:
+            self._tracked[sku] = self._items.find(sku)
+        return self._tracked[sku]
 
     def item(self, sku: str) -> StockItem:
         """The item of ``sku``; raise :class:`NotFound` (kind ``"sku"``) if it is not tracked."""
-        found = self._items.find(sku)
+        found = self.tracked(sku)
         if found is None:
             raise NotFound("sku", sku)
         return found
@@ -98,9 +101,18 @@ class StockSession:
         return StockLevel.empty(sku, location) if found is None else found
 
     def levels(self, skus: Iterable[str], only: str | None = None) -> list[StockLevel]:
-        """The levels of ``skus`` at every location (or only ``only``), in sorted key order."""
+        """The levels of ``skus`` that exist at any location (or at ``only``), sorted by key.
+
+        A SKU that never moved at a location has no level there: nothing on hand or reserved.
+        """
         codes = sorted(loc.id for loc in self.locations() if only is None or loc.id == only)
-        return [self.level(sku, code) for sku in sorted(set(skus)) for code in codes]
+        found = []
+        for sku in sorted(set(skus)):
+            for code in codes:
+                level = self._levels.find(level_id(sku, code))
+                if level is not None:
+                    found.append(level)
+        return found
 
     def group(self, holder: str) -> OrderReservations:
         """The reservations of an order or cart (empty, version 0, if it has none)."""
@@ -115,9 +127,10 @@ class StockSession:
         chosen = self._strategies.get(code)
         if chosen is None:
             raise ValidationError("strategy", f"no allocation strategy {code!r}")
-        levels = self.levels((line.sku for line in demand.lines), only)
+        levels = self.levels(demand.by_sku(), only)
         locations = self.locations() if only is None else (self.location(only),)
-        return plan(demand, StockPicture.of(locations, levels), chosen), levels
+        available = {(lv.sku, lv.location): max(lv.available, 0) for lv in levels}
+        return plan(demand, StockPicture(locations, available), chosen), levels
 
     # -- writes ----------------------------------------------------------------------------
 
@@ -141,7 +154,7 @@ class StockSession:
         """Journal (and tell ``alerts_to``) a low-stock or reorder-point crossing."""
         if before.available <= after.available:
             return
-        item = self._items.find(after.sku)
+        item = self.tracked(after.sku)
         if item is None:
             return
         alert = low_stock_alert(before, after, item.low_stock.get(after.location))

@@ -10,6 +10,7 @@ The same plan drives the reservations and, later, split shipments.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
@@ -63,22 +64,24 @@ class Demand:
 
     lines: tuple[DemandLine, ...]
     region: str = ""
+    _totals: Mapping[str, int] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         if not self.lines:
             raise ValidationError("lines", "give at least one line")
         seen: set[str] = set()
+        totals: dict[str, int] = {}
         for line in self.lines:
             if line.line_id in seen:
                 raise ValidationError(f"lines[{line.line_id}]", "appears twice")
             seen.add(line.line_id)
-
-    def by_sku(self) -> dict[str, int]:
-        """Units per SKU across lines, in sorted SKU order."""
-        totals: dict[str, int] = {}
-        for line in self.lines:
             totals[line.sku] = totals.get(line.sku, 0) + line.quantity
-        return dict(sorted(totals.items()))
+        # Summed once here: the strategy, the plan and the policy check all ask for it.
+        object.__setattr__(self, "_totals", MappingProxyType(dict(sorted(totals.items()))))
+
+    def by_sku(self) -> Mapping[str, int]:
+        """Units per SKU across lines, in sorted SKU order."""
+        return self._totals
 
 
 @attrs.frozen(slots=True)
@@ -95,7 +98,11 @@ class StockPicture:
 
     @classmethod
     def of(cls, locations: Iterable[Location], levels: Iterable[StockLevel]) -> StockPicture:
-        """Build a picture from locations and levels (negative availability counts as 0)."""
+        """Build a picture from locations and levels (negative availability counts as 0).
+
+        Locations are sorted by priority then code; a SKU with no level at a location has
+        nothing available there.
+        """
         ordered = tuple(sorted(locations, key=lambda loc: (loc.priority, loc.id)))
         available = {(lv.sku, lv.location): max(lv.available, 0) for lv in levels}
         return cls(ordered, available)

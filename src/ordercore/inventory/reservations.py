@@ -70,6 +70,8 @@ def check_backorders(
     A preorder SKU may have at most ``preorder_limit`` units promised beyond stock in total,
     counting what earlier reservations already promised.
     """
+    if plan.is_complete:
+        return None
     oversold: dict[str, int] = {}
     available: dict[str, int] = {}
     for level in levels:
@@ -111,28 +113,26 @@ def reserve(
         first = plan.backorders[0]
         raise InsufficientStock(first.sku, "all locations", first.quantity, 0)
     wanted = [(a.line_id, a.sku, a.location, a.quantity) for a in plan.allocations]
-    wanted += [
-        (b.line_id, b.sku, _backorder_location(b.sku, plan, locations), b.quantity)
-        for b in plan.backorders
-    ]
+    for item in plan.backorders:
+        location = _backorder_location(item.sku, plan, locations)
+        wanted.append((item.line_id, item.sku, location, item.quantity))
     reservations = list(group.reservations)
     movements = []
+    holder = group.id
     for line_id, sku, location, quantity in wanted:
-        reservation = Reservation(
-            id=f"{group.id}#{len(reservations) + 1}",
-            order_id=group.id,
-            line_id=line_id,
-            sku=sku,
-            location=location,
-            quantity=quantity,
-            status=ReservationStatus.ACTIVE,
-            created_at=now,
-            expires_at=expires_at,
-        )
-        reservations.append(reservation)
+        reservation_id = f"{holder}#{len(reservations) + 1}"
+        reservations.append(
+            Reservation(
+                reservation_id, holder, line_id, sku, location, quantity,
+                ReservationStatus.ACTIVE, now, expires_at,
+            )
+        )  # fmt: skip
         movements.append(
-            _movement(MovementKind.RESERVE, reservation, quantity, expires_at=expires_at)
-        )
+            StockMoved(
+                MovementKind.RESERVE, sku, location, 0, quantity, reservation_id, holder,
+                line_id, expires_at,
+            )
+        )  # fmt: skip
     return replace(group, reservations=tuple(reservations), version=group.version + 1), movements
 
 
