@@ -267,7 +267,7 @@ def expire_due(group: OrderReservations, now: datetime) -> Change:
     expiring = OrderReservations(
         group.id, tuple(r for r in group.reservations if r.is_due(now)), group.version
     )
-    ended, movements = _take(expiring, due, MovementKind.EXPIRE, strict=False, newest_first=True)
+    ended, movements = _take(expiring, due, MovementKind.EXPIRE, strict=False, newest_first=False)
     merged = {r.id: r for r in group.reservations}
     merged.update((r.id, r) for r in ended.reservations)
     return replace(group, reservations=tuple(merged.values()), version=group.version + 1), movements
