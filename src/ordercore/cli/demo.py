@@ -15,6 +15,7 @@ from ordercore.actors import Actor
 from ordercore.audit.journal import verify_chain
 from ordercore.cli._output import Printer
 from ordercore.cli.demo_orders import run_orders_part
+from ordercore.cli.demo_stock import run_stock_part
 from ordercore.desk.commands import CommandContext
 from ordercore.desk.desk import OrderDesk
 from ordercore.errors import IdempotencyConflict, TamperDetected
@@ -161,6 +162,7 @@ def run_demo(printer: Printer, *, url: str = "memory://") -> int:
         _money_part(printer)
         _commands_part(printer, desk)
         run_orders_part(printer, desk)
+        run_stock_part(printer, desk)
         _journal_part(printer, desk)
         delivered = desk.outbox.delivered()
         printer.heading("Outbox")
