@@ -11,6 +11,7 @@ import attrs
 
 from ordercore.errors import ValidationError
 from ordercore.orders.policy import OrderPolicy
+from ordercore.review.engine import ReviewPolicy
 
 __all__ = ["DeskConfig", "OutboxPolicy"]
 
@@ -86,6 +87,7 @@ class DeskConfig:
         dispatch_after_commit: Deliver outbox messages right after each command commits. Turn it
             off to deliver from a worker calling ``desk.outbox.dispatch()``.
         orders: How orders are priced, checked, routed and moved along.
+        review: How incoming orders are reviewed (automatic review is on by default).
     """
 
     max_conflict_retries: int = attrs.field(default=10, validator=_positive_count)
@@ -95,3 +97,4 @@ class DeskConfig:
     )
     dispatch_after_commit: bool = True
     orders: OrderPolicy = attrs.Factory(OrderPolicy)
+    review: ReviewPolicy = attrs.Factory(ReviewPolicy)

@@ -26,6 +26,7 @@ from ordercore.desk.config import DeskConfig
 from ordercore.desk.idempotency import check_idempotency_key, request_fingerprint
 from ordercore.desk.orders import OrdersDesk
 from ordercore.desk.outbox import OutboxDesk
+from ordercore.desk.review import ReviewDesk
 from ordercore.desk.stock import IntentOnlyStock
 from ordercore.errors import (
     ConcurrencyConflict,
@@ -58,6 +59,7 @@ class OrderDesk:
         outbox: Deliver and inspect outbox messages.
         audit: Read and verify the journal.
         orders: Take orders and move them through their lifecycle.
+        review: Automatic review of incoming orders, the manual review queue.
     """
 
     def __init__(
@@ -81,6 +83,9 @@ class OrderDesk:
         self.outbox = OutboxDesk(storage, plugins, clock, config.outbox, self.converter)
         self.audit = AuditDesk(storage)
         self.orders = OrdersDesk(self, config.orders, IntentOnlyStock())
+        self.review = ReviewDesk(
+            self, self.orders, config.review, tuple(plugins.review_rules().values())
+        )
 
     @classmethod
     def open(
