@@ -239,6 +239,10 @@ class CountryMismatch:
         )
 
 
+def _texts(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(values)
+
+
 def _emails(values: Iterable[str]) -> frozenset[str]:
     return frozenset(normalize_email(value) for value in values)
 
@@ -259,7 +263,7 @@ class Blocklist:
 
     emails: frozenset[str] = attrs.field(factory=frozenset, converter=_emails)
     phones: frozenset[str] = attrs.field(factory=frozenset, converter=_phones)
-    addresses: frozenset[str] = attrs.field(factory=frozenset, converter=frozenset)
+    addresses: frozenset[str] = attrs.field(factory=frozenset, converter=_texts)
     score: int = 100
     code: str = attrs.field(default="blocklist", init=False)
     description: str = attrs.field(default="contact or address on the blocklist", init=False)
