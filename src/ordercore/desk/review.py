@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -83,8 +83,12 @@ class ReviewDesk:
 
     # -- automatic review ----------------------------------------------------------------------
 
-    def _verdict(self, ctx: CommandContext, order: Order) -> Verdict:
-        context = gather_context(ctx, order, customers=self.customers, stock=self._orders.stock)
+    def _verdict(
+        self, ctx: CommandContext, order: Order, keys: Mapping[str, str] | None = None
+    ) -> Verdict:
+        context = gather_context(
+            ctx, order, customers=self.customers, stock=self._orders.stock, keys=keys
+        )
         return review_order(order, context, self.policy, self.rules)
 
     def _apply(self, ctx: CommandContext, order: Order, verdict: Verdict) -> Order:
@@ -100,10 +104,10 @@ class ReviewDesk:
         return decision.order
 
     def _after_place(self, ctx: CommandContext, order: Order) -> Order:
-        record_activity(ctx, order, timedelta(days=self.policy.history_days))
+        keys = record_activity(ctx, order, timedelta(days=self.policy.history_days))
         if not self.policy.automatic:
             return order
-        return self._apply(ctx, order, self._verdict(ctx, order))
+        return self._apply(ctx, order, self._verdict(ctx, order, keys))
 
     # -- commands ------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from typing import Protocol, runtime_checkable
 import attrs
 
 from ordercore.desk.commands import CommandContext
+from ordercore.money import Money
 from ordercore.orders.model import ORDERS, Order, OrderStatus
 from ordercore.review.identity import identities
 from ordercore.review.rules import CustomerProfile, RecentOrder, ReviewContext
@@ -34,7 +35,7 @@ __all__ = [
 ]
 
 _SALT_ID = "identity"
-_MAX_REMEMBERED = 200
+_MAX_REMEMBERED = 50
 
 
 @attrs.frozen(slots=True)
@@ -148,7 +149,7 @@ def _recent(uow: UnitOfWork, order: Order, keys: Mapping[str, str]) -> tuple[Rec
                 placed_at=earlier.milestones.placed_at,
                 status=earlier.status,
                 grand_total=earlier.totals.grand_total,
-                balance_due=earlier.balance_due,
+                owed_on_account=_owed_on_account(earlier),
                 quantities=dict(quantities),
                 shared=frozenset(kinds),
             )
@@ -163,9 +164,13 @@ def gather_context(
     *,
     customers: CustomerLookup,
     stock: object,
+    keys: Mapping[str, str] | None = None,
 ) -> ReviewContext:
-    """Build the context of ``order``'s review from what the unit of work can read."""
-    keys = _keys(ctx.uow, order)
+    """Build the context of ``order``'s review from what the unit of work can read.
+
+    ``keys`` are the order's identity keys when the caller has them already.
+    """
+    keys = _keys(ctx.uow, order) if keys is None else keys
     recent = _recent(ctx.uow, order, keys)
     available = None
     if isinstance(stock, StockAvailability):
@@ -178,17 +183,21 @@ def gather_context(
     )
 
 
-def record_activity(ctx: CommandContext, order: Order, history: timedelta) -> None:
+def record_activity(ctx: CommandContext, order: Order, history: timedelta) -> dict[str, str]:
     """Remember ``order`` under each of its identities, forgetting what is older than ``history``.
 
     Orders still owing money are kept past ``history`` so that credit limits see them; at most
-    the newest 200 sightings are kept per identity.
+    the newest 50 sightings are kept per identity.
+
+    Returns:
+        The order's identity keys.
     """
     activity = ctx.uow.aggregates(IDENTITY_ACTIVITY)
     orders = ctx.uow.aggregates(ORDERS)
     cutoff = ctx.now - history
     sighting = OrderSighting(order.id, order.milestones.placed_at)
-    for key in _keys(ctx.uow, order).values():
+    keys = _keys(ctx.uow, order)
+    for key in keys.values():
         found = activity.find(key)
         kept = []
         for earlier in () if found is None else found.orders:
@@ -197,9 +206,18 @@ def record_activity(ctx: CommandContext, order: Order, history: timedelta) -> No
         kept = [*kept[-(_MAX_REMEMBERED - 1) :], sighting]
         version = 0 if found is None else found.version
         activity.save(IdentityActivity(key, tuple(kept), version + 1), expected_version=version)
+    return keys
 
 
 def _still_owing(order: Order | None) -> bool:
     if order is None or order.status.is_terminal:
         return False
     return order.credit_terms and order.balance_due.is_positive()
+
+
+def _owed_on_account(order: Order) -> Money:
+    # Only orders on account add to what a customer owes; for the rest an unpaid balance is a
+    # payment not yet taken, not credit (and working it out for every recent order is costly).
+    if order.credit_terms and not order.status.is_terminal:
+        return order.balance_due
+    return Money.zero(order.currency)

@@ -146,9 +146,9 @@ class CreditLimit:
             return None  # a limit in another currency is not compared without a rate
         owed = order.balance_due
         for earlier in context.recent_orders:
-            same_currency = earlier.balance_due.currency == order.currency
+            same_currency = earlier.owed_on_account.currency == order.currency
             if "customer" in earlier.shared and earlier.is_live and same_currency:
-                owed = owed + earlier.balance_due
+                owed = owed + earlier.owed_on_account
         if owed <= limit:
             return None
         return Finding(self.code, NEG, self.score, f"would owe {owed}, credit limit is {limit}")

@@ -105,7 +105,7 @@ class RecentOrder:
         placed_at: When it was placed.
         status: Its status now.
         grand_total: Its total.
-        balance_due: What is still owed on it.
+        owed_on_account: What is still owed on it if it was bought on account (zero otherwise).
         quantities: Units per SKU.
         shared: Which identities it shares with the order under review
             (``"customer"``, ``"email"``, ``"phone"``, ``"address"``).
@@ -115,7 +115,7 @@ class RecentOrder:
     placed_at: datetime
     status: OrderStatus
     grand_total: Money
-    balance_due: Money
+    owed_on_account: Money
     quantities: Mapping[str, int]
     shared: frozenset[str]
 

@@ -85,7 +85,7 @@ def earlier(
         placed_at=NOW - timedelta(minutes=minutes_ago),
         status=status,
         grand_total=Money.of(due, "EUR"),
-        balance_due=Money.of(due, "EUR"),
+        owed_on_account=Money.of(due, "EUR"),
         quantities=dict(quantities or {"SKU-1": 1}),
         shared=shared,
     )
