@@ -12,7 +12,11 @@ import pytest
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 PYTHON_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
 
-RUNNABLE_PAGES = ("orders.md",)
+# What each page's output must contain: the outcomes its comments promise.
+RUNNABLE_PAGES = {
+    "orders.md": ["completed paid"],
+    "review.md": ["approved on_hold", "SO-000002 50", "approved\n", "on_hold\n"],
+}
 
 
 @pytest.mark.parametrize("page", RUNNABLE_PAGES)
@@ -25,7 +29,8 @@ def test_the_code_blocks_of_a_guide_page_run_in_order(page: str, tmp_path: Path)
         [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
     )
     assert finished.returncode == 0, finished.stderr
-    assert "completed paid" in finished.stdout
+    for promised in RUNNABLE_PAGES[page]:
+        assert promised in finished.stdout
 
 
 def test_the_orders_page_has_the_generated_lifecycle_placeholders() -> None:
