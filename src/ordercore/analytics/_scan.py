@@ -351,36 +351,45 @@ def scan(
         )
     scanner = _Scanner(header, fields, currency, delimiter, dayfirst)
     line = 2
-    consumed = 0
-    rest: bytes | str = b"" if isinstance(stream.read(0), bytes) else ""
-    while True:
-        chunk = stream.read(block_size)
-        consumed += len(chunk)
-        block = rest + chunk  # type: ignore[operator] # both bytes or both str
-        if not chunk:
-            if not block:
-                break
-            block += b"\n" if isinstance(block, bytes) else "\n"  # the last line had no \n
-        cut = block.rfind(b"\n" if isinstance(block, bytes) else "\n") + 1  # type: ignore[arg-type]
-        if cut == 0:
-            rest = block
-            continue
-        whole, rest = block[:cut], block[cut:]
+    for whole, consumed in _whole_lines(stream, block_size):
         text = _decode(whole)
         if text is None:
             yield _careful_bytes(scanner, whole, line)
+            line += whole.count(b"\n") if isinstance(whole, bytes) else whole.count("\n")
         else:
             try:
                 yield scanner.plain(text, line), []
             except _NotPlain:
                 yield scanner.careful(text[:-1], line)
-        line += text.count("\n") if text is not None else whole.count(b"\n")  # type: ignore[arg-type]
+            line += text.count("\n")
         if progress is not None:
             progress(consumed)
-        if not chunk:
-            break
 
 
-def datetime_or_none(value: object) -> datetime | None:
-    """Narrow a scanned optional date-time for the type checker."""
-    return value if isinstance(value, datetime) else None
+def _whole_lines(stream: IO[bytes] | IO[str], block_size: int) -> Iterator[tuple[bytes | str, int]]:
+    """Blocks of whole lines, each ending in a newline, and the amount read so far."""
+    consumed = 0
+    if isinstance(stream.read(0), bytes):
+        rest = b""
+        while chunk := stream.read(block_size):
+            assert isinstance(chunk, bytes)
+            consumed += len(chunk)
+            block = rest + chunk
+            cut = block.rfind(b"\n") + 1
+            block, rest = block[:cut], block[cut:]
+            if block:
+                yield block, consumed
+        if rest:
+            yield rest + b"\n", consumed  # the last line had no newline
+        return
+    text_rest = ""
+    while text_chunk := stream.read(block_size):
+        assert isinstance(text_chunk, str)
+        consumed += len(text_chunk)
+        text_block = text_rest + text_chunk
+        cut = text_block.rfind("\n") + 1
+        text_block, text_rest = text_block[:cut], text_block[cut:]
+        if text_block:
+            yield text_block, consumed
+    if text_rest:
+        yield text_rest + "\n", consumed

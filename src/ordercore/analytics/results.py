@@ -12,6 +12,7 @@ import csv
 import html
 import io
 import json
+import math
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -32,6 +33,8 @@ def _plain(value: object) -> object:
         return str(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # "inf": JSON has no infinity
     if isinstance(value, tuple | frozenset):
         return [_plain(item) for item in sorted(value, key=str)]
     return value
