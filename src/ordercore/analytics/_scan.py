@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
 from typing import IO, Any, Literal
 
 import attrs
@@ -337,7 +336,8 @@ def scan(
         ValidationError: ``header`` when the header cannot be read, ``columns`` naming every
             column the file lacks, ``currency`` when no currency is known.
     """
-    header = _header(stream.readline(), delimiter)
+    first = stream.readline()
+    header = _header(first, delimiter)
     missing = [field.column for field in fields if field.column not in header]
     if missing:
         raise ValidationError(
@@ -363,7 +363,7 @@ def scan(
                 yield scanner.careful(text[:-1], line)
             line += text.count("\n")
         if progress is not None:
-            progress(consumed)
+            progress(len(first) + consumed)
 
 
 def _whole_lines(stream: IO[bytes] | IO[str], block_size: int) -> Iterator[tuple[bytes | str, int]]:

@@ -19,6 +19,7 @@ import cattrs
 
 from ordercore.actors import Actor
 from ordercore.clock import Clock, SystemClock
+from ordercore.desk.analytics import AnalyticsDesk
 from ordercore.desk.audit import AuditDesk
 from ordercore.desk.authorization import RolePolicy
 from ordercore.desk.commands import CommandContext
@@ -58,6 +59,7 @@ class OrderDesk:
         outbox: Deliver and inspect outbox messages.
         audit: Read and verify the journal.
         orders: Take orders and move them through their lifecycle.
+        analytics: Order and line facts for the analytics calculators.
     """
 
     def __init__(
@@ -81,6 +83,7 @@ class OrderDesk:
         self.outbox = OutboxDesk(storage, plugins, clock, config.outbox, self.converter)
         self.audit = AuditDesk(storage)
         self.orders = OrdersDesk(self, config.orders, IntentOnlyStock())
+        self.analytics = AnalyticsDesk(storage)
 
     @classmethod
     def open(
