@@ -143,16 +143,18 @@ def stalls(facts: Iterable[OrderFact], *, as_of: datetime) -> Stalls:
             continue
         if fact.completed_at is not None or fact.status == "completed":
             continue
-        last_time, next_stage = fact.placed_at, None
-        for stage in STAGES[1:]:
+        last_time, reached = fact.placed_at, 0
+        for position, stage in enumerate(STAGES[1:], start=1):
             moment = fact.stage_time(stage)
-            if moment is None:
-                next_stage = next_stage or stage
-            else:
-                last_time, next_stage = moment, None
-        limit = usual.p90(next_stage) if next_stage else None
+            if moment is not None:
+                last_time, reached = moment, position
+        # Steps may be skipped, so the order waits for the next stage others are measured at.
+        waiting = [(s, usual.p90(s)) for s in STAGES[reached + 1 :] if usual.p90(s) is not None]
+        if not waiting:
+            continue
+        next_stage, limit = waiting[0]
         waited = _hours(last_time, as_of)
-        if next_stage and limit is not None and waited > limit:
+        if limit is not None and waited > limit:
             found.append(Stall(fact.order_id, next_stage, round(waited, 2), limit))
     found.sort(key=lambda stall: (-stall.hours_waiting, stall.order_id))
     return Stalls(tuple(found))

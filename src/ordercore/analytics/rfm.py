@@ -228,6 +228,8 @@ def _scores(
     folder: _Folder, as_of: date | None, guests: int, report: ReadReport | None
 ) -> RfmScores:
     index = folder.index
+    # The latest order of all, guests' included, sets the default as-of day.
+    newest_day = max(folder.lasts, default=None)
     guests += folder.counts[index.pop("")] if "" in index else 0
     customers = customer_order(index)
     if not customers:
@@ -239,7 +241,8 @@ def _scores(
         day = lasts[slot]
         if day not in ordinals:
             ordinals[day] = date.fromisoformat(day).toordinal()
-    newest = max(ordinals.values())
+    assert newest_day is not None  # there is at least one customer
+    newest = date.fromisoformat(newest_day).toordinal()
     snapshot = as_of.toordinal() if as_of is not None else newest + 1
     recency = [snapshot - ordinals[lasts[slot]] for slot in slots]
     frequency = [folder.counts[slot] for slot in slots]
@@ -281,10 +284,7 @@ def rfm(
     guests = 0
     block: list[OrderFact] = []
     for fact in facts:
-        if fact.customer_id is None:
-            guests += 1
-            continue
-        block.append(fact)
+        block.append(fact)  # guests fold in under "" and are counted out at the end
         if len(block) >= 10_000:
             _add_facts(folder, block)
             block = []
