@@ -12,11 +12,13 @@ import pytest
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 PYTHON_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
 
-RUNNABLE_PAGES = ("orders.md",)
+RUNNABLE_PAGES = {"orders.md": "completed paid", "analytics.md": "champions"}
 
 
-@pytest.mark.parametrize("page", RUNNABLE_PAGES)
-def test_the_code_blocks_of_a_guide_page_run_in_order(page: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("page", "expected"), RUNNABLE_PAGES.items())
+def test_the_code_blocks_of_a_guide_page_run_in_order(
+    page: str, expected: str, tmp_path: Path
+) -> None:
     blocks = PYTHON_BLOCK.findall((DOCS / page).read_text(encoding="utf-8"))
     assert blocks, f"{page} has no Python blocks"
     script = tmp_path / "page.py"
@@ -25,7 +27,7 @@ def test_the_code_blocks_of_a_guide_page_run_in_order(page: str, tmp_path: Path)
         [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
     )
     assert finished.returncode == 0, finished.stderr
-    assert "completed paid" in finished.stdout
+    assert expected in finished.stdout
 
 
 def test_the_orders_page_has_the_generated_lifecycle_placeholders() -> None:

@@ -80,8 +80,8 @@ def test_totals_are_the_same_by_any_dimension_and_any_period(rows: Rows, period:
 
 @given(_orders, st.randoms(use_true_random=False))
 def test_sales_and_rfm_do_not_depend_on_the_order_of_the_facts(
-    rows: list, rnd: random.Random
-) -> None:  # type: ignore[type-arg]
+    rows: Rows, rnd: random.Random
+) -> None:
     facts = _facts(rows)
     shuffled = list(facts)
     rnd.shuffle(shuffled)

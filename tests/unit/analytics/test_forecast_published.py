@@ -9,6 +9,8 @@ whose documentation gives the same recursions as fpp3 sections 8.1-8.3.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from ordercore.analytics import backtest, croston, holt, holt_winters_additive, ses
@@ -19,7 +21,7 @@ SERIES = [
     17, 9, 20, 24, 27, 35, 41, 38, 27, 31, 27, 26,
 ]  # fmt: skip
 
-WEIGHTS = {"alpha": 0.1, "beta": 0.1, "gamma": 0.1}
+WEIGHTS: dict[str, Any] = {"alpha": 0.1, "beta": 0.1, "gamma": 0.1}
 
 
 def test_ses_matches_statsmodels_with_a_known_initial_level() -> None:

@@ -49,7 +49,7 @@ def test_repr_is_a_readable_table_and_html_escapes() -> None:
     shown = repr(_report())
     assert shown.startswith("<SalesReport: sales, 12 rows>")
     assert "... 2 more rows" in shown
-    assert "<table>" in _report()._repr_html_()  # type: ignore[attr-defined]
+    assert "<table>" in _report()._repr_html_()
 
 
 def test_to_pandas_gives_a_dataframe_with_the_columns() -> None:

@@ -100,7 +100,7 @@ def test_bytes_that_are_not_utf8_are_reported_and_the_rest_kept() -> None:
 
 def test_dicts_take_python_values_and_refuse_float_amounts() -> None:
     names = ("order_id", "customer_id", "order_date", "amount")
-    rows = [
+    rows: list[dict[str, object]] = [
         dict(zip(names, ("1", 7, date(2024, 1, 1), Decimal("1.50")), strict=True)),
         dict(zip(names, ("2", None, "2024-01-02", 2.5), strict=True)),
         dict(zip(names, ("3", "c", datetime(2024, 1, 3), Money.of(3, "EUR")), strict=True)),
