@@ -16,6 +16,7 @@ PYTHON_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
 RUNNABLE_PAGES = {
     "orders.md": ["completed paid"],
     "review.md": ["approved on_hold", "SO-000002 50", "approved\n", "on_hold\n"],
+    "analytics.md": ["champions"],
 }
 
 

@@ -19,6 +19,7 @@ import cattrs
 
 from ordercore.actors import Actor
 from ordercore.clock import Clock, SystemClock
+from ordercore.desk.analytics import AnalyticsDesk
 from ordercore.desk.audit import AuditDesk
 from ordercore.desk.authorization import RolePolicy
 from ordercore.desk.commands import CommandContext
@@ -60,6 +61,7 @@ class OrderDesk:
         audit: Read and verify the journal.
         orders: Take orders and move them through their lifecycle.
         review: Automatic review of incoming orders, the manual review queue.
+        analytics: Order and line facts for the analytics calculators.
     """
 
     def __init__(
@@ -86,6 +88,7 @@ class OrderDesk:
         self.review = ReviewDesk(
             self, self.orders, config.review, tuple(plugins.review_rules().values())
         )
+        self.analytics = AnalyticsDesk(storage)
 
     @classmethod
     def open(
