@@ -32,6 +32,7 @@ from ordercore import (
     OrderDraft,
     OrderPolicy,
     PaymentKind,
+    ReviewPolicy,
     RoutingPolicy,
     RoutingRule,
     SequentialIds,
@@ -50,7 +51,8 @@ policy = OrderPolicy(
 desk = OrderDesk.open(
     clock=clock,
     ids=SequentialIds(),
-    config=DeskConfig(orders=policy),
+    # Review by hand in this walk-through; examples/order_review.py shows the automatic review.
+    config=DeskConfig(orders=policy, review=ReviewPolicy(automatic=False)),
     plugins=[outbox],
     entry_points=False,
 )

@@ -17,6 +17,7 @@ __all__ = [
     "OrderCoreError",
     "PermissionDenied",
     "PluginError",
+    "RowsRejected",
     "StorageError",
     "TamperDetected",
     "ValidationError",
@@ -49,6 +50,20 @@ class CurrencyMismatch(ValidationError):
         self.left = left
         self.right = right
         super().__init__(field, f"cannot combine {left} with {right}; convert one of them first")
+
+
+class RowsRejected(ValidationError):
+    """Rows of an input (a CSV file, a DataFrame) were refused; nothing was half-read.
+
+    Args:
+        problems: ``(line, column, reason)`` for every refused row, in line order.
+    """
+
+    def __init__(self, problems: list[tuple[int, str, str]]) -> None:
+        self.problems = tuple(problems)
+        first = problems[0] if problems else (0, "row", "no reason given")
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__("rows", f"line {first[0]}, {first[1]}: {first[2]}{more}")
 
 
 class NotFound(OrderCoreError, LookupError):

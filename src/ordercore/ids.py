@@ -40,6 +40,9 @@ def _check_prefix(prefix: str) -> None:
 # divisions; an immutable tuple, built once.
 _PAIRS = tuple(first + second for first in _CROCKFORD for second in _CROCKFORD)
 _SHIFTS = tuple(range(120, -1, -10))
+# The ULID text is 10 characters of time (48 bits after 2 zero bits) then 16 of randomness.
+_TIME_SHIFTS = _SHIFTS[:5]
+_RANDOM_SHIFTS = _SHIFTS[5:]
 
 
 def _encode128(value: int) -> str:
@@ -59,6 +62,7 @@ class SortableIds:
         self._lock = threading.Lock()
         self._last_ms = -1
         self._last_random = 0
+        self._time_text = ""
         self._checked_prefixes: set[str] = set()
 
     def new_id(self, prefix: str) -> str:
@@ -77,9 +81,18 @@ class SortableIds:
                     self._last_random = secrets.randbits(_RANDOM_BITS - 1)
             else:
                 self._last_random = secrets.randbits(_RANDOM_BITS - 1)
-            self._last_ms = now_ms
-            value = (now_ms << _RANDOM_BITS) | self._last_random
-        return f"{prefix}_{_encode128(value)}"
+            if now_ms != self._last_ms:
+                # Most ids share their millisecond with the one before: encode its time once.
+                shifted = now_ms << _RANDOM_BITS
+                self._time_text = "".join(
+                    [_PAIRS[(shifted >> shift) & 0x3FF] for shift in _TIME_SHIFTS]
+                )
+                self._last_ms = now_ms
+            random_part = self._last_random
+            time_text = self._time_text
+        pairs = _PAIRS
+        random_text = "".join([pairs[(random_part >> shift) & 0x3FF] for shift in _RANDOM_SHIFTS])
+        return f"{prefix}_{time_text}{random_text}"
 
     def __repr__(self) -> str:
         return "SortableIds()"

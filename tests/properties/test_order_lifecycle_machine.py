@@ -48,6 +48,7 @@ from ordercore import (
     OrderStatus,
     PaymentKind,
     PricingPolicy,
+    ReviewPolicy,
     SequentialIds,
     ShippingSpread,
     TaxMode,
@@ -219,7 +220,7 @@ class OrderDeskMachine(RuleBasedStateMachine):
             "memory://",
             clock=self.clock,
             ids=SequentialIds(),
-            config=DeskConfig(orders=policy),
+            config=DeskConfig(orders=policy, review=ReviewPolicy(automatic=False)),
             entry_points=False,
         )
         self.known: dict[str, Order] = {}
@@ -586,7 +587,7 @@ def _desk(policy: OrderPolicy | None = None) -> OrderDesk:
         "memory://",
         clock=ManualClock(),
         ids=SequentialIds(),
-        config=DeskConfig(orders=policy or OrderPolicy()),
+        config=DeskConfig(orders=policy or OrderPolicy(), review=ReviewPolicy(automatic=False)),
         entry_points=False,
     )
 

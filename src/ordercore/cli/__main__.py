@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from ordercore._version import __version__
 from ordercore.cli._output import Printer
+from ordercore.cli.analyze_command import add_analyze_parser, run_analyze
 from ordercore.cli.demo import run_demo
 from ordercore.cli.plugins_command import run_plugins
 from ordercore.errors import OrderCoreError
@@ -25,6 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run what ordercore can do, end to end")
     demo.add_argument("--url", default="memory://", help="storage URL (default: memory://)")
     commands.add_parser("plugins", help="list plugins, their hooks and load errors")
+    add_analyze_parser(commands)
     return parser
 
 
@@ -38,6 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_demo(printer, url=args.url)
         if args.command == "plugins":
             return run_plugins(printer)
+        if args.command == "analyze":
+            return run_analyze(printer, args)
     except OrderCoreError as exc:
         print(f"ordercore: error: {exc}", file=sys.stderr)
         return 1

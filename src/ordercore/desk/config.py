@@ -12,6 +12,7 @@ import attrs
 from ordercore.errors import ValidationError
 from ordercore.inventory.policy import InventoryPolicy
 from ordercore.orders.policy import OrderPolicy
+from ordercore.review.engine import ReviewPolicy
 
 __all__ = ["DeskConfig", "OutboxPolicy"]
 
@@ -87,6 +88,7 @@ class DeskConfig:
         dispatch_after_commit: Deliver outbox messages right after each command commits. Turn it
             off to deliver from a worker calling ``desk.outbox.dispatch()``.
         orders: How orders are priced, checked, routed and moved along.
+        review: How incoming orders are reviewed (automatic review is on by default).
         inventory: The default allocation strategy, what confirm does when stock is short,
             and who hears low-stock alerts.
     """
@@ -98,4 +100,5 @@ class DeskConfig:
     )
     dispatch_after_commit: bool = True
     orders: OrderPolicy = attrs.Factory(OrderPolicy)
+    review: ReviewPolicy = attrs.Factory(ReviewPolicy)
     inventory: InventoryPolicy = attrs.Factory(InventoryPolicy)

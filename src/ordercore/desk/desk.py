@@ -19,6 +19,7 @@ import cattrs
 
 from ordercore.actors import Actor
 from ordercore.clock import Clock, SystemClock
+from ordercore.desk.analytics import AnalyticsDesk
 from ordercore.desk.audit import AuditDesk
 from ordercore.desk.authorization import RolePolicy
 from ordercore.desk.commands import CommandContext
@@ -27,6 +28,7 @@ from ordercore.desk.idempotency import check_idempotency_key, request_fingerprin
 from ordercore.desk.inventory import InventoryDesk
 from ordercore.desk.orders import OrdersDesk
 from ordercore.desk.outbox import OutboxDesk
+from ordercore.desk.review import ReviewDesk
 from ordercore.errors import (
     ConcurrencyConflict,
     IdempotencyConflict,
@@ -60,6 +62,8 @@ class OrderDesk:
         inventory: Stock per location, reservations and replenishment.
         orders: Take orders and move them through their lifecycle; tracked SKUs reserve stock
             through ``inventory``.
+        review: Automatic review of incoming orders, the manual review queue.
+        analytics: Order and line facts for the analytics calculators.
     """
 
     def __init__(
@@ -84,6 +88,10 @@ class OrderDesk:
         self.audit = AuditDesk(storage)
         self.inventory = InventoryDesk(self, config.inventory)
         self.orders = OrdersDesk(self, config.orders, self.inventory.stock)
+        self.review = ReviewDesk(
+            self, self.orders, config.review, tuple(plugins.review_rules().values())
+        )
+        self.analytics = AnalyticsDesk(storage)
 
     @classmethod
     def open(

@@ -13,14 +13,14 @@ before its SKU was tracked): what is held is released or consumed, the rest was 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from ordercore.desk._stock_session import StockSession
 from ordercore.desk.commands import CommandContext
 from ordercore.errors import InsufficientStock
 from ordercore.inventory import reservations
 from ordercore.inventory.allocation import AllocationPlan, Demand, DemandLine
-from ordercore.inventory.model import StockItem
+from ordercore.inventory.model import Availability, StockItem
 from ordercore.inventory.policy import ShortageAction
 from ordercore.orders.model import Order, StockDelta, StockLine
 
@@ -67,6 +67,22 @@ class InventoryStock:
         )
         planned, levels = session.plan(demand)
         return demand, planned, reservations.check_backorders(planned, demand, items, levels)
+
+    def available(self, ctx: CommandContext, skus: Iterable[str]) -> Mapping[str, int]:
+        """Units a new order can still get per tracked SKU among ``skus`` (for order review).
+
+        Untracked SKUs are left out, and so are SKUs that allow unlimited backorders: nothing
+        an order asks of them is short.
+        """
+        session = self._session(ctx)
+        found: dict[str, int] = {}
+        for sku in sorted(set(skus)):
+            item = session.tracked(sku)
+            if item is not None:
+                promisable = Availability.of(item, tuple(session.levels([sku]))).promisable
+                if promisable is not None:
+                    found[sku] = promisable
+        return found
 
     def shortage(self, ctx: CommandContext, order: Order, delta: StockDelta) -> str | None:
         """Why confirming ``order`` should hold it instead, or ``None`` to go ahead.

@@ -123,6 +123,9 @@ class OrdersDesk:
         self._desk = desk
         self.policy = policy
         self.stock = stock
+        # Set by the review desk: runs in the placing unit of work and returns the order as
+        # review left it.
+        self.after_place: Callable[[CommandContext, Order], Order] | None = None
 
     # -- intake ----------------------------------------------------------------------------
 
@@ -166,6 +169,8 @@ class OrdersDesk:
             if ref_key is not None:
                 refs.save(ChannelRef(ref_key, order_id), expected_version=0)
             self._commit(ctx, 0, decision, None)
+            if self.after_place is not None:
+                return self.after_place(ctx, decision.order)
             return decision.order
 
         return self._execute(
@@ -543,6 +548,8 @@ class OrdersDesk:
         actor: Actor,
         reason: str | None,
         idempotency_key: str | None,
+        *,
+        action: str | None = None,
     ) -> Order:
         """Run a command whose only argument is a reason (approve, hold, cancel, ...)."""
         return self._command(
@@ -553,6 +560,7 @@ class OrdersDesk:
             request={"reason": _optional_text(reason, "reason")},
             reason=reason,
             idempotency_key=idempotency_key,
+            action=action,
         )
 
     def _command(
@@ -565,6 +573,7 @@ class OrdersDesk:
         request: JSONValue,
         reason: str | None = None,
         idempotency_key: str | None = None,
+        action: str | None = None,
     ) -> Order:
         key = _order_id(order_id)
 
@@ -574,7 +583,9 @@ class OrdersDesk:
             self._commit(ctx, order.version, decision, reason)
             return decision.order
 
-        return self._execute(handler, f"order.{command}", actor, key, request, idempotency_key)
+        return self._execute(
+            handler, action or f"order.{command}", actor, key, request, idempotency_key
+        )
 
     def _execute(
         self,
@@ -598,6 +609,19 @@ class OrdersDesk:
             idempotency_key,
             None if idempotency_key is None else Order,
         )
+
+    def commit_decision(
+        self,
+        ctx: CommandContext,
+        expected_version: int,
+        decision: lifecycle.Decision,
+        reason: str | None,
+    ) -> None:
+        """Save, journal, notify and move stock for a decision, inside ``ctx``'s unit of work.
+
+        For sub-desks (review) that decide on an order inside another command.
+        """
+        self._commit(ctx, expected_version, decision, reason)
 
     def _commit(
         self,

@@ -29,6 +29,7 @@ from ordercore.orders.model import (
     OrderStatus,
     OrderTotals,
     Payment,
+    ReviewNote,
     StockDelta,
 )
 
@@ -47,6 +48,7 @@ __all__ = [
     "OrderPlaced",
     "OrderRejected",
     "OrderReleased",
+    "OrderReviewed",
     "OrderShipped",
     "PaymentRecorded",
     "evolve",
@@ -73,6 +75,23 @@ class OrderApproved:
 
     at: datetime
     reason: str | None = None
+
+
+@attrs.frozen(slots=True)
+class OrderReviewed:
+    """The review engine's verdict; an approval, hold or rejection follows in the same command.
+
+    Attributes:
+        at: When the review ran.
+        decision: ``"approve"``, ``"hold"`` or ``"reject"``.
+        score: The sum of the findings' risk points.
+        findings: What the rules found.
+    """
+
+    at: datetime
+    decision: str
+    score: int
+    findings: tuple[ReviewNote, ...] = ()
 
 
 @attrs.frozen(slots=True)
@@ -198,6 +217,7 @@ class OrderEdited:
 OrderEvent = (
     OrderPlaced
     | OrderApproved
+    | OrderReviewed
     | OrderHeld
     | OrderReleased
     | OrderRejected
@@ -218,6 +238,7 @@ EVENT_TYPES: Mapping[str, type[OrderEvent]] = MappingProxyType(
         for cls in (
             OrderPlaced,
             OrderApproved,
+            OrderReviewed,
             OrderHeld,
             OrderReleased,
             OrderRejected,
@@ -306,6 +327,10 @@ def evolve(order: Order | None, event: OrderEvent) -> Order:
         raise ValidationError("event", f"{type(event).__name__} before OrderPlaced")
     version = order.version + 1
     milestones = order.milestones
+    if isinstance(event, OrderReviewed):
+        # The verdict lives in the journal; the approval, hold or rejection after it moves
+        # the order.
+        return replace(order, version=version)
     if isinstance(event, OrderApproved):
         return replace(
             order,

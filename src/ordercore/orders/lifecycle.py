@@ -34,6 +34,7 @@ from ordercore.orders.events import (
     OrderPlaced,
     OrderRejected,
     OrderReleased,
+    OrderReviewed,
     OrderShipped,
     PaymentRecorded,
     evolve,
@@ -48,6 +49,7 @@ from ordercore.orders.model import (
     OrderStatus,
     Payment,
     PaymentKind,
+    ReviewNote,
     StockDelta,
 )
 from ordercore.orders.policy import OrderPolicy
@@ -59,6 +61,7 @@ __all__ = [
     "Decision",
     "Transition",
     "allowed_commands",
+    "apply_review",
     "approve",
     "assign",
     "cancel",
@@ -291,6 +294,41 @@ def reject(order: Order, *, now: datetime, reason: str) -> Decision:
     check_allowed(order, "reject")
     stock = _release_all(order)
     return conclude(order, "reject", OrderRejected(now, _reason(reason), stock), stock=stock)
+
+
+REVIEW_DECISIONS = ("approve", "hold", "reject")
+"""What a review can decide; each is the lifecycle command that follows the verdict."""
+
+
+def apply_review(
+    order: Order,
+    *,
+    now: datetime,
+    decision: str,
+    score: int,
+    findings: tuple[ReviewNote, ...],
+    reason: str,
+) -> Decision:
+    """Record a review verdict and carry it out: approve, hold or reject the order.
+
+    Only an order pending review can be reviewed; one on hold is decided by a person.
+
+    Raises:
+        InvalidTransition: If the order is not pending review.
+        ValidationError: If ``decision`` is not one of approve, hold, reject.
+    """
+    if order.status is not S.PENDING_REVIEW:
+        raise InvalidTransition(_subject(order), order.status.value, "review")
+    if decision not in REVIEW_DECISIONS:
+        raise ValidationError("decision", f"must be one of {', '.join(REVIEW_DECISIONS)}")
+    reviewed = OrderReviewed(now, decision, score, findings)
+    if decision == "approve":
+        return conclude(order, "approve", reviewed, OrderApproved(now, _optional_reason(reason)))
+    if decision == "hold":
+        return conclude(order, "hold", reviewed, OrderHeld(now, _reason(reason)))
+    stock = _release_all(order)
+    rejected = OrderRejected(now, _reason(reason), stock)
+    return conclude(order, "reject", reviewed, rejected, stock=stock)
 
 
 def _payment_secured(order: Order) -> bool:

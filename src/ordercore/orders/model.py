@@ -32,6 +32,7 @@ __all__ = [
     "Payment",
     "PaymentKind",
     "PaymentState",
+    "ReviewNote",
     "StockDelta",
     "StockLine",
     "TaxMode",
@@ -145,6 +146,23 @@ class Payment:
     at: datetime
     reference: str = ""
     method: str = ""
+
+
+@attrs.frozen(slots=True)
+class ReviewNote:
+    """One finding of an order review, as the journal keeps it (see :mod:`ordercore.review`).
+
+    Attributes:
+        rule: The code of the rule that found it.
+        sentiment: ``"negative"``, ``"neutral"`` or ``"positive"``.
+        score: Risk points it added (negative for a reassuring finding).
+        message: What a person should look at.
+    """
+
+    rule: str
+    sentiment: str
+    score: int
+    message: str
 
 
 @attrs.frozen(slots=True)

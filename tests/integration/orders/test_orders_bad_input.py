@@ -14,6 +14,7 @@ from ordercore import (
     Address,
     Contact,
     CurrencyMismatch,
+    DeskConfig,
     EditRequest,
     InvalidTransition,
     LineDraft,
@@ -26,6 +27,7 @@ from ordercore import (
     OrderDraft,
     OrderStatus,
     PaymentKind,
+    ReviewPolicy,
     SequentialIds,
     ValidationError,
 )
@@ -78,6 +80,8 @@ def desk(recorder: RecordingNotifier) -> Iterator[OrderDesk]:
         ids=SequentialIds(),
         entry_points=False,
         plugins=[recorder],
+        # These tests take orders through review by hand; automatic review has its own tests.
+        config=DeskConfig(review=ReviewPolicy(automatic=False)),
     ) as opened:
         # Something already written, so "unchanged" is not just "empty".
         opened.orders.place(_draft(), actor=CLERK)

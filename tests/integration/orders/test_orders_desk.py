@@ -31,6 +31,7 @@ from ordercore import (
     OrderStatus,
     PaymentKind,
     PaymentState,
+    ReviewPolicy,
     RoutingPolicy,
     RoutingRule,
     SequentialIds,
@@ -52,7 +53,8 @@ def _open(
         "memory://",
         plugins=plugins,
         clock=clock or ManualClock(),
-        config=config,
+        # Orders go through review by hand here; automatic review has its own tests.
+        config=attrs.evolve(config or DeskConfig(), review=ReviewPolicy(automatic=False)),
         ids=SequentialIds(),
         entry_points=False,
     )

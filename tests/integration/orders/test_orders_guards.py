@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import attrs
 import pytest
 
 from ordercore import (
@@ -18,6 +19,7 @@ from ordercore import (
     OrderStatus,
     PaymentKind,
     PermissionDenied,
+    ReviewPolicy,
     SequentialIds,
     hookimpl,
 )
@@ -27,7 +29,8 @@ T0 = datetime(2025, 5, 1, 8, 0, tzinfo=UTC)
 
 
 def _desk(clock: ManualClock, config: DeskConfig | None = None) -> OrderDesk:
-    return OrderDesk.open(clock=clock, ids=SequentialIds(), config=config, entry_points=False)
+    manual = attrs.evolve(config or DeskConfig(), review=ReviewPolicy(automatic=False))
+    return OrderDesk.open(clock=clock, ids=SequentialIds(), config=manual, entry_points=False)
 
 
 def _draft(quantity: object = 2) -> OrderDraft:
@@ -80,7 +83,11 @@ def test_each_command_asks_the_authorization_policies_once() -> None:
             return None
 
     desk = OrderDesk.open(
-        clock=ManualClock(T0), ids=SequentialIds(), plugins=[CountingPolicy()], entry_points=False
+        clock=ManualClock(T0),
+        ids=SequentialIds(),
+        plugins=[CountingPolicy()],
+        config=DeskConfig(review=ReviewPolicy(automatic=False)),
+        entry_points=False,
     )
     order = desk.orders.place(_draft(), actor=CLERK)
     desk.orders.approve(order.id, actor=CLERK)

@@ -1,0 +1,348 @@
+"""RFM: recency, frequency and monetary value per customer, scored 1-5 and named as segments.
+
+Scores follow what an analyst gets from pandas (``qcut`` of ``rank(method="first")`` into five
+equal bins): customers are put in id order (numeric ids numerically), ranked by each measure
+with ties kept in that order, and rank ``r`` of ``n`` falls in bin ``ceil(5 (r-1) / (n-1))``
+(at least 1). R is reversed, so the most recent customers score 5. Segments name the (R, F)
+pair with the map in common use (champions, loyal customers, at risk, hibernating, ...).
+
+Recency is counted in days from ``as_of``, which defaults to the day after the latest order.
+Memory grows with customers, not orders: facts are folded in as they stream past.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+from decimal import Decimal
+from itertools import repeat
+from typing import ClassVar
+
+import attrs
+
+from ordercore._currencies import MINOR_UNITS
+from ordercore.analytics.facts import OrderFact
+from ordercore.analytics.rates import ExchangeRates, convert_minor
+from ordercore.analytics.results import Row, TableResult
+from ordercore.analytics.sources import CsvSource, OrderColumns, ReadReport, open_csv
+from ordercore.errors import CurrencyMismatch, NotFound, ValidationError
+
+__all__ = ["SEGMENTS", "RfmScores", "customer_order", "quintile_scores", "rfm", "rfm_from_csv"]
+
+SEGMENTS: Mapping[tuple[int, int], str] = {
+    **dict.fromkeys([(1, 1), (1, 2), (2, 1), (2, 2)], "hibernating"),
+    **dict.fromkeys([(1, 3), (1, 4), (2, 3), (2, 4)], "at_risk"),
+    **dict.fromkeys([(1, 5), (2, 5)], "cant_loose"),
+    **dict.fromkeys([(3, 1), (3, 2)], "about_to_sleep"),
+    (3, 3): "need_attention",
+    **dict.fromkeys([(3, 4), (3, 5), (4, 4), (4, 5)], "loyal_customers"),
+    (4, 1): "promising",
+    (5, 1): "new_customers",
+    **dict.fromkeys([(4, 2), (4, 3), (5, 2), (5, 3)], "potential_loyalists"),
+    **dict.fromkeys([(5, 4), (5, 5)], "champions"),
+}
+"""Segment of each (R, F) score pair."""
+
+
+_WHOLE_NUMBERS = re.compile(r"(?:0|[1-9]\d{0,17})(?:\n(?:0|[1-9]\d{0,17}))*")
+
+
+def customer_order(ids: Iterable[str]) -> list[str]:
+    """Customer ids in id order: whole numbers numerically first, then other ids as text."""
+    found = list(ids)
+    if _WHOLE_NUMBERS.fullmatch("\n".join(found)):
+        return sorted(found, key=int)  # the common case: numeric ids, no leading zeros
+
+    def key(customer: str) -> tuple[int, int, str]:
+        if _WHOLE_NUMBERS.fullmatch(customer):
+            return (0, int(customer), "")
+        return (1, 0, customer)
+
+    return sorted(found, key=key)
+
+
+def quintile_scores(values: list[int], *, reverse: bool = False) -> list[int]:
+    """Score each value 1-5 by its rank, ties in list order (pandas' ``qcut`` of ranks).
+
+    Args:
+        values: One value per customer, customers in id order.
+        reverse: Give the smallest values 5 (recency).
+
+    Returns:
+        One score per value.
+    """
+    n = len(values)
+    scores = [1] * n
+    order = sorted(range(n), key=values.__getitem__)  # stable: ties stay in id order
+    span = max(n - 1, 1)
+    # Rank position p (0-based) scores max(1, ceil(5p / span)): each score is one run of
+    # positions, so the scores are written a run at a time.
+    start = 0
+    for score in range(1, 6):
+        end = min(n, score * span // 5 + 1)
+        label = 6 - score if reverse else score
+        deque(map(scores.__setitem__, order[start:end], repeat(label)), maxlen=0)
+        start = end
+    return scores
+
+
+class _Folder:
+    """Per-customer last day, order count and spend, folded in one block at a time."""
+
+    def __init__(self, rates: ExchangeRates | None) -> None:
+        self.index: dict[str, int] = {}
+        self.counts: list[int] = []
+        self.sums: list[int] = []
+        self.lasts: list[str] = []
+        self.rates = rates
+        self.currency: str | None = rates.base if rates is not None else None
+
+    def add(
+        self, customers: list[str], days: list[str], minors: list[int], currencies: list[str]
+    ) -> None:
+        if currencies:
+            minors = self._one_currency(minors, currencies)
+        _fold(self.index, self.counts, self.sums, self.lasts, customers, days, minors)
+
+    def _one_currency(self, minors: list[int], currencies: list[str]) -> list[int]:
+        if self.rates is None:
+            first = currencies[0]
+            if self.currency is None:
+                self.currency = first
+            for code in sorted(set(currencies)):
+                if code != self.currency:
+                    raise CurrencyMismatch("monetary", self.currency, code)
+            return minors
+        rates = self.rates
+        return [convert_minor(m, c, rates) for m, c in zip(minors, currencies, strict=True)]
+
+
+def _fold(
+    index: dict[str, int],
+    counts: list[int],
+    sums: list[int],
+    lasts: list[str],
+    customers: list[str],
+    days: list[str],
+    minors: list[int],
+) -> None:
+    # The hot loop of RFM: one dictionary look-up per order, then list slots. ISO day strings
+    # compare in time order, so no date is built per order.
+    get = index.get
+    for customer, day, minor in zip(customers, days, minors, strict=True):
+        slot = get(customer)
+        if slot is None:
+            index[customer] = len(counts)
+            counts.append(1)
+            sums.append(minor)
+            lasts.append(day)
+        else:
+            counts[slot] += 1
+            sums[slot] += minor
+            if day > lasts[slot]:
+                lasts[slot] = day
+
+
+@attrs.frozen(slots=True, repr=False)
+class RfmScores(TableResult):
+    """RFM measures, scores and segments of every customer, in customer id order.
+
+    Attributes:
+        as_of: The day recency is counted from.
+        currency: The currency of ``monetary``.
+        customers: Customer ids.
+        recency: Days since each customer's last order.
+        frequency: Orders per customer.
+        monetary_minor: Spend per customer, in minor units of ``currency``.
+        r: Recency scores (5 = most recent).
+        f: Frequency scores.
+        m: Monetary scores.
+        guest_orders: Orders without a customer, left out.
+        report: How the input was read, when it came from a file.
+    """
+
+    title: ClassVar[str] = "RFM scores"
+    as_of: date
+    currency: str
+    customers: tuple[str, ...]
+    recency: tuple[int, ...]
+    frequency: tuple[int, ...]
+    monetary_minor: tuple[int, ...]
+    r: tuple[int, ...]
+    f: tuple[int, ...]
+    m: tuple[int, ...]
+    guest_orders: int = 0
+    report: ReadReport | None = None
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Column names of :meth:`rows`."""
+        return (
+            "customer_id", "recency_days", "frequency", "monetary", "currency",
+            "r", "f", "m", "rfm_score", "segment",
+        )  # fmt: skip
+
+    def monetary(self, index: int) -> Decimal:
+        """Spend of the customer at ``index``, as a Decimal in :attr:`currency`."""
+        return Decimal(self.monetary_minor[index]).scaleb(-MINOR_UNITS[self.currency])
+
+    def segment(self, index: int) -> str:
+        """Segment of the customer at ``index``."""
+        return SEGMENTS[(self.r[index], self.f[index])]
+
+    def rows(self) -> list[Row]:
+        """One row per customer."""
+        return [self.row(index) for index in range(len(self.customers))]
+
+    def row(self, index: int) -> Row:
+        """The row of the customer at ``index``."""
+        r, f, m = self.r[index], self.f[index], self.m[index]
+        return (
+            self.customers[index], self.recency[index], self.frequency[index],
+            self.monetary(index), self.currency, r, f, m, f"{r}{f}{m}", SEGMENTS[(r, f)],
+        )  # fmt: skip
+
+    def customer(self, customer_id: str) -> Row:
+        """The row of one customer.
+
+        Raises:
+            NotFound: The customer has no orders here.
+        """
+        for index, customer in enumerate(self.customers):
+            if customer == customer_id:
+                return self.row(index)
+        raise NotFound("customer", customer_id)
+
+    def segment_counts(self) -> dict[str, int]:
+        """How many customers each segment has, largest first."""
+        counts: dict[str, int] = {}
+        for r, f in zip(self.r, self.f, strict=True):
+            name = SEGMENTS[(r, f)]
+            counts[name] = counts.get(name, 0) + 1
+        return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def _scores(
+    folder: _Folder, as_of: date | None, guests: int, report: ReadReport | None
+) -> RfmScores:
+    index = folder.index
+    # The latest order of all, guests' included, sets the default as-of day.
+    newest_day = max(folder.lasts, default=None)
+    guests += folder.counts[index.pop("")] if "" in index else 0
+    customers = customer_order(index)
+    if not customers:
+        raise ValidationError("facts", "no orders with a customer; RFM needs at least one")
+    slots = [index[c] for c in customers]
+    ordinals: dict[str, int] = {}
+    lasts = folder.lasts
+    for slot in slots:
+        day = lasts[slot]
+        if day not in ordinals:
+            ordinals[day] = date.fromisoformat(day).toordinal()
+    assert newest_day is not None  # there is at least one customer
+    newest = date.fromisoformat(newest_day).toordinal()
+    snapshot = as_of.toordinal() if as_of is not None else newest + 1
+    recency = [snapshot - ordinals[lasts[slot]] for slot in slots]
+    frequency = [folder.counts[slot] for slot in slots]
+    monetary = [folder.sums[slot] for slot in slots]
+    return RfmScores(
+        as_of=date.fromordinal(snapshot),
+        currency=folder.currency or "XXX",
+        customers=tuple(customers),
+        recency=tuple(recency),
+        frequency=tuple(frequency),
+        monetary_minor=tuple(monetary),
+        r=tuple(quintile_scores(recency, reverse=True)),
+        f=tuple(quintile_scores(frequency)),
+        m=tuple(quintile_scores(monetary)),
+        guest_orders=guests,
+        report=report,
+    )
+
+
+def rfm(
+    facts: Iterable[OrderFact], *, as_of: date | None = None, rates: ExchangeRates | None = None
+) -> RfmScores:
+    """Score every customer of ``facts`` by recency, frequency and monetary value.
+
+    Args:
+        facts: Orders; guest orders (no customer) are counted and left out.
+        as_of: The day recency is counted from; the day after the latest order by default.
+        rates: Convert every amount into ``rates.base``; without rates all orders must share
+            one currency.
+
+    Returns:
+        The scores, customers in id order.
+
+    Raises:
+        CurrencyMismatch: Orders in more than one currency and no rates.
+        ValidationError: No order has a customer.
+    """
+    folder = _Folder(rates)
+    guests = 0
+    block: list[OrderFact] = []
+    for fact in facts:
+        block.append(fact)  # guests fold in under "" and are counted out at the end
+        if len(block) >= 10_000:
+            _add_facts(folder, block)
+            block = []
+    _add_facts(folder, block)
+    return _scores(folder, as_of, guests, None)
+
+
+def _add_facts(folder: _Folder, block: list[OrderFact]) -> None:
+    if block:
+        folder.add(
+            [fact.customer_id or "" for fact in block],
+            [fact.placed_at.date().isoformat() for fact in block],
+            [fact.total.minor_units for fact in block],
+            [fact.currency for fact in block],
+        )
+
+
+def rfm_from_csv(
+    source: CsvSource,
+    columns: OrderColumns | None = None,
+    *,
+    currency: str | None = None,
+    as_of: date | None = None,
+    rates: ExchangeRates | None = None,
+    delimiter: str = ",",
+    dayfirst: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> RfmScores:
+    """RFM straight from a CSV export, reading only the columns it needs, in one pass.
+
+    Arguments as :func:`rfm` and :func:`~ordercore.analytics.sources.orders_from_csv`; the
+    result's ``report`` lists every row left out, with its line and reason.
+    """
+    mapping = columns or OrderColumns()
+    if mapping.customer_id is None:
+        raise ValidationError("columns.customer_id", "RFM needs the customer column")
+    fields = [
+        field
+        for field in mapping.fields()
+        if field.name in ("customer_id", "placed_at", "total", "currency")
+    ]
+    fields = [attrs.evolve(f, kind="day") if f.name == "placed_at" else f for f in fields]
+    folder = _Folder(rates)
+    if mapping.currency is None and rates is None:
+        folder.currency = currency
+    problems = []
+    rows = 0
+    for batch, bad in open_csv(
+        source, fields, currency=currency, delimiter=delimiter, dayfirst=dayfirst,
+        progress=progress,
+    ):  # fmt: skip
+        problems.extend(bad)
+        rows += batch.size
+        columns_of = batch.columns
+        folder.add(
+            columns_of["customer_id"],
+            columns_of["placed_at"],
+            columns_of["total"],
+            columns_of.get("currency", []),
+        )
+    return _scores(folder, as_of, 0, ReadReport(rows, tuple(problems)))

@@ -1,0 +1,223 @@
+"""Gathering a review's context inside the placing command's unit of work.
+
+The desk keeps, per identity of a customer (customer id, e-mail, phone, street address), the ids
+of their recent orders: a small index written in the same unit of work as the order, so velocity,
+duplicate, credit and usual-quantity rules never scan the whole order store. Identities are kept
+as salted digests (the salt is made once per store and kept in it), never as contact details.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from ordercore.desk.commands import CommandContext
+from ordercore.money import Money
+from ordercore.orders.model import ORDERS, Order, OrderStatus
+from ordercore.review.identity import identities
+from ordercore.review.rules import CustomerProfile, RecentOrder, ReviewContext
+from ordercore.storage.ports import AggregateKind, UnitOfWork
+
+__all__ = [
+    "IDENTITY_ACTIVITY",
+    "CustomerLookup",
+    "HistoryProfiles",
+    "IdentityActivity",
+    "OrderSighting",
+    "StockAvailability",
+    "gather_context",
+    "record_activity",
+]
+
+_SALT_ID = "identity"
+_MAX_REMEMBERED = 50
+
+
+@attrs.frozen(slots=True)
+class OrderSighting:
+    """One order seen for an identity."""
+
+    order_id: str
+    placed_at: datetime
+
+
+@attrs.frozen(slots=True)
+class IdentityActivity:
+    """The recent orders of one identity (a salted digest), oldest first."""
+
+    id: str
+    orders: tuple[OrderSighting, ...]
+    version: int
+
+
+@attrs.frozen(slots=True)
+class IdentitySalt:
+    """The salt of this store's identity digests."""
+
+    id: str
+    salt: str
+    version: int = 1
+
+
+IDENTITY_ACTIVITY = AggregateKind("review_identity", IdentityActivity)
+IDENTITY_SALT = AggregateKind("review_salt", IdentitySalt)
+
+
+@runtime_checkable
+class StockAvailability(Protocol):
+    """A stock port that can also say how many units are available (inventories do)."""
+
+    def available(self, ctx: CommandContext, skus: Iterable[str]) -> Mapping[str, int] | None:
+        """Units available per tracked SKU among ``skus``; untracked SKUs are left out."""
+        ...
+
+
+@runtime_checkable
+class CustomerLookup(Protocol):
+    """Who the customer behind an order is, for review (a customer store plugs in here)."""
+
+    def profile(
+        self, uow: UnitOfWork, order: Order, recent: tuple[RecentOrder, ...]
+    ) -> CustomerProfile | None:
+        """Return the customer's profile, or ``None`` when nothing is known."""
+        ...
+
+
+class HistoryProfiles:
+    """The default lookup: a profile built from the orders the desk has seen of this buyer.
+
+    Tier and credit limit are unknown without customer records, so they stay empty; an order on
+    credit terms marks the customer as buying on account.
+    """
+
+    def profile(
+        self, uow: UnitOfWork, order: Order, recent: tuple[RecentOrder, ...]
+    ) -> CustomerProfile | None:
+        """Count the buyer's completed orders and find when they were first seen."""
+        del uow
+        mine = [item for item in recent if item.shared & {"customer", "email", "phone"}]
+        completed = sum(1 for item in mine if item.status is OrderStatus.COMPLETED)
+        first = min((item.placed_at for item in mine), default=None)
+        key = order.customer_id or "contact"
+        return CustomerProfile(
+            key, known_since=first, completed_orders=completed, on_credit_terms=order.credit_terms
+        )
+
+    def __repr__(self) -> str:
+        return "HistoryProfiles()"
+
+
+def _salt(uow: UnitOfWork) -> str:
+    salts = uow.aggregates(IDENTITY_SALT)
+    found = salts.find(_SALT_ID)
+    if found is not None:
+        return found.salt
+    made = IdentitySalt(_SALT_ID, secrets.token_hex(16))
+    salts.save(made, expected_version=0)
+    return made.salt
+
+
+def _keys(uow: UnitOfWork, order: Order) -> dict[str, str]:
+    return identities(order, _salt(uow))
+
+
+def _recent(uow: UnitOfWork, order: Order, keys: Mapping[str, str]) -> tuple[RecentOrder, ...]:
+    activity = uow.aggregates(IDENTITY_ACTIVITY)
+    orders = uow.aggregates(ORDERS)
+    shared: dict[str, set[str]] = {}
+    for kind, key in keys.items():
+        found = activity.find(key)
+        for sighting in () if found is None else found.orders:
+            if sighting.order_id != order.id:
+                shared.setdefault(sighting.order_id, set()).add(kind)
+    recent = []
+    for order_id, kinds in shared.items():
+        earlier = orders.find(order_id)
+        if earlier is None:
+            continue
+        quantities: Counter[str] = Counter()
+        for line in earlier.lines:
+            quantities[line.sku] += line.quantity
+        recent.append(
+            RecentOrder(
+                order_id=earlier.id,
+                placed_at=earlier.milestones.placed_at,
+                status=earlier.status,
+                grand_total=earlier.totals.grand_total,
+                owed_on_account=_owed_on_account(earlier),
+                quantities=dict(quantities),
+                shared=frozenset(kinds),
+            )
+        )
+    recent.sort(key=lambda item: item.placed_at, reverse=True)
+    return tuple(recent)
+
+
+def gather_context(
+    ctx: CommandContext,
+    order: Order,
+    *,
+    customers: CustomerLookup,
+    stock: object,
+    keys: Mapping[str, str] | None = None,
+) -> ReviewContext:
+    """Build the context of ``order``'s review from what the unit of work can read.
+
+    ``keys`` are the order's identity keys when the caller has them already.
+    """
+    keys = _keys(ctx.uow, order) if keys is None else keys
+    recent = _recent(ctx.uow, order, keys)
+    available = None
+    if isinstance(stock, StockAvailability):
+        available = stock.available(ctx, {line.sku for line in order.lines})
+    return ReviewContext(
+        now=ctx.now,
+        customer=customers.profile(ctx.uow, order, recent),
+        available=available,
+        recent_orders=recent,
+    )
+
+
+def record_activity(ctx: CommandContext, order: Order, history: timedelta) -> dict[str, str]:
+    """Remember ``order`` under each of its identities, forgetting what is older than ``history``.
+
+    Orders still owing money are kept past ``history`` so that credit limits see them; at most
+    the newest 50 sightings are kept per identity.
+
+    Returns:
+        The order's identity keys.
+    """
+    activity = ctx.uow.aggregates(IDENTITY_ACTIVITY)
+    orders = ctx.uow.aggregates(ORDERS)
+    cutoff = ctx.now - history
+    sighting = OrderSighting(order.id, order.milestones.placed_at)
+    keys = _keys(ctx.uow, order)
+    for key in keys.values():
+        found = activity.find(key)
+        kept = []
+        for earlier in () if found is None else found.orders:
+            if earlier.placed_at >= cutoff or _still_owing(orders.find(earlier.order_id)):
+                kept.append(earlier)
+        kept = [*kept[-(_MAX_REMEMBERED - 1) :], sighting]
+        version = 0 if found is None else found.version
+        activity.save(IdentityActivity(key, tuple(kept), version + 1), expected_version=version)
+    return keys
+
+
+def _still_owing(order: Order | None) -> bool:
+    if order is None or order.status.is_terminal:
+        return False
+    return order.credit_terms and order.balance_due.is_positive()
+
+
+def _owed_on_account(order: Order) -> Money:
+    # Only orders on account add to what a customer owes; for the rest an unpaid balance is a
+    # payment not yet taken, not credit (and working it out for every recent order is costly).
+    if order.credit_terms and not order.status.is_terminal:
+        return order.balance_due
+    return Money.zero(order.currency)
