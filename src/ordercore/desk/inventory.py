@@ -14,6 +14,7 @@ pass through as intent only.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 import attrs
 
@@ -21,7 +22,7 @@ from ordercore.actors import Actor
 from ordercore.desk import _inventory_input as check
 from ordercore.desk._reservation_commands import ReservationCommands
 from ordercore.desk._stock_session import StockSession
-from ordercore.errors import ValidationError
+from ordercore.inventory import movements
 from ordercore.inventory.ledger import (
     LocationSaved,
     MovementKind,
@@ -39,6 +40,7 @@ from ordercore.inventory.model import (
     StockLevel,
 )
 from ordercore.serialization import JSONValue
+from ordercore.storage.ports import AggregateKind
 
 __all__ = ["InventoryDesk", "StockTransfer"]
 
@@ -49,6 +51,19 @@ class StockTransfer:
 
     source: StockLevel
     destination: StockLevel
+
+
+Setting = TypeVar("Setting", Location, StockItem)
+
+
+def _save_setting(session: StockSession, kind: AggregateKind[Setting], draft: Setting) -> Setting:
+    """Store a new location or item, or the next version of an existing one."""
+    stored = session.ctx.uow.aggregates(kind)
+    current = stored.find(draft.id)
+    version = 0 if current is None else current.version
+    saved = attrs.evolve(draft, version=version + 1)
+    stored.save(saved, expected_version=version)
+    return saved
 
 
 class InventoryDesk(ReservationCommands):
@@ -77,12 +92,8 @@ class InventoryDesk(ReservationCommands):
         draft = Location(location_id, name, kind, priority, region, pickup)
 
         def work(session: StockSession) -> Location:
-            locations = session.ctx.uow.aggregates(LOCATIONS)
-            current = locations.find(draft.id)
-            version = 0 if current is None else current.version
-            saved = attrs.evolve(draft, version=version + 1)
-            locations.save(saved, expected_version=version)
-            session.ctx.record("stock_location", saved.id, saved.version, LocationSaved(saved))
+            saved = _save_setting(session, LOCATIONS, draft)
+            session.ctx.record(LOCATIONS.name, saved.id, saved.version, LocationSaved(saved))
             return saved
 
         request = self._desk.converter.unstructure(draft)
@@ -119,12 +130,8 @@ class InventoryDesk(ReservationCommands):
         def work(session: StockSession) -> StockItem:
             for location in sorted({*draft.low_stock, *draft.reorder}):
                 session.location(location)
-            items = session.ctx.uow.aggregates(STOCK_ITEMS)
-            current = items.find(draft.id)
-            version = 0 if current is None else current.version
-            saved = attrs.evolve(draft, version=version + 1)
-            items.save(saved, expected_version=version)
-            session.ctx.record("stock_item", saved.id, saved.version, StockItemSaved(saved))
+            saved = _save_setting(session, STOCK_ITEMS, draft)
+            session.ctx.record(STOCK_ITEMS.name, saved.id, saved.version, StockItemSaved(saved))
             return saved
 
         return self._run(
@@ -222,19 +229,7 @@ class InventoryDesk(ReservationCommands):
             item = session.item(sku)
             session.location(location)
             level = session.level(sku, location)
-            if level.on_hand + units < 0:
-                raise ValidationError("change", f"only {level.on_hand} on hand at {location}")
-            if units < 0 and level.available + units < 0:
-                # Fewer units than reserved turns reservations into backorders: only as far as
-                # the SKU's policy lets it promise units it does not have.
-                elsewhere = sum(lv.oversold for lv in session.levels([sku]) if lv.id != level.id)
-                if not item.may_oversell(elsewhere + level.reserved - level.on_hand - units):
-                    raise ValidationError(
-                        "change",
-                        f"{level.reserved} of {level.on_hand} on hand at {location} are "
-                        "reserved; release or move reservations first",
-                    )
-            return StockMoved(MovementKind.ADJUSTMENT, sku, location, on_hand_change=units)
+            return movements.adjustment(item, level, session.levels([sku]), units)
 
         request: JSONValue = {"sku": sku, "location": location, "change": units, "reason": why}
         return self._move_one(
@@ -266,39 +261,15 @@ class InventoryDesk(ReservationCommands):
         check.code(sku, "sku")
         check.code(from_location, "from_location")
         check.code(to_location, "to_location")
-        if from_location == to_location:
-            raise ValidationError("to_location", "must differ from from_location")
         units = check.quantity(quantity)
 
         def work(session: StockSession) -> StockTransfer:
             session.item(sku)
             session.location(from_location)
             session.location(to_location)
-            available = session.level(sku, from_location).available
-            if units > available:
-                raise ValidationError("quantity", f"only {available} available at {from_location}")
-            out = StockMoved(
-                MovementKind.TRANSFER_OUT,
-                sku,
-                from_location,
-                on_hand_change=-units,
-                counterpart=to_location,
-                reason=reason,
-            )
-            into = StockMoved(
-                MovementKind.TRANSFER_IN,
-                sku,
-                to_location,
-                on_hand_change=units,
-                counterpart=from_location,
-                reason=reason,
-            )
-            # Sorted key order, as every multi-level step takes its levels.
-            moved = {m.location: m for m in (out, into)}
-            after = {
-                level.location: level
-                for level in session.move(sorted(moved.values(), key=lambda m: m.location), reason)
-            }
+            source = session.level(sku, from_location)
+            moved = movements.transfer(source, to_location, units, reason)
+            after = {level.location: level for level in session.move(moved, reason)}
             return StockTransfer(after[from_location], after[to_location])
 
         request: JSONValue = {

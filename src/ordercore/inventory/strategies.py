@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import combinations
 
 from ordercore.inventory.allocation import Demand, SkuAllocation, StockPicture
@@ -46,6 +46,16 @@ def _take_in_order(
     return taken
 
 
+def _greedy(
+    demand: Demand, stock: StockPicture, order: Callable[[str], Iterable[Location]]
+) -> list[SkuAllocation]:
+    """Take each SKU from the locations in the order ``order(sku)`` gives, as much as each has."""
+    result: list[SkuAllocation] = []
+    for sku, need in demand.by_sku().items():
+        result.extend(_take_in_order(sku, need, order(sku), stock))
+    return result
+
+
 class PriorityOrder:
     """Take from locations in priority order (lowest number first)."""
 
@@ -54,10 +64,7 @@ class PriorityOrder:
 
     def allocate(self, demand: Demand, stock: StockPicture) -> Sequence[SkuAllocation]:
         """Allocate each SKU greedily over the locations by priority."""
-        result: list[SkuAllocation] = []
-        for sku, need in demand.by_sku().items():
-            result.extend(_take_in_order(sku, need, stock.locations, stock))
-        return result
+        return _greedy(demand, stock, lambda sku: stock.locations)
 
 
 class NearestRegion:
@@ -69,10 +76,7 @@ class NearestRegion:
     def allocate(self, demand: Demand, stock: StockPicture) -> Sequence[SkuAllocation]:
         """Allocate each SKU greedily, same-region locations first."""
         ordered = sorted(stock.locations, key=lambda loc: loc.region != demand.region)
-        result: list[SkuAllocation] = []
-        for sku, need in demand.by_sku().items():
-            result.extend(_take_in_order(sku, need, ordered, stock))
-        return result
+        return _greedy(demand, stock, lambda sku: ordered)
 
 
 class MostStock:
@@ -83,11 +87,11 @@ class MostStock:
 
     def allocate(self, demand: Demand, stock: StockPicture) -> Sequence[SkuAllocation]:
         """Allocate each SKU greedily, largest availability first (ties by priority)."""
-        result: list[SkuAllocation] = []
-        for sku, need in demand.by_sku().items():
-            ordered = sorted(stock.locations, key=lambda loc: -stock.units(sku, loc.id))
-            result.extend(_take_in_order(sku, need, ordered, stock))
-        return result
+        return _greedy(
+            demand,
+            stock,
+            lambda sku: sorted(stock.locations, key=lambda loc: -stock.units(sku, loc.id)),
+        )
 
 
 class FewestSplits:
@@ -107,10 +111,7 @@ class FewestSplits:
             for sku, need in wanted.items()
         }
         chosen = self._smallest_cover(servable, candidates, stock)
-        result: list[SkuAllocation] = []
-        for sku, need in wanted.items():
-            result.extend(_take_in_order(sku, need, chosen, stock))
-        return result
+        return _greedy(demand, stock, lambda sku: chosen)
 
     @staticmethod
     def _serves(subset: Sequence[Location], servable: dict[str, int], stock: StockPicture) -> bool:

@@ -32,7 +32,7 @@ from ordercore import (
     ValidationError,
     plan_allocation,
 )
-from ordercore.inventory import reservations
+from ordercore.inventory import movements, reservations
 from ordercore.inventory.ledger import apply_movement, replay_level
 from ordercore.inventory.replenishment import (
     low_stock_alert,
@@ -282,3 +282,32 @@ def test_a_low_stock_alert_fires_only_on_the_downward_crossing() -> None:
     assert low_stock_alert(_level(3), _level(2), 3) is None
     assert low_stock_alert(_level(2), _level(5), 3) is None
     assert low_stock_alert(_level(5), _level(3), None) is None
+
+
+# -- adjustments and transfers -----------------------------------------------------------------
+
+
+def test_a_transfer_moves_out_and_in_in_sorted_location_order() -> None:
+    out_first = movements.transfer(_level(5, 2, "BER"), "PAR", 3)
+    in_first = movements.transfer(_level(5, 2, "PAR"), "BER", 3)
+    assert [(m.kind, m.location) for m in out_first] == [
+        (MovementKind.TRANSFER_OUT, "BER"),
+        (MovementKind.TRANSFER_IN, "PAR"),
+    ]
+    assert [(m.kind, m.location) for m in in_first] == [
+        (MovementKind.TRANSFER_IN, "BER"),
+        (MovementKind.TRANSFER_OUT, "PAR"),
+    ]
+    with pytest.raises(ValidationError, match="only 3 available"):
+        movements.transfer(_level(5, 2), "PAR", 4)
+
+
+def test_an_adjustment_below_reserved_counts_against_the_preorder_limit_everywhere() -> None:
+    item = StockItem("SKU", OversellPolicy.PREORDER, preorder_limit=3)
+    elsewhere = [_level(0, 2, "PAR")]  # two units already promised beyond stock in Paris
+    assert movements.adjustment(item, _level(4, 4), elsewhere, -1).on_hand_change == -1
+    with pytest.raises(ValidationError) as caught:
+        movements.adjustment(item, _level(4, 4), elsewhere, -2)
+    assert caught.value.field == "change"
+    with pytest.raises(ValidationError, match="only 4 on hand"):
+        movements.adjustment(StockItem("SKU", OversellPolicy.BACKORDER), _level(4), [], -5)
