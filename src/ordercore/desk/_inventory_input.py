@@ -10,9 +10,6 @@ from ordercore.inventory.allocation import Demand, DemandLine
 
 __all__ = ["code", "demand", "line_quantities", "quantity", "ttl"]
 
-Lines = Sequence[DemandLine] | Mapping[str, int]
-"""Demand lines, or ``{sku: units}`` (each SKU its own line, keyed by the SKU)."""
-
 
 def code(value: object, field: str) -> str:
     """A SKU, location or holder id: non-empty text."""

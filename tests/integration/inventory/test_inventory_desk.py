@@ -129,6 +129,20 @@ def test_a_repeated_idempotency_key_receives_once(desk: OrderDesk) -> None:
     assert desk.inventory.level("SKU-1", "BER").on_hand == 4
 
 
+def test_a_repeated_reservation_with_one_idempotency_key_reserves_once(desk: OrderDesk) -> None:
+    desk.inventory.receive("SKU-1", "BER", 5, actor=CLERK)
+    results = [
+        desk.inventory.hold(
+            "cart-1", {"SKU-1": 2}, actor=CLERK, ttl=timedelta(minutes=5), idempotency_key="k-1"
+        )
+        for _ in range(3)
+    ]
+
+    assert results[0] == results[1] == results[2]
+    assert len(results[0].reservations) == 1
+    assert desk.inventory.available("SKU-1") == 3
+
+
 class Listener:
     """Collects committed events by type."""
 
