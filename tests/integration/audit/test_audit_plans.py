@@ -27,7 +27,7 @@ State = Callable[[OrderDesk], Any]
 def _plan(**changes: Any) -> AuditPlan:
     values: dict[str, Any] = {
         "code": "nightly",
-        "schedule": attrs.evolve(WEEKDAYS_6, start=datetime(2025, 3, 3)),  # noqa: DTZ001
+        "schedule": attrs.evolve(WEEKDAYS_6, start=datetime(2025, 3, 3)),
         "owner": "ops@example.com",
     }
     values.update(changes)
