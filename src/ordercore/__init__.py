@@ -5,6 +5,8 @@ The names below are the public API; everything else may change between minor ver
 
 from ordercore._version import __version__
 from ordercore.actors import Actor, ActorKind
+from ordercore.audit.builtin_checks import builtin_checks
+from ordercore.audit.checks import AuditCheck, AuditFinding, AuditScope, Severity
 from ordercore.audit.journal import (
     ChainVerification,
     EntryDraft,
@@ -14,7 +16,20 @@ from ordercore.audit.journal import (
     redact,
     verify_chain,
 )
+from ordercore.audit.journal_checks import JournalChainCheck, ReplayConsistencyCheck
+from ordercore.audit.order_checks import (
+    HeldOrdersCheck,
+    IncompleteContactCheck,
+    OrderCountersCheck,
+    OrderTotalsCheck,
+    StuckOrdersCheck,
+    UnpaidOrdersCheck,
+)
+from ordercore.audit.plans import AuditPlan, AuditSchedule, DuePlan, OrderScope
+from ordercore.audit.report import AuditReport, CheckRun
+from ordercore.audit.sweeps import AuditPlanRun
 from ordercore.clock import Clock, ManualClock, SystemClock
+from ordercore.desk.audit import AuditDesk
 from ordercore.desk.commands import CommandContext
 from ordercore.desk.config import DeskConfig, OutboxPolicy
 from ordercore.desk.desk import OrderDesk
@@ -84,7 +99,16 @@ __all__ = [
     "ActorKind",
     "Address",
     "AggregateKind",
+    "AuditCheck",
+    "AuditDesk",
+    "AuditFinding",
+    "AuditPlan",
+    "AuditPlanRun",
+    "AuditReport",
+    "AuditSchedule",
+    "AuditScope",
     "ChainVerification",
+    "CheckRun",
     "Clock",
     "CommandContext",
     "CommittedEvent",
@@ -93,14 +117,18 @@ __all__ = [
     "CurrencyMismatch",
     "DeskConfig",
     "DispatchReport",
+    "DuePlan",
     "EditRequest",
     "EntryDraft",
+    "HeldOrdersCheck",
     "IdFactory",
     "IdempotencyConflict",
+    "IncompleteContactCheck",
     "InsufficientStock",
     "IntakePolicy",
     "IntentOnlyStock",
     "InvalidTransition",
+    "JournalChainCheck",
     "JournalEntry",
     "JournalHead",
     "LineDraft",
@@ -114,13 +142,16 @@ __all__ = [
     "Notifier",
     "Order",
     "OrderCoreError",
+    "OrderCountersCheck",
     "OrderDesk",
     "OrderDraft",
     "OrderEvent",
     "OrderLine",
     "OrderPolicy",
+    "OrderScope",
     "OrderStatus",
     "OrderTotals",
+    "OrderTotalsCheck",
     "OrdersDesk",
     "OutboxMessage",
     "OutboxPolicy",
@@ -135,9 +166,11 @@ __all__ = [
     "PluginLoadError",
     "PluginManager",
     "PricingPolicy",
+    "ReplayConsistencyCheck",
     "RoutingPolicy",
     "RoutingRule",
     "SequentialIds",
+    "Severity",
     "ShippingSpread",
     "SortableIds",
     "StageState",
@@ -147,6 +180,7 @@ __all__ = [
     "Storage",
     "StorageBackend",
     "StorageError",
+    "StuckOrdersCheck",
     "SystemClock",
     "TamperDetected",
     "TaxMode",
@@ -155,10 +189,12 @@ __all__ = [
     "TimelineStage",
     "Transition",
     "UnitOfWork",
+    "UnpaidOrdersCheck",
     "ValidationError",
     "__version__",
     "allowed_commands",
     "build_timeline",
+    "builtin_checks",
     "canonical_json",
     "hookimpl",
     "lifecycle_diagram",

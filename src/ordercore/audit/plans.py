@@ -30,7 +30,9 @@ __all__ = ["AuditPlan", "AuditSchedule", "DuePlan", "OrderScope"]
 # UTC-12 and UTC+14. Searching wall times this much either side of a window finds every
 # occurrence whose instant falls inside it, whatever the offsets at both ends.
 _OFFSET_MARGIN = timedelta(hours=27)
-_DEFAULT_START = datetime(2000, 1, 1)  # a wall time in the plan's zone: naive on purpose
+# A wall time in the plan's zone, so naive on purpose. dateutil walks a rule from its start
+# on every query, so the default is recent rather than the distant past.
+_DEFAULT_START = datetime(2024, 1, 1)
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -68,7 +70,8 @@ class AuditSchedule:
         rule: An RRULE (``"FREQ=MONTHLY;BYDAY=1MO;BYHOUR=6"``: the first Monday of the month at
             06:00). Minutes and seconds not given are taken from ``start``.
         timezone: The IANA zone the rule's wall times are in (``"Europe/Berlin"``).
-        start: The first wall time the rule may produce (naive, in ``timezone``).
+        start: The first wall time the rule may produce (naive, in ``timezone``); it also
+            anchors ``INTERVAL`` rules (every 4 hours counts from here).
 
     Raises:
         ValidationError: For a rule dateutil cannot read, an unknown zone or an aware start.

@@ -128,7 +128,8 @@ class AuditDesk:
         """The plans due at ``now`` (default: the desk's clock), the longest waiting first.
 
         A plan is due when its schedule had an occurrence after its last run; one that missed
-        several occurrences is due once, ``since`` the first it missed.
+        several occurrences is due once, ``since`` the first it missed. A plan that never ran
+        is due at its latest occurrence: it does not make up for the time before it existed.
         """
         moment = ensure_aware_utc(now) if now is not None else self._desk.clock.now()
         with self._storage.unit_of_work() as uow:
@@ -140,6 +141,8 @@ class AuditDesk:
             occurrences = plan.schedule.due(
                 None if record is None else record.covered_until, moment
             )
+            if record is None:
+                occurrences = occurrences[-1:]
             if occurrences:
                 due.append(DuePlan(plan, occurrences[0], occurrences[-1], len(occurrences)))
         due.sort(key=lambda item: (item.since, item.plan.code))

@@ -43,6 +43,16 @@ def test_a_new_plan_is_due_since_its_first_occurrence(seeded: OrderDesk) -> None
     ]
 
 
+def test_a_new_plan_does_not_make_up_for_the_time_before_it_existed(seeded: OrderDesk) -> None:
+    seeded.audit.add_plan(_plan(schedule=WEEKDAYS_6))  # starts in 2024
+    due = seeded.audit.due(NOW)
+    assert [(d.since, d.latest, d.missed) for d in due] == [
+        (datetime(2025, 3, 3, 5, tzinfo=UTC), datetime(2025, 3, 3, 5, tzinfo=UTC), 1)
+    ]
+    saturday = datetime(2025, 3, 8, 12, tzinfo=UTC)
+    assert [d.since for d in seeded.audit.due(saturday)] == [datetime(2025, 3, 7, 5, tzinfo=UTC)]
+
+
 def test_a_plan_that_ran_is_not_due_until_its_next_occurrence(seeded: OrderDesk) -> None:
     seeded.audit.add_plan(_plan())
     report = seeded.audit.sweep("nightly", actor=AUDITOR, now=NOW)
