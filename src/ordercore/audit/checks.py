@@ -68,12 +68,17 @@ class AuditFinding:
     """
 
     check: str = attrs.field(validator=_text("check"))
-    severity: Severity = attrs.field(validator=attrs.validators.instance_of(Severity))
+    severity: Severity = attrs.field()
     subject_kind: str = attrs.field(validator=_text("subject_kind"))
     subject_id: str = attrs.field(validator=_text("subject_id"))
     problem: str = attrs.field(validator=_text("problem"))
     action: str = attrs.field(validator=_text("action"))
     details: Mapping[str, JSONValue] = attrs.field(factory=dict)
+
+    @severity.validator
+    def _check_severity(self, _: attrs.Attribute[Severity], value: Severity) -> None:
+        if not isinstance(value, Severity):
+            raise ValidationError("severity", "one of Severity.INFO, WARNING, ERROR, CRITICAL")
 
 
 class AuditScope(Protocol):

@@ -231,13 +231,18 @@ class AuditPlan:
     """
 
     code: str = attrs.field(converter=_code)
-    schedule: AuditSchedule = attrs.field(validator=attrs.validators.instance_of(AuditSchedule))
+    schedule: AuditSchedule = attrs.field()
     owner: str = attrs.field()
     owner_channel: str = "email"
     checks: tuple[str, ...] = attrs.field(default=(), converter=_check_codes)
     scope: OrderScope = attrs.Factory(OrderScope)
     deep: bool = False
     description: str = ""
+
+    @schedule.validator
+    def _check_schedule(self, _: attrs.Attribute[AuditSchedule], value: AuditSchedule) -> None:
+        if not isinstance(value, AuditSchedule):
+            raise ValidationError("plan.schedule", "give an AuditSchedule")
 
     @owner.validator
     def _check_owner(self, _: attrs.Attribute[str], value: str) -> None:
