@@ -181,13 +181,14 @@ def test_held_orders_fire_after_the_review_window(seeded: OrderDesk, first: Find
     assert _about(_sweep(seeded, "orders-stuck", now=held_at + 10 * window), order.id) == []
 
 
-def _draft(email: str | None = "ada@example.com") -> OrderDraft:
+def _draft(sku: str = "MUG-01", email: str = "ada@example.com") -> OrderDraft:
+    # Different SKUs and e-mails keep review at intake from holding a look-alike order.
     return OrderDraft(
         channel="web",
         currency="EUR",
-        contact=Contact("Ada Lovelace", email=email, phone=None if email else "+4915112345678"),
+        contact=Contact("Ada Lovelace", email=email),
         shipping_address=Address("Ada Lovelace", "1 Main St", "Berlin", "DE", "10115"),
-        lines=[LineDraft("MUG-01", 2, "12.50", tax_rate="0.19")],
+        lines=[LineDraft(sku, 2, "12.50", tax_rate="0.19")],
         shipping_fee="4.95",
     )
 
@@ -203,7 +204,8 @@ def _approved(desk: OrderDesk, draft: OrderDraft) -> Order:
 def test_unpaid_orders_fire_at_the_payment_deadline(open_desk: Callable[..., OrderDesk]) -> None:
     desk = open_desk()
     approved = _approved(desk, _draft())
-    confirmed = desk.orders.confirm(_approved(desk, _draft()).id, actor=CLERK)
+    other = _approved(desk, _draft("TEA-07", "grace@example.com"))
+    confirmed = desk.orders.confirm(other.id, actor=CLERK)
     due = approved.payment_due_at
     assert due is not None
     assert due == confirmed.payment_due_at
@@ -223,7 +225,8 @@ def test_unpaid_orders_ignore_paid_and_credit_orders(open_desk: Callable[..., Or
         kind=PaymentKind.CAPTURE,
         amount=order.totals.grand_total,
     )
-    credit = desk.orders.place(attrs.evolve(_draft(), credit_terms=True), actor=CLERK)
+    on_account = attrs.evolve(_draft("TEA-07", "grace@example.com"), credit_terms=True)
+    credit = desk.orders.place(on_account, actor=CLERK)
     assert credit.credit_terms
     assert order.payment_due_at is not None
     assert _sweep(desk, "orders-unpaid-past-deadline", now=order.payment_due_at).ok
