@@ -5,6 +5,8 @@ The names below are the public API; everything else may change between minor ver
 
 from ordercore._version import __version__
 from ordercore.actors import Actor, ActorKind
+from ordercore.audit.builtin_checks import builtin_checks
+from ordercore.audit.checks import AuditCheck, AuditFinding, AuditScope, Severity
 from ordercore.audit.journal import (
     ChainVerification,
     EntryDraft,
@@ -14,7 +16,20 @@ from ordercore.audit.journal import (
     redact,
     verify_chain,
 )
+from ordercore.audit.journal_checks import JournalChainCheck, ReplayConsistencyCheck
+from ordercore.audit.order_checks import (
+    HeldOrdersCheck,
+    IncompleteContactCheck,
+    OrderCountersCheck,
+    OrderTotalsCheck,
+    StuckOrdersCheck,
+    UnpaidOrdersCheck,
+)
+from ordercore.audit.plans import AuditPlan, AuditSchedule, DuePlan, OrderScope
+from ordercore.audit.report import AuditReport, CheckRun
+from ordercore.audit.sweeps import AuditPlanRun
 from ordercore.clock import Clock, ManualClock, SystemClock
+from ordercore.desk.audit import AuditDesk
 from ordercore.desk.commands import CommandContext
 from ordercore.desk.config import DeskConfig, OutboxPolicy
 from ordercore.desk.desk import OrderDesk
@@ -115,8 +130,17 @@ __all__ = [
     "ActorKind",
     "Address",
     "AggregateKind",
+    "AuditCheck",
+    "AuditDesk",
+    "AuditFinding",
+    "AuditPlan",
+    "AuditPlanRun",
+    "AuditReport",
+    "AuditSchedule",
+    "AuditScope",
     "Blocklist",
     "ChainVerification",
+    "CheckRun",
     "Clock",
     "CommandContext",
     "CommittedEvent",
@@ -130,18 +154,22 @@ __all__ = [
     "CustomerProfile",
     "DeskConfig",
     "DispatchReport",
+    "DuePlan",
     "EditRequest",
     "EntryDraft",
     "Finding",
     "HeldOrder",
+    "HeldOrdersCheck",
     "HighValueNewCustomer",
     "HistoryProfiles",
     "IdFactory",
     "IdempotencyConflict",
+    "IncompleteContactCheck",
     "InsufficientStock",
     "IntakePolicy",
     "IntentOnlyStock",
     "InvalidTransition",
+    "JournalChainCheck",
     "JournalEntry",
     "JournalHead",
     "LikelyDuplicate",
@@ -156,13 +184,16 @@ __all__ = [
     "Notifier",
     "Order",
     "OrderCoreError",
+    "OrderCountersCheck",
     "OrderDesk",
     "OrderDraft",
     "OrderEvent",
     "OrderLine",
     "OrderPolicy",
+    "OrderScope",
     "OrderStatus",
     "OrderTotals",
+    "OrderTotalsCheck",
     "OrdersDesk",
     "OutboxMessage",
     "OutboxPolicy",
@@ -180,6 +211,7 @@ __all__ = [
     "PriceDeviation",
     "PricingPolicy",
     "RecentOrder",
+    "ReplayConsistencyCheck",
     "ReturningCustomer",
     "ReviewContext",
     "ReviewDecision",
@@ -191,6 +223,7 @@ __all__ = [
     "RoutingRule",
     "Sentiment",
     "SequentialIds",
+    "Severity",
     "ShippingSpread",
     "SortableIds",
     "StageState",
@@ -202,6 +235,7 @@ __all__ = [
     "Storage",
     "StorageBackend",
     "StorageError",
+    "StuckOrdersCheck",
     "SystemClock",
     "TamperDetected",
     "TaxMode",
@@ -210,6 +244,7 @@ __all__ = [
     "TimelineStage",
     "Transition",
     "UnitOfWork",
+    "UnpaidOrdersCheck",
     "UnusualQuantity",
     "ValidationError",
     "Velocity",
@@ -217,6 +252,7 @@ __all__ = [
     "__version__",
     "allowed_commands",
     "build_timeline",
+    "builtin_checks",
     "builtin_rules",
     "canonical_json",
     "hookimpl",

@@ -58,7 +58,7 @@ class OrderDesk:
         config: The desk's settings.
         converter: The converter for domain values.
         outbox: Deliver and inspect outbox messages.
-        audit: Read and verify the journal.
+        audit: Read and verify the journal; plan and run audit sweeps.
         orders: Take orders and move them through their lifecycle.
         review: Automatic review of incoming orders, the manual review queue.
         analytics: Order and line facts for the analytics calculators.
@@ -83,7 +83,7 @@ class OrderDesk:
         self._event_listeners = plugins.event_listeners()
         self._random = random.Random()  # noqa: S311 -- jitter, not security
         self.outbox = OutboxDesk(storage, plugins, clock, config.outbox, self.converter)
-        self.audit = AuditDesk(storage)
+        self.audit = AuditDesk(self)
         self.orders = OrdersDesk(self, config.orders, IntentOnlyStock())
         self.review = ReviewDesk(
             self, self.orders, config.review, tuple(plugins.review_rules().values())
