@@ -49,6 +49,9 @@ LINES_SEED = 20240602
 def orders_csv(orders: int, customers: int) -> Path:
     """The peer generator's CSV, written once per size."""
     path = DATA / f"orders_{orders}.csv"
+    if not path.exists() and not (PEERS / "gen_orders.py").exists():
+        # A clone without the shared peers beside it (CI): write the same columns ourselves.
+        write_stand_in_orders(path, orders, customers)
     if not path.exists():
         DATA.mkdir(parents=True, exist_ok=True)
         subprocess.run(  # noqa: S603 - fixed arguments, the shared generator
@@ -57,6 +60,20 @@ def orders_csv(orders: int, customers: int) -> Path:
             check=True, capture_output=True,
         )  # fmt: skip
     return path
+
+
+def write_stand_in_orders(path: Path, orders: int, customers: int) -> None:
+    """order_id,customer_id,order_date,amount rows like the peer generator's, fixed seed."""
+    generator = random.Random(LINES_SEED)
+    start = date(2023, 1, 1)
+    DATA.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write("order_id,customer_id,order_date,amount\n")
+        for order_id in range(1, orders + 1):
+            day = start + timedelta(days=generator.randrange(730))
+            cents = generator.randrange(500, 50_000)
+            customer = generator.randrange(1, customers + 1)
+            out.write(f"{order_id},{customer},{day.isoformat()},{cents // 100}.{cents % 100:02d}\n")
 
 
 def lines_csv(orders: int, skus: int = 2_000) -> tuple[Path, int, int]:

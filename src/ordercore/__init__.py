@@ -5,6 +5,8 @@ The names below are the public API; everything else may change between minor ver
 
 from ordercore._version import __version__
 from ordercore.actors import Actor, ActorKind
+from ordercore.audit.builtin_checks import builtin_checks
+from ordercore.audit.checks import AuditCheck, AuditFinding, AuditScope, Severity
 from ordercore.audit.journal import (
     ChainVerification,
     EntryDraft,
@@ -14,7 +16,20 @@ from ordercore.audit.journal import (
     redact,
     verify_chain,
 )
+from ordercore.audit.journal_checks import JournalChainCheck, ReplayConsistencyCheck
+from ordercore.audit.order_checks import (
+    HeldOrdersCheck,
+    IncompleteContactCheck,
+    OrderCountersCheck,
+    OrderTotalsCheck,
+    StuckOrdersCheck,
+    UnpaidOrdersCheck,
+)
+from ordercore.audit.plans import AuditPlan, AuditSchedule, DuePlan, OrderScope
+from ordercore.audit.report import AuditReport, CheckRun
+from ordercore.audit.sweeps import AuditPlanRun
 from ordercore.clock import Clock, ManualClock, SystemClock
+from ordercore.desk.audit import AuditDesk
 from ordercore.desk.commands import CommandContext
 from ordercore.desk.config import DeskConfig, OutboxPolicy
 from ordercore.desk.desk import OrderDesk
@@ -146,10 +161,19 @@ __all__ = [
     "AggregateKind",
     "AllocationPlan",
     "AllocationStrategy",
+    "AuditCheck",
+    "AuditDesk",
+    "AuditFinding",
+    "AuditPlan",
+    "AuditPlanRun",
+    "AuditReport",
+    "AuditSchedule",
+    "AuditScope",
     "Availability",
     "Backorder",
     "Blocklist",
     "ChainVerification",
+    "CheckRun",
     "Clock",
     "CommandContext",
     "CommittedEvent",
@@ -165,16 +189,19 @@ __all__ = [
     "DemandLine",
     "DeskConfig",
     "DispatchReport",
+    "DuePlan",
     "EditRequest",
     "EntryDraft",
     "FewestSplits",
     "Finding",
     "HeldOrder",
+    "HeldOrdersCheck",
     "HighValueNewCustomer",
     "HistoryProfiles",
     "HoldsWhenShort",
     "IdFactory",
     "IdempotencyConflict",
+    "IncompleteContactCheck",
     "InsufficientStock",
     "IntakePolicy",
     "IntentOnlyStock",
@@ -182,6 +209,7 @@ __all__ = [
     "InventoryDesk",
     "InventoryPolicy",
     "InventoryStock",
+    "JournalChainCheck",
     "JournalEntry",
     "JournalHead",
     "LikelyDuplicate",
@@ -203,14 +231,17 @@ __all__ = [
     "Notifier",
     "Order",
     "OrderCoreError",
+    "OrderCountersCheck",
     "OrderDesk",
     "OrderDraft",
     "OrderEvent",
     "OrderLine",
     "OrderPolicy",
     "OrderReservations",
+    "OrderScope",
     "OrderStatus",
     "OrderTotals",
+    "OrderTotalsCheck",
     "OrdersDesk",
     "OutboxMessage",
     "OutboxPolicy",
@@ -232,6 +263,7 @@ __all__ = [
     "PurchaseSuggestion",
     "RecentOrder",
     "ReorderRule",
+    "ReplayConsistencyCheck",
     "Reservation",
     "ReservationStatus",
     "ReturningCustomer",
@@ -245,6 +277,7 @@ __all__ = [
     "RoutingRule",
     "Sentiment",
     "SequentialIds",
+    "Severity",
     "ShippingSpread",
     "ShortageAction",
     "SkuAllocation",
@@ -263,6 +296,7 @@ __all__ = [
     "Storage",
     "StorageBackend",
     "StorageError",
+    "StuckOrdersCheck",
     "SystemClock",
     "TamperDetected",
     "TaxMode",
@@ -271,6 +305,7 @@ __all__ = [
     "TimelineStage",
     "Transition",
     "UnitOfWork",
+    "UnpaidOrdersCheck",
     "UnusualQuantity",
     "ValidationError",
     "Velocity",
@@ -278,6 +313,7 @@ __all__ = [
     "__version__",
     "allowed_commands",
     "build_timeline",
+    "builtin_checks",
     "builtin_rules",
     "canonical_json",
     "hookimpl",

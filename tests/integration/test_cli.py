@@ -94,3 +94,33 @@ def test_the_demo_runs_as_a_program_and_exits_zero() -> None:
     assert completed.returncode == 0, completed.stderr
     assert "verify: ok=True" in completed.stdout
     assert RAW_EMAIL not in completed.stdout
+
+
+def test_audit_prints_a_clean_report_and_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["--plain", "audit", "--seed", "40"])
+
+    out = capsys.readouterr().out
+    assert status == 0
+    assert out.startswith("# Audit sweep")
+    assert "0 finding(s) over 40 orders" in out
+
+
+def test_audit_exits_one_when_a_finding_reaches_the_threshold(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Seeded as of now and audited a year on, open orders are long past their service levels.
+    later = ["--plain", "audit", "--seed", "40", "--at", "2099-01-01T00:00:00+00:00"]
+    status = main([*later, "--format", "csv"])
+
+    rows = capsys.readouterr().out.splitlines()
+    assert status == 1
+    assert rows[0].startswith("severity,check,")
+    assert any(",orders-stuck," in row for row in rows[1:])
+    assert main([*later, "--fail-on", "critical"]) == 0
+
+
+def test_audit_refuses_an_unknown_check(capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["--plain", "audit", "--check", "nope"])
+
+    assert status == 1
+    assert "unknown check 'nope'" in capsys.readouterr().err

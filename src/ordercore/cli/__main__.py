@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from ordercore._version import __version__
 from ordercore.cli._output import Printer
 from ordercore.cli.analyze_command import add_analyze_parser, run_analyze
+from ordercore.cli.audit_command import FORMATS, run_audit
 from ordercore.cli.demo import run_demo
 from ordercore.cli.plugins_command import run_plugins
 from ordercore.errors import OrderCoreError
@@ -27,6 +28,18 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--url", default="memory://", help="storage URL (default: memory://)")
     commands.add_parser("plugins", help="list plugins, their hooks and load errors")
     add_analyze_parser(commands)
+    audit = commands.add_parser("audit", help="run an audit sweep and print the report")
+    audit.add_argument("--url", default="memory://", help="storage URL (default: memory://)")
+    audit.add_argument("--check", action="append", dest="checks", help="a check code (repeat)")
+    audit.add_argument("--format", choices=FORMATS, default="markdown", dest="output")
+    audit.add_argument("--seed", type=int, default=0, help="seed N demo orders first")
+    audit.add_argument("--at", help="audit as of this ISO 8601 time (default: now)")
+    audit.add_argument(
+        "--fail-on",
+        choices=("info", "warning", "error", "critical"),
+        default="error",
+        help="exit 1 if a finding is this severe or worse (default: error)",
+    )
     return parser
 
 
@@ -42,6 +55,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_plugins(printer)
         if args.command == "analyze":
             return run_analyze(printer, args)
+        if args.command == "audit":
+            return run_audit(
+                printer,
+                url=args.url,
+                checks=args.checks,
+                output=args.output,
+                seed=args.seed,
+                at=args.at,
+                fail_on=args.fail_on,
+            )
     except OrderCoreError as exc:
         print(f"ordercore: error: {exc}", file=sys.stderr)
         return 1

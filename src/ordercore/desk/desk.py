@@ -58,7 +58,7 @@ class OrderDesk:
         config: The desk's settings.
         converter: The converter for domain values.
         outbox: Deliver and inspect outbox messages.
-        audit: Read and verify the journal.
+        audit: Read and verify the journal; plan and run audit sweeps.
         inventory: Stock per location, reservations and replenishment.
         orders: Take orders and move them through their lifecycle; tracked SKUs reserve stock
             through ``inventory``.
@@ -85,7 +85,7 @@ class OrderDesk:
         self._event_listeners = plugins.event_listeners()
         self._random = random.Random()  # noqa: S311 -- jitter, not security
         self.outbox = OutboxDesk(storage, plugins, clock, config.outbox, self.converter)
-        self.audit = AuditDesk(storage)
+        self.audit = AuditDesk(self)
         self.inventory = InventoryDesk(self, config.inventory)
         self.orders = OrdersDesk(self, config.orders, self.inventory.stock)
         self.review = ReviewDesk(

@@ -1,0 +1,206 @@
+"""Built-in audit checks of the journal: its hash chain, and that it rebuilds the stored orders.
+
+Both are expensive on a large store (every entry re-hashed, every order replayed), so both
+honour the scope's checkpoint: the journal head that this plan's last clean sweep verified.
+Then only what came after it is verified in full, and the rest cheaply (the checkpoint entry is
+still there unchanged; every order's stored version is the last version its journal stream
+has). Because every write through the storage port raises the version, an order written
+without its events is still caught at once; set ``deep`` on a plan (say weekly) to re-verify
+everything from the start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+
+import attrs
+import cattrs
+
+from ordercore.audit.checks import AuditFinding, AuditScope, Severity
+from ordercore.audit.journal import JournalEntry, JournalHead, verify_chain
+from ordercore.errors import ValidationError
+from ordercore.orders.events import EVENT_TYPES, OrderEvent, replay
+from ordercore.orders.model import Order
+from ordercore.serialization import JSONValue, make_converter, structure
+
+__all__ = [
+    "JOURNAL_CHAIN",
+    "REPLAY_CONSISTENCY",
+    "JournalChainCheck",
+    "ReplayConsistencyCheck",
+    "order_events",
+]
+
+ORDER_STREAM = "order"
+JOURNAL_CHAIN = "journal-chain"
+"""The code of :class:`JournalChainCheck`."""
+REPLAY_CONSISTENCY = "replay-consistency"
+"""The code of :class:`ReplayConsistencyCheck`."""
+
+
+@attrs.frozen(slots=True)
+class JournalChainCheck:
+    """The journal's hash chain: no entry changed, removed, inserted or reordered."""
+
+    code: str = JOURNAL_CHAIN
+    description: str = "journal hash chain verification"
+
+    def run(self, scope: AuditScope, now: datetime) -> Iterator[AuditFinding]:
+        """Yield a ``CRITICAL`` finding where the chain breaks (nothing when it verifies)."""
+        checkpoint = None if scope.deep else scope.checkpoint
+        if checkpoint is not None and checkpoint.sequence > 0:
+            # Re-hash the checkpoint entry itself and hold it to the saved digest: that
+            # catches history cut off or rewritten behind it, then verify what came after.
+            kept = next(scope.journal(after=checkpoint.sequence - 1), None)
+            if kept is None or kept.sequence != checkpoint.sequence:
+                yield self._finding(
+                    checkpoint.sequence, "history up to the last verified entry was cut off"
+                )
+                return
+            trusted = JournalHead(checkpoint.sequence - 1, kept.previous_hash)
+            result = verify_chain(
+                scope.journal(after=trusted.sequence), after=trusted, against=checkpoint
+            )
+        else:
+            result = verify_chain(scope.journal())
+        if not result.ok:
+            assert result.first_bad_sequence is not None  # set whenever ok is False
+            yield self._finding(result.first_bad_sequence, result.reason or "chain broken")
+
+    def _finding(self, sequence: int, reason: str) -> AuditFinding:
+        return AuditFinding(
+            check=self.code,
+            severity=Severity.CRITICAL,
+            subject_kind="journal",
+            subject_id=str(sequence),
+            problem=f"the journal does not verify at entry {sequence}: {reason}",
+            action=(
+                "treat the records as tampered with: compare with a backup or a saved head "
+                "(desk.audit.verify_journal(against=...)) before trusting them"
+            ),
+            details={"sequence": sequence, "reason": reason},
+        )
+
+
+def _payload(entry: JournalEntry) -> dict[str, JSONValue]:
+    """The entry's payload with its personal data put back, leaving the entry untouched."""
+    if entry.personal_digest is None:
+        return entry.payload
+    if entry.personal is None:
+        raise ValidationError("personal", f"entry {entry.sequence} was redacted")
+    payload = dict(entry.payload)
+    for path, value in entry.personal.data.items():
+        # Copy only the objects along the path, not the whole payload: an order's payload is
+        # large and a deep sweep reads every one.
+        *parents, leaf = path.split(".")
+        node = payload
+        for key in parents:
+            child = node.get(key)
+            if not isinstance(child, dict):
+                break
+            node[key] = child = dict(child)
+            node = child
+        else:
+            node[leaf] = value
+    return payload
+
+
+def order_events(entries: Sequence[JournalEntry], converter: cattrs.Converter) -> list[OrderEvent]:
+    """Read an order's events back from its journal entries.
+
+    Raises:
+        ValidationError: For an unknown event type or a redacted entry.
+    """
+    events: list[OrderEvent] = []
+    for entry in entries:
+        event_type = EVENT_TYPES.get(entry.event_type)
+        if event_type is None:
+            raise ValidationError("event_type", f"unknown order event {entry.event_type!r}")
+        events.append(structure(converter, _payload(entry), event_type))
+    return events
+
+
+def _differences(stored: Order, rebuilt: Order) -> list[str]:
+    return [
+        field.name
+        for field in attrs.fields(Order)
+        if getattr(stored, field.name) != getattr(rebuilt, field.name)
+    ]
+
+
+@attrs.define(slots=True)
+class ReplayConsistencyCheck:
+    """Replaying each order's journal events rebuilds the stored order exactly.
+
+    Attributes:
+        converter: Reads events back from journal payloads (the library's converter unless
+            the host registered more types).
+    """
+
+    converter: cattrs.Converter = attrs.field(factory=make_converter)
+    code: str = REPLAY_CONSISTENCY
+    description: str = "journal events rebuild the stored orders"
+
+    def run(self, scope: AuditScope, now: datetime) -> Iterator[AuditFinding]:
+        """Yield a finding for each order its journal does not rebuild."""
+        versions = scope.stream_versions(ORDER_STREAM)
+        checkpoint = None if scope.deep else scope.checkpoint
+        changed: set[str] | None = None
+        if checkpoint is not None:
+            changed = {
+                entry.stream_id
+                for entry in scope.journal(after=checkpoint.sequence)
+                if entry.stream_type == ORDER_STREAM
+            }
+        for order in scope.orders():
+            last = versions.get(order.id)
+            if last is None:
+                yield self._finding(
+                    order,
+                    Severity.CRITICAL,
+                    "has no journal entries: it was written without its events",
+                    {},
+                )
+            elif last != order.version:
+                yield self._finding(
+                    order,
+                    Severity.CRITICAL,
+                    f"is stored at version {order.version} but its journal ends at version "
+                    f"{last}: it was written without its events",
+                    self._compare(scope, order),
+                )
+            elif changed is None or order.id in changed:
+                details = self._compare(scope, order)
+                if details.get("differs") or details.get("unreadable"):
+                    yield self._finding(
+                        order, Severity.CRITICAL, "differs from what its journal rebuilds", details
+                    )
+
+    def _compare(self, scope: AuditScope, order: Order) -> dict[str, JSONValue]:
+        try:
+            rebuilt = replay(order_events(scope.stream(ORDER_STREAM, order.id), self.converter))
+        except ValidationError as exc:
+            if exc.field == "personal":
+                return {}  # erased on request: there is nothing left to rebuild from
+            return {"unreadable": str(exc)}
+        differs: list[JSONValue] = list(_differences(order, rebuilt))
+        return {"differs": differs} if differs else {}
+
+    def _finding(
+        self, order: Order, severity: Severity, what: str, details: dict[str, JSONValue]
+    ) -> AuditFinding:
+        differs = details.get("differs")
+        fields = f" (fields: {', '.join(map(str, differs))})" if isinstance(differs, list) else ""
+        return AuditFinding(
+            check=self.code,
+            severity=severity,
+            subject_kind="order",
+            subject_id=order.id,
+            problem=f"order {order.number} {what}{fields}",
+            action=(
+                "find who wrote the order outside a command; restore it from desk.orders.replay "
+                "once the journal verifies"
+            ),
+            details={"number": order.number, "version": order.version, **details},
+        )
