@@ -273,6 +273,28 @@ def _totals_problems(order: Order) -> list[str]:
     return problems
 
 
+def _problems_finding(
+    check: str,
+    severity: Severity,
+    order: Order,
+    problems: list[str],
+    action: str,
+    *,
+    heading: str | None = None,
+    details_key: str = "problems",
+) -> AuditFinding:
+    """One finding listing everything wrong with one order."""
+    return AuditFinding(
+        check=check,
+        severity=severity,
+        subject_kind="order",
+        subject_id=order.id,
+        problem=f"{heading or f'order {order.number}'}: " + "; ".join(problems),
+        action=action,
+        details={"number": order.number, details_key: list(problems)},
+    )
+
+
 @attrs.frozen(slots=True)
 class OrderTotalsCheck:
     """Orders whose totals disagree with their lines (each line's total with its parts too)."""
@@ -285,17 +307,13 @@ class OrderTotalsCheck:
         for order in scope.orders():
             problems = _totals_problems(order)
             if problems:
-                yield AuditFinding(
-                    check=self.code,
-                    severity=Severity.ERROR,
-                    subject_kind="order",
-                    subject_id=order.id,
-                    problem=f"order {order.number}: " + "; ".join(problems),
-                    action=(
-                        "compare with the journal (desk.orders.replay) and correct the stored "
-                        "order; do not invoice or refund from these totals"
-                    ),
-                    details={"number": order.number, "problems": list(problems)},
+                yield _problems_finding(
+                    self.code,
+                    Severity.ERROR,
+                    order,
+                    problems,
+                    "compare with the journal (desk.orders.replay) and correct the stored "
+                    "order; do not invoice or refund from these totals",
                 )
 
 
@@ -342,17 +360,14 @@ class OrderCountersCheck:
         for order in scope.orders():
             problems = _counter_problems(order)
             if problems:
-                yield AuditFinding(
-                    check=self.code,
-                    severity=Severity.ERROR,
-                    subject_kind="order",
-                    subject_id=order.id,
-                    problem=f"order {order.number} ({order.status.value}): " + "; ".join(problems),
-                    action=(
-                        "rebuild the order from its journal (desk.orders.replay) and check the "
-                        "stock reserved for it"
-                    ),
-                    details={"number": order.number, "problems": list(problems)},
+                yield _problems_finding(
+                    self.code,
+                    Severity.ERROR,
+                    order,
+                    problems,
+                    "rebuild the order from its journal (desk.orders.replay) and check the "
+                    "stock reserved for it",
+                    heading=f"order {order.number} ({order.status.value})",
                 )
 
 
@@ -401,12 +416,11 @@ class IncompleteContactCheck:
                 continue
             problems = _contact_problems(order, self.address_fields)
             if problems:
-                yield AuditFinding(
-                    check=self.code,
-                    severity=Severity.WARNING,
-                    subject_kind="order",
-                    subject_id=order.id,
-                    problem=f"order {order.number}: " + "; ".join(problems),
-                    action="ask the customer and correct the order (desk.orders.edit)",
-                    details={"number": order.number, "missing": list(problems)},
+                yield _problems_finding(
+                    self.code,
+                    Severity.WARNING,
+                    order,
+                    problems,
+                    "ask the customer and correct the order (desk.orders.edit)",
+                    details_key="missing",
                 )
