@@ -9,7 +9,6 @@ as salted digests (the salt is made once per store and kept in it), never as con
 from __future__ import annotations
 
 import secrets
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
@@ -17,7 +16,6 @@ from typing import Protocol, runtime_checkable
 import attrs
 
 from ordercore.desk.commands import CommandContext
-from ordercore.money import Money
 from ordercore.orders.model import ORDERS, Order, OrderStatus
 from ordercore.review.identity import identities
 from ordercore.review.rules import CustomerProfile, RecentOrder, ReviewContext
@@ -140,20 +138,7 @@ def _recent(uow: UnitOfWork, order: Order, keys: Mapping[str, str]) -> tuple[Rec
         earlier = orders.find(order_id)
         if earlier is None:
             continue
-        quantities: Counter[str] = Counter()
-        for line in earlier.lines:
-            quantities[line.sku] += line.quantity
-        recent.append(
-            RecentOrder(
-                order_id=earlier.id,
-                placed_at=earlier.milestones.placed_at,
-                status=earlier.status,
-                grand_total=earlier.totals.grand_total,
-                owed_on_account=_owed_on_account(earlier),
-                quantities=dict(quantities),
-                shared=frozenset(kinds),
-            )
-        )
+        recent.append(RecentOrder.of(earlier, frozenset(kinds)))
     recent.sort(key=lambda item: item.placed_at, reverse=True)
     return tuple(recent)
 
@@ -210,14 +195,4 @@ def record_activity(ctx: CommandContext, order: Order, history: timedelta) -> di
 
 
 def _still_owing(order: Order | None) -> bool:
-    if order is None or order.status.is_terminal:
-        return False
-    return order.credit_terms and order.balance_due.is_positive()
-
-
-def _owed_on_account(order: Order) -> Money:
-    # Only orders on account add to what a customer owes; for the rest an unpaid balance is a
-    # payment not yet taken, not credit (and working it out for every recent order is costly).
-    if order.credit_terms and not order.status.is_terminal:
-        return order.balance_due
-    return Money.zero(order.currency)
+    return order is not None and RecentOrder.owed_on_account_of(order).is_positive()

@@ -119,6 +119,32 @@ class RecentOrder:
     quantities: Mapping[str, int]
     shared: frozenset[str]
 
+    @classmethod
+    def of(cls, order: Order, shared: frozenset[str]) -> RecentOrder:
+        """Summarise ``order`` as review sees it, with the identities it shares."""
+        quantities: dict[str, int] = {}
+        for line in order.lines:
+            quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity
+        return cls(
+            order_id=order.id,
+            placed_at=order.milestones.placed_at,
+            status=order.status,
+            grand_total=order.totals.grand_total,
+            owed_on_account=cls.owed_on_account_of(order),
+            quantities=quantities,
+            shared=shared,
+        )
+
+    @staticmethod
+    def owed_on_account_of(order: Order) -> Money:
+        """What an open order bought on account still owes (zero for any other order).
+
+        An unpaid order not on account is a payment not yet taken, not credit.
+        """
+        if order.credit_terms and not order.status.is_terminal:
+            return order.balance_due
+        return Money.zero(order.currency)
+
     @property
     def is_live(self) -> bool:
         """Whether the order was not rejected, cancelled or expired."""
