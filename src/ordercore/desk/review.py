@@ -92,15 +92,16 @@ class ReviewDesk:
         return review_order(order, context, self.policy, self.rules)
 
     def _apply(self, ctx: CommandContext, order: Order, verdict: Verdict) -> Order:
+        reason = verdict.reason()
         decision = lifecycle.apply_review(
             order,
             now=ctx.now,
             decision=verdict.decision.value,
             score=verdict.score,
             findings=tuple(finding.note() for finding in verdict.findings),
-            reason=verdict.reason(),
+            reason=reason,
         )
-        self._orders.commit_decision(ctx, order.version, decision, verdict.reason())
+        self._orders.commit_decision(ctx, order.version, decision, reason)
         return decision.order
 
     def _after_place(self, ctx: CommandContext, order: Order) -> Order:

@@ -30,6 +30,7 @@ from ordercore import (
     Sentiment,
     SequentialIds,
     UnitOfWork,
+    ValidationError,
     Velocity,
     hookimpl,
 )
@@ -158,8 +159,13 @@ def test_a_reviewer_must_give_a_reason() -> None:
     desk = _open(review=_held_policy())
     order = desk.orders.place(_draft(price="150.00"), actor=CLERK)
 
-    with pytest.raises(Exception, match="reason"):
+    before = desk.audit.head()
+
+    with pytest.raises(ValidationError) as caught:
         desk.review.approve(order.id, actor=REVIEWER, reason=" ")
+
+    assert caught.value.field == "reason"
+    assert desk.audit.head() == before
 
 
 def test_repeat_orders_from_one_identity_trip_velocity_through_the_desk_index() -> None:
@@ -192,7 +198,8 @@ def test_evaluate_writes_nothing() -> None:
 
     verdict = desk.review.evaluate(order.id, actor=REVIEWER)
 
-    assert verdict.score >= 0
+    assert [f.rule for f in verdict.findings] == ["payment-secured"]
+    assert verdict.score == 10
     assert desk.audit.head() == before
 
 
