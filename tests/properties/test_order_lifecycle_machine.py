@@ -47,16 +47,14 @@ from ordercore import (
     OrderPolicy,
     OrderStatus,
     PaymentKind,
-    PricingPolicy,
     ReviewPolicy,
     SequentialIds,
-    ShippingSpread,
     TaxMode,
-    TaxRounding,
     ValidationError,
 )
 from ordercore.money import minor_units
 from ordercore.orders.events import fulfilment_status
+from ordercore.testing import strategies as ost
 
 S = OrderStatus
 ROWS = frozenset((row.source, row.command, row.target) for row in TRANSITIONS)
@@ -125,20 +123,7 @@ def drafts(draw: st.DrawFn, *, allow_invalid: bool = True) -> OrderDraft:
     )
 
 
-policies = st.builds(
-    OrderPolicy,
-    pricing=st.builds(
-        PricingPolicy,
-        tax_mode=st.sampled_from(TaxMode),
-        tax_rounding=st.sampled_from(TaxRounding),
-        shipping_taxable=st.booleans(),
-        shipping_spread=st.sampled_from(ShippingSpread),
-    ),
-    payment_window=st.sampled_from([timedelta(days=7), None]),
-    require_payment_to_confirm=st.booleans(),
-    require_payment_to_ship=st.booleans(),
-    require_payment_to_complete=st.booleans(),
-)
+policies = ost.order_policies()
 
 
 def check_order(order: Order) -> None:

@@ -30,10 +30,6 @@ from ordercore import (
     OrderPolicy,
     OrderStatus,
     PaymentKind,
-    PricingPolicy,
-    ShippingSpread,
-    TaxMode,
-    TaxRounding,
     ValidationError,
     allowed_commands,
 )
@@ -42,6 +38,7 @@ from ordercore.orders import lifecycle
 from ordercore.orders.edits import edit
 from ordercore.orders.events import evolve, replay
 from ordercore.orders.intake import validate_draft
+from ordercore.testing import strategies as ost
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 ROWS = frozenset((row.source, row.command, row.target) for row in TRANSITIONS)
@@ -93,20 +90,7 @@ def drafts(draw: st.DrawFn) -> OrderDraft:
     )
 
 
-policies = st.builds(
-    OrderPolicy,
-    pricing=st.builds(
-        PricingPolicy,
-        tax_mode=st.sampled_from(TaxMode),
-        tax_rounding=st.sampled_from(TaxRounding),
-        shipping_taxable=st.booleans(),
-        shipping_spread=st.sampled_from(ShippingSpread),
-    ),
-    payment_window=st.sampled_from([timedelta(days=7), None]),
-    require_payment_to_confirm=st.booleans(),
-    require_payment_to_ship=st.booleans(),
-    require_payment_to_complete=st.booleans(),
-)
+policies = ost.order_policies()
 reasons = st.sampled_from(["customer asked", "fraud check", ""])
 
 

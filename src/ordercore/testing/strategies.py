@@ -16,14 +16,18 @@ it.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from hypothesis import strategies as st
 
 from ordercore._currencies import MINOR_UNITS
 from ordercore.money import Money, minor_units
+from ordercore.orders.model import TaxMode
+from ordercore.orders.policy import OrderPolicy
+from ordercore.orders.pricing import PricingPolicy, ShippingSpread, TaxRounding
 
-__all__ = ["DEFAULT_AMOUNT_LIMIT", "amounts", "currencies", "money", "ratios"]
+__all__ = ["DEFAULT_AMOUNT_LIMIT", "amounts", "currencies", "money", "order_policies", "ratios"]
 
 DEFAULT_AMOUNT_LIMIT = 10**14
 """Default bound (exclusive, in major units) of :func:`amounts` and :func:`money`.
@@ -99,6 +103,24 @@ def money(
     if currency is not None:
         return _money_in(currency, min_value, max_value)
     return currencies().flatmap(lambda code: _money_in(code, min_value, max_value))
+
+
+def order_policies() -> st.SearchStrategy[OrderPolicy]:
+    """Draw order policies over every tax mode, rounding, shipping spread and payment rule."""
+    return st.builds(
+        OrderPolicy,
+        pricing=st.builds(
+            PricingPolicy,
+            tax_mode=st.sampled_from(TaxMode),
+            tax_rounding=st.sampled_from(TaxRounding),
+            shipping_taxable=st.booleans(),
+            shipping_spread=st.sampled_from(ShippingSpread),
+        ),
+        payment_window=st.sampled_from([timedelta(days=7), None]),
+        require_payment_to_confirm=st.booleans(),
+        require_payment_to_ship=st.booleans(),
+        require_payment_to_complete=st.booleans(),
+    )
 
 
 def ratios(*, min_size: int = 1, max_size: int = 8) -> st.SearchStrategy[list[Decimal | int]]:
