@@ -13,6 +13,7 @@ Memory grows with customers, not orders: facts are folded in as they stream past
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
@@ -88,23 +89,51 @@ def quintile_scores(values: list[int], *, reverse: bool = False) -> list[int]:
     return scores
 
 
+class _Slots(dict[str, int]):
+    """Customer id -> the customer's slot in the folder's lists; a new id takes the next one."""
+
+    def __missing__(self, customer: str) -> int:
+        slot = self[customer] = len(self)
+        return slot
+
+
 class _Folder:
-    """Per-customer last day, order count and spend, folded in one block at a time."""
+    """Per-customer last day, order count and spend, folded in one block at a time.
+
+    Each block's customer ids are turned into slots by one C-level pass over the block, so the
+    Python loop that remains only adds integers at list positions.
+    """
 
     def __init__(self, rates: ExchangeRates | None) -> None:
-        self.index: dict[str, int] = {}
+        self.index = _Slots()
         self.counts: list[int] = []
         self.sums: list[int] = []
         self.lasts: list[str] = []
+        self.newest = ""  # the latest day folded in so far ("" sorts before every day)
         self.rates = rates
         self.currency: str | None = rates.base if rates is not None else None
 
     def add(
         self, customers: list[str], days: list[str], minors: list[int], currencies: list[str]
     ) -> None:
+        if not customers:
+            return
         if currencies:
             minors = self._one_currency(minors, currencies)
-        _fold(self.index, self.counts, self.sums, self.lasts, customers, days, minors)
+        slots = list(map(self.index.__getitem__, customers))
+        new = len(self.index) - len(self.counts)
+        if new:
+            self.counts.extend(repeat(0, new))
+            self.sums.extend(repeat(0, new))
+            self.lasts.extend(repeat("", new))
+        if days[0] >= self.newest and days == sorted(days):
+            # The common export is in date order: then every row's day is its customer's
+            # latest so far, and the block is folded one day at a time without comparisons.
+            _fold_in_day_order(self.counts, self.sums, self.lasts, slots, days, minors)
+            self.newest = days[-1]
+        else:
+            _fold(self.counts, self.sums, self.lasts, slots, days, minors)
+            self.newest = max(self.newest, max(days))
 
     def _one_currency(self, minors: list[int], currencies: list[str]) -> list[int]:
         if self.rates is None:
@@ -119,30 +148,39 @@ class _Folder:
         return [convert_minor(m, c, rates) for m, c in zip(minors, currencies, strict=True)]
 
 
-def _fold(
-    index: dict[str, int],
+def _fold_in_day_order(
     counts: list[int],
     sums: list[int],
     lasts: list[str],
-    customers: list[str],
+    slots: list[int],
     days: list[str],
     minors: list[int],
 ) -> None:
-    # The hot loop of RFM: one dictionary look-up per order, then list slots. ISO day strings
-    # compare in time order, so no date is built per order.
-    get = index.get
-    for customer, day, minor in zip(customers, days, minors, strict=True):
-        slot = get(customer)
-        if slot is None:
-            index[customer] = len(counts)
-            counts.append(1)
-            sums.append(minor)
-            lasts.append(day)
-        else:
+    start, size = 0, len(days)
+    while start < size:
+        day = days[start]
+        end = bisect_right(days, day, start)
+        for slot, minor in zip(slots[start:end], minors[start:end], strict=True):
             counts[slot] += 1
             sums[slot] += minor
-            if day > lasts[slot]:
-                lasts[slot] = day
+            lasts[slot] = day
+        start = end
+
+
+def _fold(
+    counts: list[int],
+    sums: list[int],
+    lasts: list[str],
+    slots: list[int],
+    days: list[str],
+    minors: list[int],
+) -> None:
+    # ISO day strings compare in time order, so no date is built per order.
+    for slot, day, minor in zip(slots, days, minors, strict=True):
+        counts[slot] += 1
+        sums[slot] += minor
+        if day > lasts[slot]:
+            lasts[slot] = day
 
 
 @attrs.frozen(slots=True, repr=False)
@@ -229,24 +267,19 @@ def _scores(
 ) -> RfmScores:
     index = folder.index
     # The latest order of all, guests' included, sets the default as-of day.
-    newest_day = max(folder.lasts, default=None)
+    newest_day = folder.newest
     guests += folder.counts[index.pop("")] if "" in index else 0
     customers = customer_order(index)
     if not customers:
         raise ValidationError("facts", "no orders with a customer; RFM needs at least one")
-    slots = [index[c] for c in customers]
-    ordinals: dict[str, int] = {}
-    lasts = folder.lasts
-    for slot in slots:
-        day = lasts[slot]
-        if day not in ordinals:
-            ordinals[day] = date.fromisoformat(day).toordinal()
-    assert newest_day is not None  # there is at least one customer
+    slots = list(map(index.__getitem__, customers))
+    last_days = list(map(folder.lasts.__getitem__, slots))
+    ordinals = {day: date.fromisoformat(day).toordinal() for day in set(last_days)}
     newest = date.fromisoformat(newest_day).toordinal()
     snapshot = as_of.toordinal() if as_of is not None else newest + 1
-    recency = [snapshot - ordinals[lasts[slot]] for slot in slots]
-    frequency = [folder.counts[slot] for slot in slots]
-    monetary = [folder.sums[slot] for slot in slots]
+    recency = list(map(snapshot.__sub__, map(ordinals.__getitem__, last_days)))
+    frequency = list(map(folder.counts.__getitem__, slots))
+    monetary = list(map(folder.sums.__getitem__, slots))
     return RfmScores(
         as_of=date.fromordinal(snapshot),
         currency=folder.currency or "XXX",
