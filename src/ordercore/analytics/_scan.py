@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterator, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import itemgetter
 from typing import IO, Any, Literal
 
@@ -77,7 +78,7 @@ class Batch:
     """The good rows of one block, as columns keyed by field name; ``lines`` per row."""
 
     columns: dict[str, list[Any]]
-    lines: list[int]
+    lines: Sequence[int]
 
     @property
     def size(self) -> int:
@@ -109,8 +110,7 @@ class _Scanner:
 
     # -- the plain path ----------------------------------------------------------------
 
-    def plain(self, text: str, first_line: int) -> Batch:
-        rows = text.count("\n")
+    def plain(self, text: str, first_line: int, rows: int) -> Batch:
         if "\r" in text:
             text = text.replace("\r\n", "\n")  # exports from spreadsheets end lines so
         if '"' in text or "\r" in text:
@@ -129,7 +129,7 @@ class _Scanner:
             if field.kind != "currency":
                 column = cells[position : end : self.width]
                 columns[field.name] = self._convert(field, column, currencies)
-        return Batch(columns, list(range(first_line, first_line + rows)))
+        return Batch(columns, range(first_line, first_line + rows))
 
     def _convert(
         self, field: Field, column: list[str], currencies: list[str] | None = None
@@ -150,7 +150,7 @@ class _Scanner:
             return list(map(int, joined.split("\n")))
         # The remaining kinds repeat a few distinct values: convert each once.
         converted = {}
-        for value in set(column):
+        for value in _distinct(column):
             try:
                 converted[value] = self.cell(field, value)
             except CellError:
@@ -267,6 +267,20 @@ class _Scanner:
             raise _RowError(field.column, error.reason) from None
 
 
+def _distinct(column: list[str]) -> Iterable[str]:
+    """The distinct values of a column; found without hashing each cell when it is sorted."""
+    if column != sorted(column):
+        return set(column)
+    # Exports are usually in date order: one binary search per distinct date then suffices.
+    values = []
+    start, size = 0, len(column)
+    while start < size:
+        value = column[start]
+        values.append(value)
+        start = bisect_right(column, value, start)
+    return values
+
+
 _NONE = object()  # a cached "empty optional" that is not mistaken for a cache miss
 
 
@@ -368,11 +382,12 @@ def scan(
             yield _careful_bytes(scanner, whole, line)
             line += whole.count(b"\n") if isinstance(whole, bytes) else whole.count("\n")
         else:
+            rows = text.count("\n")
             try:
-                yield scanner.plain(text, line), []
+                yield scanner.plain(text, line, rows), []
             except _NotPlain:
                 yield scanner.careful(text[:-1], line)
-            line += text.count("\n")
+            line += rows
         if progress is not None:
             progress(len(first) + consumed)
 
