@@ -12,8 +12,6 @@ Memory grows with customers, not orders: facts are folded in as they stream past
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
@@ -24,11 +22,12 @@ from typing import ClassVar
 import attrs
 
 from ordercore._currencies import MINOR_UNITS
+from ordercore.analytics._rfm_fold import CustomerTotals, customer_order
 from ordercore.analytics.facts import OrderFact
-from ordercore.analytics.rates import ExchangeRates, convert_minor
+from ordercore.analytics.rates import ExchangeRates
 from ordercore.analytics.results import Row, TableResult
 from ordercore.analytics.sources import CsvSource, OrderColumns, ReadReport, open_csv
-from ordercore.errors import CurrencyMismatch, NotFound, ValidationError
+from ordercore.errors import NotFound, ValidationError
 
 __all__ = ["SEGMENTS", "RfmScores", "customer_order", "quintile_scores", "rfm", "rfm_from_csv"]
 
@@ -45,23 +44,6 @@ SEGMENTS: Mapping[tuple[int, int], str] = {
     **dict.fromkeys([(5, 4), (5, 5)], "champions"),
 }
 """Segment of each (R, F) score pair."""
-
-
-_WHOLE_NUMBERS = re.compile(r"(?:0|[1-9]\d{0,17})(?:\n(?:0|[1-9]\d{0,17}))*")
-
-
-def customer_order(ids: Iterable[str]) -> list[str]:
-    """Customer ids in id order: whole numbers numerically first, then other ids as text."""
-    found = list(ids)
-    if _WHOLE_NUMBERS.fullmatch("\n".join(found)):
-        return sorted(found, key=int)  # the common case: numeric ids, no leading zeros
-
-    def key(customer: str) -> tuple[int, int, str]:
-        if _WHOLE_NUMBERS.fullmatch(customer):
-            return (0, int(customer), "")
-        return (1, 0, customer)
-
-    return sorted(found, key=key)
 
 
 def quintile_scores(values: list[int], *, reverse: bool = False) -> list[int]:
@@ -87,100 +69,6 @@ def quintile_scores(values: list[int], *, reverse: bool = False) -> list[int]:
         deque(map(scores.__setitem__, order[start:end], repeat(label)), maxlen=0)
         start = end
     return scores
-
-
-class _Slots(dict[str, int]):
-    """Customer id -> the customer's slot in the folder's lists; a new id takes the next one."""
-
-    def __missing__(self, customer: str) -> int:
-        slot = self[customer] = len(self)
-        return slot
-
-
-class _Folder:
-    """Per-customer last day, order count and spend, folded in one block at a time.
-
-    Each block's customer ids are turned into slots by one C-level pass over the block, so the
-    Python loop that remains only adds integers at list positions.
-    """
-
-    def __init__(self, rates: ExchangeRates | None) -> None:
-        self.index = _Slots()
-        self.counts: list[int] = []
-        self.sums: list[int] = []
-        self.lasts: list[str] = []
-        self.newest = ""  # the latest day folded in so far ("" sorts before every day)
-        self.rates = rates
-        self.currency: str | None = rates.base if rates is not None else None
-
-    def add(
-        self, customers: list[str], days: list[str], minors: list[int], currencies: list[str]
-    ) -> None:
-        if not customers:
-            return
-        if currencies:
-            minors = self._one_currency(minors, currencies)
-        slots = list(map(self.index.__getitem__, customers))
-        new = len(self.index) - len(self.counts)
-        if new:
-            self.counts.extend(repeat(0, new))
-            self.sums.extend(repeat(0, new))
-            self.lasts.extend(repeat("", new))
-        if days[0] >= self.newest and days == sorted(days):
-            # The common export is in date order: then every row's day is its customer's
-            # latest so far, and the block is folded one day at a time without comparisons.
-            _fold_in_day_order(self.counts, self.sums, self.lasts, slots, days, minors)
-            self.newest = days[-1]
-        else:
-            _fold(self.counts, self.sums, self.lasts, slots, days, minors)
-            self.newest = max(self.newest, max(days))
-
-    def _one_currency(self, minors: list[int], currencies: list[str]) -> list[int]:
-        if self.rates is None:
-            first = currencies[0]
-            if self.currency is None:
-                self.currency = first
-            for code in sorted(set(currencies)):
-                if code != self.currency:
-                    raise CurrencyMismatch("monetary", self.currency, code)
-            return minors
-        rates = self.rates
-        return [convert_minor(m, c, rates) for m, c in zip(minors, currencies, strict=True)]
-
-
-def _fold_in_day_order(
-    counts: list[int],
-    sums: list[int],
-    lasts: list[str],
-    slots: list[int],
-    days: list[str],
-    minors: list[int],
-) -> None:
-    start, size = 0, len(days)
-    while start < size:
-        day = days[start]
-        end = bisect_right(days, day, start)
-        for slot, minor in zip(slots[start:end], minors[start:end], strict=True):
-            counts[slot] += 1
-            sums[slot] += minor
-            lasts[slot] = day
-        start = end
-
-
-def _fold(
-    counts: list[int],
-    sums: list[int],
-    lasts: list[str],
-    slots: list[int],
-    days: list[str],
-    minors: list[int],
-) -> None:
-    # ISO day strings compare in time order, so no date is built per order.
-    for slot, day, minor in zip(slots, days, minors, strict=True):
-        counts[slot] += 1
-        sums[slot] += minor
-        if day > lasts[slot]:
-            lasts[slot] = day
 
 
 @attrs.frozen(slots=True, repr=False)
@@ -262,27 +150,18 @@ class RfmScores(TableResult):
         return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
-def _scores(
-    folder: _Folder, as_of: date | None, guests: int, report: ReadReport | None
-) -> RfmScores:
-    index = folder.index
-    # The latest order of all, guests' included, sets the default as-of day.
-    newest_day = folder.newest
-    guests += folder.counts[index.pop("")] if "" in index else 0
-    customers = customer_order(index)
+def _scores(totals: CustomerTotals, as_of: date | None, report: ReadReport | None) -> RfmScores:
+    customers, frequency, monetary, last_days, guests = totals.result()
     if not customers:
         raise ValidationError("facts", "no orders with a customer; RFM needs at least one")
-    slots = list(map(index.__getitem__, customers))
-    last_days = list(map(folder.lasts.__getitem__, slots))
-    ordinals = {day: date.fromisoformat(day).toordinal() for day in set(last_days)}
-    newest = date.fromisoformat(newest_day).toordinal()
+    # The latest order of all, guests' included, sets the default as-of day.
+    newest = date.fromisoformat(totals.newest).toordinal()
     snapshot = as_of.toordinal() if as_of is not None else newest + 1
+    ordinals = {day: date.fromisoformat(day).toordinal() for day in set(last_days)}
     recency = list(map(snapshot.__sub__, map(ordinals.__getitem__, last_days)))
-    frequency = list(map(folder.counts.__getitem__, slots))
-    monetary = list(map(folder.sums.__getitem__, slots))
     return RfmScores(
         as_of=date.fromordinal(snapshot),
-        currency=folder.currency or "XXX",
+        currency=totals.currency or "XXX",
         customers=tuple(customers),
         recency=tuple(recency),
         frequency=tuple(frequency),
@@ -313,21 +192,20 @@ def rfm(
         CurrencyMismatch: Orders in more than one currency and no rates.
         ValidationError: No order has a customer.
     """
-    folder = _Folder(rates)
-    guests = 0
+    totals = CustomerTotals(rates)
     block: list[OrderFact] = []
     for fact in facts:
         block.append(fact)  # guests fold in under "" and are counted out at the end
         if len(block) >= 10_000:
-            _add_facts(folder, block)
+            _add_facts(totals, block)
             block = []
-    _add_facts(folder, block)
-    return _scores(folder, as_of, guests, None)
+    _add_facts(totals, block)
+    return _scores(totals, as_of, None)
 
 
-def _add_facts(folder: _Folder, block: list[OrderFact]) -> None:
+def _add_facts(totals: CustomerTotals, block: list[OrderFact]) -> None:
     if block:
-        folder.add(
+        totals.add(
             [fact.customer_id or "" for fact in block],
             [fact.placed_at.date().isoformat() for fact in block],
             [fact.total.minor_units for fact in block],
@@ -360,9 +238,9 @@ def rfm_from_csv(
         if field.name in ("customer_id", "placed_at", "total", "currency")
     ]
     fields = [attrs.evolve(f, kind="day") if f.name == "placed_at" else f for f in fields]
-    folder = _Folder(rates)
+    totals = CustomerTotals(rates)
     if mapping.currency is None and rates is None:
-        folder.currency = currency
+        totals.currency = currency
     problems = []
     rows = 0
     for batch, bad in open_csv(
@@ -372,10 +250,10 @@ def rfm_from_csv(
         problems.extend(bad)
         rows += batch.size
         columns_of = batch.columns
-        folder.add(
+        totals.add(
             columns_of["customer_id"],
             columns_of["placed_at"],
             columns_of["total"],
             columns_of.get("currency", []),
         )
-    return _scores(folder, as_of, 0, ReadReport(rows, tuple(problems)))
+    return _scores(totals, as_of, ReadReport(rows, tuple(problems)))
