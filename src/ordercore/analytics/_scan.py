@@ -15,9 +15,8 @@ currency; ``count`` int; ``flag`` bool; ``currency`` ISO 4217 code.
 from __future__ import annotations
 
 import csv
-import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from operator import itemgetter
 from typing import IO, Any, Literal
 
@@ -46,7 +45,8 @@ Kind = Literal[
 _BLOCK = 1 << 18
 _INTEGER_DIGITS = 30  # at most this many digits before the point on the plain path
 _CACHE_LIMIT = 200_000  # distinct date strings remembered; timestamps would otherwise pile up
-_COUNTS = re.compile(r"(?:\d{1,18}\n)*\d{1,18}")
+_COUNT_DIGITS = 18  # the longest quantity the careful path reads
+_DATES = frozenset({"day", "datetime", "opt_datetime"})  # columns often in order
 
 
 @attrs.frozen(slots=True)
@@ -143,14 +143,12 @@ class _Scanner:
             return column
         if kind == "amount":
             return self._amounts(column, currencies)
-        if kind == "count":
-            joined = "\n".join(column)
-            if not _COUNTS.fullmatch(joined):
-                raise _NotPlain
-            return list(map(int, joined.split("\n")))
-        # The remaining kinds repeat a few distinct values: convert each once.
+        distinct = _distinct(column) if kind in _DATES else set(column)
+        if kind == "count" and len(distinct) * 8 > len(column):
+            return self._counts(column)
+        # Quantities and the remaining kinds repeat a few distinct values: convert each once.
         converted = {}
-        for value in _distinct(column):
+        for value in distinct:
             try:
                 converted[value] = self.cell(field, value)
             except CellError:
@@ -160,6 +158,19 @@ class _Scanner:
         if all(key == value for key, value in converted.items()):
             return column
         return list(map(converted.__getitem__, column))
+
+    @staticmethod
+    def _counts(column: list[str]) -> list[int]:
+        joined = "\n".join(column)
+        # ASCII digits only (int() would also take signs, spaces and "_"), at most 18 of them.
+        if not (joined.isascii() and joined.replace("\n", "").isdigit()):
+            raise _NotPlain
+        if max(map(len, column)) > _COUNT_DIGITS:
+            raise _NotPlain
+        try:
+            return list(map(int, column))
+        except ValueError:  # an empty cell
+            raise _NotPlain from None
 
     def _amounts(self, column: list[str], currencies: list[str] | None) -> list[int]:
         currency = currencies[0] if currencies else self.default_currency
@@ -267,7 +278,7 @@ class _Scanner:
             raise _RowError(field.column, error.reason) from None
 
 
-def _distinct(column: list[str]) -> Iterable[str]:
+def _distinct(column: list[str]) -> Collection[str]:
     """The distinct values of a column; found without hashing each cell when it is sorted."""
     if column != sorted(column):
         return set(column)

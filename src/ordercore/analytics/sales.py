@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
+from itertools import starmap
 from typing import Any, ClassVar
 
 import attrs
 
 from ordercore._currencies import MINOR_UNITS
 from ordercore.analytics._periods import Period, period_label, previous_label, year_ago_label
+from ordercore.analytics._sales_cells import SalesTotals, runs
 from ordercore.analytics.facts import LineFact, OrderFact
-from ordercore.analytics.rates import ExchangeRates, convert_minor
+from ordercore.analytics.rates import ExchangeRates
 from ordercore.analytics.results import Row, TableResult
 from ordercore.analytics.sources import CsvSource, LineColumns, OrderColumns, ReadReport, open_csv
 from ordercore.errors import ValidationError
@@ -146,36 +148,29 @@ class SalesReport(TableResult):
         return {code: _money(minor, code) for code, minor in sorted(sums.items())}
 
 
-class _Cells:
-    """Running sums ``[revenue, count, units]`` per (period, currency), then per key."""
+class _Labels(dict[str, str]):
+    """ISO day -> its period label, worked out once per day."""
 
-    def __init__(self, rates: ExchangeRates | None) -> None:
-        self.groups: dict[tuple[str, str], dict[str, list[int]]] = {}
-        self.rates = rates
+    def __init__(self, period: Period | None) -> None:
+        super().__init__()
+        self.period = period
 
-    def add(self, period: str, key: str, currency: str, minor: int, units: int) -> None:
-        if self.rates is not None:
-            minor = convert_minor(minor, currency, self.rates)
-            currency = self.rates.base
-        group = self.groups.setdefault((period, currency), {})
-        cell = group.get(key)
-        if cell is None:
-            group[key] = [minor, 1, units]
-        else:
-            cell[0] += minor
-            cell[1] += 1
-            cell[2] += units
+    def __missing__(self, day: str) -> str:
+        period = self.period
+        label = ALL_TIME if period is None else period_label(period, date.fromisoformat(day))
+        self[day] = label
+        return label
 
-    def report(
-        self, period: Period | None, dimension: str, counts: str, read: ReadReport | None
-    ) -> SalesReport:
-        cells = tuple(
-            SalesCell(p, k, c, sums[0], sums[1], sums[2])
-            for (p, c), group in self.groups.items()
-            for k, sums in group.items()
-        )
-        ordered = tuple(sorted(cells, key=lambda cell: (cell.period, cell.key, cell.currency)))
-        return SalesReport(period, dimension, counts, ordered, read)
+
+def _report(
+    totals: SalesTotals,
+    period: Period | None,
+    dimension: str,
+    counts: str,
+    read: ReadReport | None,
+) -> SalesReport:
+    cells = tuple(starmap(SalesCell, totals.rows()))
+    return SalesReport(period, dimension, counts, cells, read)
 
 
 def _dimension(by: Dimension) -> tuple[str, Callable[[Any], str] | None]:
@@ -220,7 +215,7 @@ def sales(
         ValidationError: ``by`` names no attribute of the facts.
     """
     name, key_of = _dimension(by)
-    cells = _Cells(rates)
+    cells = SalesTotals(rates)
     counts = "orders"
     labels: dict[object, str] = {}
     for fact in facts:
@@ -235,7 +230,7 @@ def sales(
             label = labels[day] = ALL_TIME if period is None else period_label(period, day)
         key = key_of(fact) if key_of is not None else ""
         cells.add(label, key, amount.currency, amount.minor_units, units)
-    return cells.report(period, name, counts, None)
+    return _report(cells, period, name, counts, None)
 
 
 def sales_from_csv(
@@ -275,8 +270,8 @@ def sales_from_csv(
     if by is not None and by not in {f.name for f in fields}:
         raise ValidationError("by", f"{by!r} is not mapped to a column of the file")
     fields = [attrs.evolve(f, kind="day") if f.name == "placed_at" else f for f in fields]
-    cells = _Cells(rates)
-    labels: dict[str, str] = {}
+    totals = SalesTotals(rates)
+    labels = _Labels(period)
     problems = []
     rows = 0
     for batch, bad in open_csv(
@@ -286,49 +281,40 @@ def sales_from_csv(
         problems.extend(bad)
         rows += batch.size
         values = batch.columns
-        days = values["placed_at"]
-        for day in set(days).difference(labels):
-            labels[day] = (
-                ALL_TIME if period is None else period_label(period, date.fromisoformat(day))
-            )
-        _fold_cells(
-            cells,
-            list(map(labels.__getitem__, days)),
+        _fold_block(
+            totals,
+            labels,
+            values["placed_at"],
             values[by] if by is not None else [""] * batch.size,
             values.get("currency") or [currency or ""] * batch.size,
             values[amount_name],
             values.get(units_name) or [0] * batch.size,
         )
-    return cells.report(
-        period, by or "", "lines" if lines else "orders", ReadReport(rows, tuple(problems))
+    return _report(
+        totals, period, by or "", "lines" if lines else "orders", ReadReport(rows, tuple(problems))
     )
 
 
-def _fold_cells(
-    cells: _Cells,
-    labels: list[str],
+def _fold_block(
+    totals: SalesTotals,
+    labels: _Labels,
+    days: list[str],
     keys: list[str],
     currencies: list[str],
     minors: list[int],
     units: list[int],
 ) -> None:
-    groups = set(zip(labels, currencies, strict=True))
-    if cells.rates is not None or len(groups) != 1:
-        for row in zip(labels, keys, currencies, minors, units, strict=True):
-            cells.add(*row)
+    if not days:
         return
-    # A block of a file in date order falls in one period and currency: the hot loop then
-    # looks up the key alone.
-    group = cells.groups.setdefault(groups.pop(), {})
-    get = group.get
-    for key, minor, count in zip(keys, minors, units, strict=True):
-        cell = get(key)
-        if cell is None:
-            group[key] = [minor, 1, count]
-        else:
-            cell[0] += minor
-            cell[1] += 1
-            cell[2] += count
+    if totals.rates is None and len(set(currencies)) == 1 and days == sorted(days):
+        # A file in date order: the block is a run or two of one period each, folded a run
+        # at a time with no look-up of period or currency per row.
+        currency = currencies[0]
+        for start, end, label in runs(labels, days):
+            totals.add_run(label, currency, keys[start:end], minors[start:end], units[start:end])
+        return
+    for day, key, code, minor, count in zip(days, keys, currencies, minors, units, strict=True):
+        totals.add(labels[day], key, code, minor, count)
 
 
 @attrs.frozen(slots=True, repr=False)
@@ -378,14 +364,12 @@ def best_and_worst(report: SalesReport, *, n: int = 10, measure: str = "revenue"
         raise ValidationError(
             "report", f"has {len(currencies)} currencies; rank one at a time or give rates"
         )
-    totals = _Cells(None)
+    totals = SalesTotals(None)
     for cell in report.cells:
-        group = totals.groups.setdefault((ALL_TIME, cell.currency), {})
-        entry = group.setdefault(cell.key, [0, 0, 0])
-        entry[0] += cell.revenue_minor
-        entry[1] += cell.count
-        entry[2] += cell.units
-    merged = totals.report(None, report.dimension, report.counts, None).cells
+        totals.add_sums(
+            ALL_TIME, cell.key, cell.currency, cell.revenue_minor, cell.count, cell.units
+        )
+    merged = _report(totals, None, report.dimension, report.counts, None).cells
     index = 3 if measure == "revenue" else 5
 
     def value(cell: SalesCell) -> int:
