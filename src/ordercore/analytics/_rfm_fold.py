@@ -83,13 +83,7 @@ class CustomerTotals:
             return
         if currencies:
             minors = self._one_currency(minors, currencies)
-        slots = self._dense_slots(customers) if self.index is None else None
-        if slots is None:
-            if self.index is None:
-                self._to_keyed()
-            assert self.index is not None
-            slots = list(map(self.index.__getitem__, customers))
-            self._grow(len(self.index))
+        slots = self._slots(customers)
         if days[0] >= self.newest and days == sorted(days):
             # The usual export is in date order: then each order's day is its customer's latest
             # so far, and the block is folded a day at a time without comparing days.
@@ -98,6 +92,33 @@ class CustomerTotals:
         else:
             _fold(self.counts, self.sums, self.lasts, slots, days, minors)
             self.newest = max(self.newest, max(days))
+
+    def merge(
+        self, customers: list[str], counts: list[int], sums: list[int], lasts: list[str]
+    ) -> None:
+        """Add the totals of another fold (see :meth:`items`) to these."""
+        if not customers:
+            return
+        slots = self._slots(customers)
+        mine_counts, mine_sums, mine_lasts = self.counts, self.sums, self.lasts
+        for slot, count, total, last in zip(slots, counts, sums, lasts, strict=True):
+            mine_counts[slot] += count
+            mine_sums[slot] += total
+            if last > mine_lasts[slot]:
+                mine_lasts[slot] = last
+        self.newest = max(self.newest, max(lasts))
+
+    def items(self) -> tuple[list[str], list[int], list[int], list[str]]:
+        """Every customer (guests as ``""``) with its totals, in no particular order."""
+        counts = self.counts
+        if self.index is None:
+            return (
+                list(map(str, compress(range(len(counts)), counts))),
+                list(compress(counts, counts)),
+                list(compress(self.sums, counts)),
+                list(compress(self.lasts, counts)),
+            )
+        return list(self.index), list(counts), list(self.sums), list(self.lasts)
 
     def result(self) -> tuple[list[str], list[int], list[int], list[str], int]:
         """Customers in id order with their order counts, spends and latest days; guest orders."""
@@ -123,6 +144,16 @@ class CustomerTotals:
             list(map(lasts.__getitem__, slots)),
             guests,
         )
+
+    def _slots(self, customers: list[str]) -> list[int]:
+        slots = self._dense_slots(customers) if self.index is None else None
+        if slots is None:
+            if self.index is None:
+                self._to_keyed()
+            assert self.index is not None
+            slots = list(map(self.index.__getitem__, customers))
+            self._grow(len(self.index))
+        return slots
 
     def _dense_slots(self, customers: list[str]) -> list[int] | None:
         """The ids of a block as list positions, or None when they do not fit the layout."""

@@ -12,6 +12,7 @@ Memory grows with customers, not orders: facts are folded in as they stream past
 
 from __future__ import annotations
 
+import json
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
@@ -22,12 +23,14 @@ from typing import ClassVar
 import attrs
 
 from ordercore._currencies import MINOR_UNITS
+from ordercore.analytics import _halves
 from ordercore.analytics._rfm_fold import CustomerTotals, customer_order
+from ordercore.analytics._scan import Field, RowProblem
 from ordercore.analytics.facts import OrderFact
 from ordercore.analytics.rates import ExchangeRates
 from ordercore.analytics.results import Row, TableResult
 from ordercore.analytics.sources import CsvSource, OrderColumns, ReadReport, open_csv
-from ordercore.errors import NotFound, ValidationError
+from ordercore.errors import CurrencyMismatch, NotFound, ValidationError
 
 __all__ = ["SEGMENTS", "RfmScores", "customer_order", "quintile_scores", "rfm", "rfm_from_csv"]
 
@@ -223,11 +226,17 @@ def rfm_from_csv(
     delimiter: str = ",",
     dayfirst: bool = False,
     progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> RfmScores:
     """RFM straight from a CSV export, reading only the columns it needs, in one pass.
 
     Arguments as :func:`rfm` and :func:`~ordercore.analytics.sources.orders_from_csv`; the
     result's ``report`` lists every row left out, with its line and reason.
+
+    ``workers=2`` reads the second half of a large file (a path, 8 MiB or more) in a forked
+    process while this one reads the first half, on POSIX systems, when no ``progress`` is
+    asked for and this process runs a single thread; otherwise, and whenever the child fails,
+    the file is read here. The result is the same either way.
     """
     mapping = columns or OrderColumns()
     if mapping.customer_id is None:
@@ -238,10 +247,35 @@ def rfm_from_csv(
         if field.name in ("customer_id", "placed_at", "total", "currency")
     ]
     fields = [attrs.evolve(f, kind="day") if f.name == "placed_at" else f for f in fields]
-    totals = CustomerTotals(rates)
-    if mapping.currency is None and rates is None:
-        totals.currency = currency
-    problems = []
+
+    def fresh_totals() -> CustomerTotals:
+        totals = CustomerTotals(rates)
+        if mapping.currency is None and rates is None:
+            totals.currency = currency
+        return totals
+
+    def read(stream: CsvSource, totals: CustomerTotals) -> tuple[int, list[RowProblem]]:
+        return _fold_csv(stream, fields, totals, currency, delimiter, dayfirst, progress)
+
+    totals = fresh_totals()
+    halves = _halves.split(source, workers) if progress is None else None
+    if halves is None:
+        rows, problems = read(source, totals)
+    else:
+        rows, problems = _read_in_halves(halves, totals, fresh_totals, read)
+    return _scores(totals, as_of, ReadReport(rows, tuple(problems)))
+
+
+def _fold_csv(
+    source: CsvSource,
+    fields: list[Field],
+    totals: CustomerTotals,
+    currency: str | None,
+    delimiter: str,
+    dayfirst: bool,
+    progress: Callable[[int], None] | None,
+) -> tuple[int, list[RowProblem]]:
+    problems: list[RowProblem] = []
     rows = 0
     for batch, bad in open_csv(
         source, fields, currency=currency, delimiter=delimiter, dayfirst=dayfirst,
@@ -256,4 +290,51 @@ def rfm_from_csv(
             columns_of["total"],
             columns_of.get("currency", []),
         )
-    return _scores(totals, as_of, ReadReport(rows, tuple(problems)))
+    return rows, problems
+
+
+def _read_in_halves(
+    halves: _halves.Split,
+    totals: CustomerTotals,
+    fresh_totals: Callable[[], CustomerTotals],
+    read: Callable[[CsvSource, CustomerTotals], tuple[int, list[RowProblem]]],
+) -> tuple[int, list[RowProblem]]:
+    """Fold the first half here and the second in a forked child, then add the child's totals."""
+
+    def second_half() -> bytes:
+        theirs = fresh_totals()
+        with halves.second() as stream:
+            rows, problems = read(stream, theirs)
+        customers, counts, sums, lasts = theirs.items()
+        found = {
+            "rows": rows,
+            "problems": [[p.line, p.column, p.reason] for p in problems],
+            "currency": theirs.currency,
+            "customers": customers,
+            "counts": counts,
+            "sums": sums,
+            "lasts": lasts,
+        }
+        return json.dumps(found).encode()
+
+    with _halves.fork(second_half) as child:
+        with halves.first() as stream:
+            rows, problems = read(stream, totals)
+        sent = child.result()
+    if sent is None:  # the child failed: read its half here, where any error surfaces
+        with halves.second() as stream:
+            more_rows, more = read(stream, totals)
+    else:
+        theirs = json.loads(sent)
+        their_currency = theirs["currency"]
+        if totals.currency is None:
+            totals.currency = their_currency
+        elif their_currency is not None and their_currency != totals.currency:
+            raise CurrencyMismatch("monetary", totals.currency, their_currency)
+        totals.merge(theirs["customers"], theirs["counts"], theirs["sums"], theirs["lasts"])
+        more_rows = theirs["rows"]
+        more = [RowProblem(line, column, reason) for line, column, reason in theirs["problems"]]
+    if more:  # the second half numbered its lines from 2, as a file of its own
+        offset = halves.lines_in_first()
+        problems.extend(RowProblem(p.line + offset, p.column, p.reason) for p in more)
+    return rows + more_rows, problems
