@@ -177,7 +177,7 @@ class _Scanner:
         assert currency is not None  # checked when the scan starts
         digits = MINOR_UNITS[currency]
         joined = "\n".join(column)
-        # int() of ASCII text reads what Decimal reads, except "_" placements Decimal refuses.
+        # int() of ASCII text reads what Decimal reads; cells with "_" go the careful way.
         if not joined.isascii() or "_" in joined:
             raise _NotPlain
         if digits:

@@ -30,6 +30,9 @@ _FALSE = frozenset({"", "0", "false", "no", "n", "f"})
 # gets a different answer from each, and is refused rather than completed from today's date.
 _DEFAULT_A = datetime(2000, 1, 1)
 _DEFAULT_B = datetime(2001, 2, 2)
+# Enough digits for any amount that is accepted (31 before the point, a few after): the default
+# context keeps 28 and would round a larger amount's minor units.
+_EXACT = decimal.Context(prec=64)
 
 
 class CellError(ValueError):
@@ -106,7 +109,7 @@ def parse_amount_minor(text: str, currency: str) -> int:
         raise CellError(f"more than {digits} decimal places, which {currency} does not have")
     if amount.adjusted() > 30:
         raise CellError("too large for an amount")
-    return int(amount.scaleb(digits))
+    return int(amount.scaleb(digits, _EXACT))
 
 
 def parse_count(text: str) -> int:
