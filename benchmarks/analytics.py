@@ -3,12 +3,15 @@
 Figures printed (medians over the runs; each run is a fresh child process, like the peer's):
 
 - ``rfm_time_s`` and ``rfm_peak_rss_mib``: ``rfm_from_csv`` end to end (read + compute) on the
-  1,000,000-order / 100,000-customer CSV of ``../shared/peers/gen_orders.py``.
+  1,000,000-order / 100,000-customer CSV of ``../shared/peers/gen_orders.py``, in one process.
+- ``rfm_workers2_time_s`` and ``rfm_workers2_peak_rss_mib``: the same with ``workers=2`` (the
+  second half of the file folded in a forked child); the memory is the parent's peak RSS plus
+  the child's, counted in full although they share pages.
 - ``peer_pandas_rfm_time_s`` and ``peer_pandas_rfm_peak_rss_mib``: ``../shared/peers/
   rfm_pandas.py --style vectorized`` on the same file in the same run (load + compute), in
   its own virtual environment under ``.bench-venvs/pandas`` (created on first use).
 - ``rfm_time_ratio_vs_pandas`` and ``rfm_peak_rss_ratio_vs_pandas``: ours over the peer's
-  (targets <= 1).
+  (targets <= 1); ``rfm_workers2_...`` the same for ``workers=2``.
 - ``rfm_matches_pandas``: whether every customer's recency, frequency, monetary value, R/F/M
   scores and segment equal the peer's (the SHA-256 of the per-customer lines the peer prints).
 - ``sales_monthly_by_sku_time_s``: ``sales_from_csv`` by month and SKU, end to end, on a
@@ -37,6 +40,7 @@ from bisect import bisect
 from datetime import date, timedelta
 from itertools import accumulate
 from pathlib import Path
+from resource import RUSAGE_CHILDREN, RUSAGE_SELF
 
 ROOT = Path(__file__).resolve().parents[1]
 PEERS = ROOT.parent / "shared" / "peers"
@@ -116,8 +120,8 @@ def child(kind: str, csv: str) -> None:
     from ordercore.analytics import Period, rfm_from_csv, sales_from_csv
 
     start = time.perf_counter()
-    if kind == "rfm":
-        scores = rfm_from_csv(csv, currency="USD")
+    if kind in ("rfm", "rfm2"):
+        scores = rfm_from_csv(csv, currency="USD", workers=2 if kind == "rfm2" else 1)
         elapsed = time.perf_counter() - start
         digest = hashlib.sha256()
         for i, customer in enumerate(scores.customers):
@@ -136,7 +140,9 @@ def child(kind: str, csv: str) -> None:
         out = {"cells": len(report.cells), "lines": sum(c.count for c in report.cells),
                "cents": sum(c.revenue_minor for c in report.cells)}  # fmt: skip
     out["time_s"] = elapsed
-    out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # A forked worker's peak is added in full: honest, if pessimistic, as they share pages.
+    peak_kib = sum(resource.getrusage(who).ru_maxrss for who in (RUSAGE_SELF, RUSAGE_CHILDREN))
+    out["peak_rss_mib"] = peak_kib / 1024
     print(json.dumps(out))
 
 
@@ -183,7 +189,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="20,000 orders, one run, no peer")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-peer", action="store_true", help="skip the pandas peer")
-    parser.add_argument("--child", choices=["rfm", "sales"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["rfm", "rfm2", "sales"], help=argparse.SUPPRESS)
     parser.add_argument("--csv", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -200,6 +206,11 @@ def main() -> None:
     print(f"rfm_runs: {runs}")
     print(f"rfm_time_s: {median(ours, 'time_s'):.3f}")
     print(f"rfm_peak_rss_mib: {median(ours, 'peak_rss_mib'):.1f}")
+    pair = [run_child("rfm2", rfm_file) for _ in range(runs)]
+    if pair[0]["digest"] != ours[0]["digest"]:
+        sys.exit("workers=2 gave other scores than one process")
+    print(f"rfm_workers2_time_s: {median(pair, 'time_s'):.3f}")
+    print(f"rfm_workers2_peak_rss_mib: {median(pair, 'peak_rss_mib'):.1f}")
     if not (args.quick or args.no_peer):
         peer = run_peer(rfm_file, runs)
         print(f"peer_pandas_rfm_time_s: {float(peer['time_s']):.3f}")
@@ -209,6 +220,10 @@ def main() -> None:
         rss = median(ours, "peak_rss_mib") / float(peer["peak_rss_mib"])
         print(f"rfm_peak_rss_ratio_vs_pandas: {rss:.2f}")
         print(f"rfm_matches_pandas: {str(ours[0]['digest'] == peer['digest']).lower()}")
+        ratio = median(pair, "time_s") / float(peer["time_s"])
+        print(f"rfm_workers2_time_ratio_vs_pandas: {ratio:.2f}")
+        rss = median(pair, "peak_rss_mib") / float(peer["peak_rss_mib"])
+        print(f"rfm_workers2_peak_rss_ratio_vs_pandas: {rss:.2f}")
 
     sales_file, lines, cents = lines_csv(orders)
     sales = [run_child("sales", sales_file) for _ in range(runs)]
