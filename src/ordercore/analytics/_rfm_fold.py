@@ -20,6 +20,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from itertools import compress, repeat
 
+from ordercore.analytics._scan import digits_only
 from ordercore.analytics.rates import ExchangeRates, convert_minor
 from ordercore.errors import CurrencyMismatch
 
@@ -160,7 +161,7 @@ class CustomerTotals:
         joined = "\n".join(customers)
         # ASCII digits only, and no leading zero (nor the id "0"): then int() and str() give
         # the id back exactly, and no two ids share a position.
-        if not (joined.isascii() and joined.replace("\n", "").isdigit()):
+        if not digits_only(joined):
             return None
         if joined.startswith("0") or "\n0" in joined:
             return None

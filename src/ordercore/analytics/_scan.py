@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterator, Sequence
-from operator import itemgetter
 from typing import IO, Any, Literal
 
 import attrs
@@ -33,7 +32,7 @@ from ordercore.analytics._values import (
 )
 from ordercore.errors import ValidationError
 
-__all__ = ["Batch", "Field", "Kind", "RowProblem", "scan"]
+__all__ = ["Batch", "Field", "Kind", "RowProblem", "digits_only", "scan"]
 
 Kind = Literal[
     "text", "opt_text", "day", "datetime", "opt_datetime", "amount", "count", "flag", "currency"
@@ -45,6 +44,7 @@ Kind = Literal[
 _BLOCK = 1 << 18
 _INTEGER_DIGITS = 30  # at most this many digits before the point on the plain path
 _CACHE_LIMIT = 200_000  # distinct date strings remembered; timestamps would otherwise pile up
+_DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0000000000")
 _COUNT_DIGITS = 18  # the longest quantity the careful path reads
 _DATES = frozenset({"day", "datetime", "opt_datetime"})  # columns often in order
 
@@ -161,9 +161,8 @@ class _Scanner:
 
     @staticmethod
     def _counts(column: list[str]) -> list[int]:
-        joined = "\n".join(column)
         # ASCII digits only (int() would also take signs, spaces and "_"), at most 18 of them.
-        if not (joined.isascii() and joined.replace("\n", "").isdigit()):
+        if not digits_only("\n".join(column)):
             raise _NotPlain
         if max(map(len, column)) > _COUNT_DIGITS:
             raise _NotPlain
@@ -177,25 +176,29 @@ class _Scanner:
         assert currency is not None  # checked when the scan starts
         digits = MINOR_UNITS[currency]
         joined = "\n".join(column)
-        # int() of ASCII text reads what Decimal reads; cells with "_" go the careful way.
-        if not joined.isascii() or "_" in joined:
+        # Digits, points and minus signs only: int() then reads a cell as Decimal would, and
+        # refuses a misplaced sign or an empty cell.
+        if not joined.isascii():
+            raise _NotPlain
+        text = joined.encode()
+        if text.translate(None, b"0123456789.-\n"):
             raise _NotPlain
         if digits:
             # Each cell has exactly one point, ``digits`` places from its end: dropping the
             # points then leaves each amount in minor units ("-0.50" -> "-050" -> -50).
-            try:
-                points = set(map(itemgetter(-digits - 1), column))
-            except IndexError:  # a cell shorter than its decimals
-                raise _NotPlain from None
-            if points != {"."} or joined.count(".") != len(column):
+            shape = (text + b"\n").translate(_DIGITS_AS_ZERO)
+            ending = b"." + b"0" * digits + b"\n"
+            if shape.count(b".") != len(column) or shape.count(ending) != len(column):
                 raise _NotPlain
             joined = joined.replace(".", "")
+        elif b"." in text:
+            raise _NotPlain
         try:
             minors = list(map(int, joined.split("\n")))
-        except ValueError:  # empty, a stray sign, inner spaces: the careful path says why
+        except ValueError:  # an empty cell or a stray sign: the careful path says why
             raise _NotPlain from None
         limit = 10 ** (_INTEGER_DIGITS + digits)  # what the careful path refuses as too large
-        if max(minors) >= limit or min(minors) <= -limit:
+        if max(minors) >= limit or (b"-" in text and min(minors) <= -limit):
             raise _NotPlain
         return minors
 
@@ -276,6 +279,11 @@ class _Scanner:
             return self.cell(field, value, currency)
         except CellError as error:
             raise _RowError(field.column, error.reason) from None
+
+
+def digits_only(text: str) -> bool:
+    """Whether ``text`` holds nothing but ASCII digits and line breaks."""
+    return text.isascii() and not text.encode().translate(None, b"0123456789\n")
 
 
 def _distinct(column: list[str]) -> Collection[str]:
