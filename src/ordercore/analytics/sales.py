@@ -306,13 +306,20 @@ def _fold_block(
 ) -> None:
     if not days:
         return
-    if totals.rates is None and len(set(currencies)) == 1 and days == sorted(days):
-        # A file in date order: the block is a run or two of one period each, folded a run
-        # at a time with no look-up of period or currency per row.
+    if totals.rates is None and len(set(currencies)) == 1:
+        # One currency: the block is folded a run of one period at a time, with no look-up of
+        # period or currency per row. A file in date order has a run or two per block.
         currency = currencies[0]
-        for start, end, label in runs(labels, days):
-            totals.add_run(label, currency, keys[start:end], minors[start:end], units[start:end])
-        return
+        if days == sorted(days):
+            for start, end, label in runs(labels, days):
+                totals.add_run(
+                    label, currency, keys[start:end], minors[start:end], units[start:end]
+                )
+            return
+        per_row = list(map(labels.__getitem__, days))
+        if len(set(per_row)) == 1:  # out of date order, but one period (a year, all time)
+            totals.add_run(per_row[0], currency, keys, minors, units)
+            return
     for day, key, code, minor, count in zip(days, keys, currencies, minors, units, strict=True):
         totals.add(labels[day], key, code, minor, count)
 

@@ -17,7 +17,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ordercore.analytics import _halves, rfm_from_csv
+from ordercore.analytics import LineColumns, Period, _halves, rfm_from_csv, sales_from_csv
+from ordercore.analytics._periods import period_label
 from ordercore.analytics._rfm_fold import CustomerTotals
 from ordercore.analytics._scan import Field, RowProblem, _Scanner, scan
 from ordercore.errors import CurrencyMismatch
@@ -273,3 +274,46 @@ def test_open_files_and_small_files_are_read_in_one_process(tmp_path: Any) -> No
     with open(path, "rb") as stream:
         assert _halves.split(stream, 2) is None
     assert _halves.split(path, 1) is None
+
+
+# -- sales ----------------------------------------------------------------------------------
+
+_lines = st.lists(
+    st.tuples(
+        st.dates(date(2023, 12, 25), date(2024, 1, 10)),
+        st.sampled_from(["A", "B", "C"]),
+        st.integers(1, 4),
+        st.integers(-300, 5_000),
+        st.sampled_from(["EUR", "EUR", "USD"]),
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+@given(_lines, st.sampled_from([Period.DAY, Period.WEEK, Period.MONTH, None]), st.booleans())
+def test_sales_from_csv_sum_each_period_key_and_currency(
+    lines: list[tuple[date, str, int, int, str]], period: Period | None, in_day_order: bool
+) -> None:
+    if in_day_order:
+        lines = sorted(lines, key=lambda line: line[0])
+    text = "order_id,order_date,sku,quantity,amount,currency\n" + "".join(
+        f"{i},{day.isoformat()},{sku},{units},{'-' if cents < 0 else ''}"
+        f"{abs(cents) // 100}.{abs(cents) % 100:02d},{currency}\n"
+        for i, (day, sku, units, cents, currency) in enumerate(lines)
+    )
+    expected: dict[tuple[str, str, str], tuple[int, int, int]] = {}
+    for day, sku, units, cents, currency in lines:
+        label = "all" if period is None else period_label(period, day)
+        revenue, count, sold = expected.get((label, sku, currency), (0, 0, 0))
+        expected[(label, sku, currency)] = (revenue + cents, count + 1, sold + units)
+
+    report = sales_from_csv(
+        io.StringIO(text), LineColumns(currency="currency"), period=period, by="sku"
+    )
+
+    found = {
+        (c.period, c.key, c.currency): (c.revenue_minor, c.count, c.units) for c in report.cells
+    }
+    assert found == expected
+    assert [(c.period, c.key, c.currency) for c in report.cells] == sorted(expected)
