@@ -20,7 +20,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from itertools import compress, repeat
 
-from ordercore.analytics._scan import digits_only
+from ordercore.analytics._scan import digits_only, in_order
 from ordercore.analytics.rates import ExchangeRates, convert_minor
 from ordercore.errors import CurrencyMismatch
 
@@ -85,7 +85,7 @@ class CustomerTotals:
         if currencies:
             minors = self._one_currency(minors, currencies)
         slots = self._slots(customers)
-        if days[0] >= self.newest and days == sorted(days):
+        if days[0] >= self.newest and in_order(days):
             # The usual export is in date order: then each order's day is its customer's latest
             # so far, and the block is folded a day at a time without comparing days.
             _fold_in_day_order(self.counts, self.sums, self.lasts, slots, days, minors)

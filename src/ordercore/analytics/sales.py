@@ -18,6 +18,7 @@ import attrs
 from ordercore._currencies import MINOR_UNITS
 from ordercore.analytics._periods import Period, period_label, previous_label, year_ago_label
 from ordercore.analytics._sales_cells import SalesTotals, runs
+from ordercore.analytics._scan import in_order
 from ordercore.analytics.facts import LineFact, OrderFact
 from ordercore.analytics.rates import ExchangeRates
 from ordercore.analytics.results import Row, TableResult
@@ -310,7 +311,7 @@ def _fold_block(
         # One currency: the block is folded a run of one period at a time, with no look-up of
         # period or currency per row. A file in date order has a run or two per block.
         currency = currencies[0]
-        if days == sorted(days):
+        if in_order(days):
             for start, end, label in runs(labels, days):
                 totals.add_run(
                     label, currency, keys[start:end], minors[start:end], units[start:end]

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from ordercore.analytics import LineColumns, Period, _halves, rfm_from_csv, sales_from_csv
 from ordercore.analytics._periods import period_label
 from ordercore.analytics._rfm_fold import CustomerTotals
-from ordercore.analytics._scan import Field, RowProblem, _Scanner, scan
+from ordercore.analytics._scan import Field, RowProblem, _Scanner, in_order, scan
 from ordercore.errors import CurrencyMismatch
 
 _FIELDS = [
@@ -317,3 +317,12 @@ def test_sales_from_csv_sum_each_period_key_and_currency(
     }
     assert found == expected
     assert [(c.period, c.key, c.currency) for c in report.cells] == sorted(expected)
+
+
+def test_in_order_is_refuted_by_a_swap_that_the_probes_miss() -> None:
+    values = [f"{i:03d}" for i in range(100)]
+    assert in_order(values)
+    values[50], values[51] = values[51], values[50]
+    assert not in_order(values)
+    assert not in_order(list("abcabc"))
+    assert in_order([])
