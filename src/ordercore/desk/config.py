@@ -13,6 +13,7 @@ from ordercore.errors import ValidationError
 from ordercore.inventory.policy import InventoryPolicy
 from ordercore.orders.policy import OrderPolicy
 from ordercore.review.engine import ReviewPolicy
+from ordercore.shipping.policy import ShippingPolicy
 
 __all__ = ["DeskConfig", "OutboxPolicy"]
 
@@ -91,6 +92,7 @@ class DeskConfig:
         review: How incoming orders are reviewed (automatic review is on by default).
         inventory: The default allocation strategy, what confirm does when stock is short,
             and who hears low-stock alerts.
+        shipping: Carriers, rate table, business calendar, label retries and exception rules.
     """
 
     max_conflict_retries: int = attrs.field(default=10, validator=_positive_count)
@@ -102,3 +104,4 @@ class DeskConfig:
     orders: OrderPolicy = attrs.Factory(OrderPolicy)
     review: ReviewPolicy = attrs.Factory(ReviewPolicy)
     inventory: InventoryPolicy = attrs.Factory(InventoryPolicy)
+    shipping: ShippingPolicy = attrs.Factory(ShippingPolicy)

@@ -29,6 +29,7 @@ from ordercore.desk.inventory import InventoryDesk
 from ordercore.desk.orders import OrdersDesk
 from ordercore.desk.outbox import OutboxDesk
 from ordercore.desk.review import ReviewDesk
+from ordercore.desk.shipping import ShippingDesk
 from ordercore.errors import (
     ConcurrencyConflict,
     IdempotencyConflict,
@@ -64,6 +65,7 @@ class OrderDesk:
             through ``inventory``.
         review: Automatic review of incoming orders, the manual review queue.
         analytics: Order and line facts for the analytics calculators.
+        shipping: Shipments, labels, tracking, logistics exceptions and delivery notes.
     """
 
     def __init__(
@@ -92,6 +94,7 @@ class OrderDesk:
             self, self.orders, config.review, tuple(plugins.review_rules().values())
         )
         self.analytics = AnalyticsDesk(storage)
+        self.shipping = ShippingDesk(self, config.shipping)
 
     @classmethod
     def open(

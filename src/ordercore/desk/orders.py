@@ -616,12 +616,16 @@ class OrdersDesk:
         expected_version: int,
         decision: lifecycle.Decision,
         reason: str | None,
+        *,
+        notify: bool = True,
     ) -> None:
         """Save, journal, notify and move stock for a decision, inside ``ctx``'s unit of work.
 
-        For sub-desks (review) that decide on an order inside another command.
+        For sub-desks (review, shipping) that decide on an order inside another command.
+        ``notify=False`` leaves the customer's message to the sub-desk (shipping sends its own,
+        with the tracking number).
         """
-        self._commit(ctx, expected_version, decision, reason)
+        self._commit(ctx, expected_version, decision, reason, notify=notify)
 
     def _commit(
         self,
@@ -629,12 +633,15 @@ class OrdersDesk:
         expected_version: int,
         decision: lifecycle.Decision,
         reason: str | None,
+        *,
+        notify: bool = True,
     ) -> None:
         order = decision.order
         ctx.uow.aggregates(ORDERS).save(order, expected_version=expected_version)
         for offset, event in enumerate(decision.events, start=1):
             ctx.record(ORDER_STREAM, order.id, expected_version + offset, event, reason=reason)
-            self._notify(ctx, order, event)
+            if notify:
+                self._notify(ctx, order, event)
         if not decision.stock.is_empty():
             self.stock.apply(ctx, order, decision.stock)
 
