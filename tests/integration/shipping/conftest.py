@@ -99,4 +99,4 @@ def paid_order(desk: OrderDesk, *lines: tuple[str, int]) -> Order:
 
 
 def money(amount: str) -> Money:
-    return Money(amount, "EUR")
+    return Money.of(amount, "EUR")
