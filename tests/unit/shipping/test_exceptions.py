@@ -103,7 +103,7 @@ def test_no_movement_and_presumed_lost_count_from_the_last_event() -> None:
     assert K.NO_MOVEMENT in kinds(item, last + POLICY.no_movement_after)
     assert K.PRESUMED_LOST not in kinds(item, last + POLICY.presumed_lost_after - TICK)
     assert K.PRESUMED_LOST in kinds(item, last + POLICY.presumed_lost_after)
-    lost = [f for f in due_exceptions(item, last + POLICY.presumed_lost_after, POLICY)]
+    lost = due_exceptions(item, last + POLICY.presumed_lost_after, POLICY)
     assert {f.kind: f.resolution for f in lost}[K.PRESUMED_LOST] is Resolution.RESHIP
 
 

@@ -87,7 +87,7 @@ def test_events_at_the_same_instant_resolve_to_the_further_status_in_any_order()
 
 def test_a_carrier_event_names_its_bad_field() -> None:
     with pytest.raises(ValidationError) as raised:
-        CarrierEvent("acme", "P1", datetime(2025, 3, 3), "PU").check()  # noqa: DTZ001
+        CarrierEvent("acme", "P1", datetime(2025, 3, 3), "PU").check()
     assert raised.value.field == "at"
     with pytest.raises(ValidationError) as raised:
         CarrierEvent("acme", " ", T0, "PU").check()
