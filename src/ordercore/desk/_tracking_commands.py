@@ -15,7 +15,7 @@ from ordercore.desk._shipping_base import ShippingBase, shipment_id_of
 from ordercore.errors import NotFound, ValidationError
 from ordercore.shipping import shipments as decide
 from ordercore.shipping.events import ShipmentDelivered, ShipmentEvent, TrackingRecorded
-from ordercore.shipping.exceptions import due_exceptions
+from ordercore.shipping.exceptions import due_exceptions, due_on_news
 from ordercore.shipping.model import (
     TRACKING_REFS,
     ExceptionKind,
@@ -135,7 +135,7 @@ class TrackingCommands(ShippingBase):
     ) -> Shipment:
         """Open due exceptions, save, journal, announce and deliver the order if it arrived."""
         after, opened = decide.open_exceptions(
-            after, due_exceptions(after, writes.ctx.now, self.policy.exceptions)
+            after, due_on_news(after, writes.ctx.now, self.policy.exceptions)
         )
         events: list[ShipmentEvent] = [*news, *opened]
         after = writes.save(before, after, events)

@@ -34,7 +34,13 @@ from ordercore.shipping.model import (
     TrackingStatus,
 )
 
-__all__ = ["EXCEPTION_RULES", "ExceptionPolicy", "ExceptionRule", "due_exceptions"]
+__all__ = [
+    "EXCEPTION_RULES",
+    "ExceptionPolicy",
+    "ExceptionRule",
+    "due_exceptions",
+    "due_on_news",
+]
 
 
 def _positive(_: Any, attribute: Any, value: Any) -> None:
@@ -216,3 +222,26 @@ def due_exceptions(
         if opened is not None:
             found.append(opened)
     return tuple(found)
+
+
+_NEWS_RULES = (
+    (TrackingStatus.DELIVERY_FAILED, ExceptionKind.DELIVERY_FAILED, delivery_failed),
+    (TrackingStatus.RETURN_TO_SENDER, ExceptionKind.RETURNED_TO_SENDER, returned_to_sender),
+)
+
+
+def due_on_news(
+    shipment: Shipment, now: datetime, policy: ExceptionPolicy
+) -> tuple[ShipmentException, ...]:
+    """The exceptions a tracking update can open at once: those the carrier's status says.
+
+    The time rules (no scan, no movement, lost, past the promised date) cannot become due
+    because news arrived; the sweep (``desk.shipping.check_exceptions``) opens them.
+    """
+    for status, kind, rule in _NEWS_RULES:
+        if shipment.tracking_status is status:
+            if any(item.kind is kind for item in shipment.exceptions):
+                return ()
+            opened = rule(shipment, now, policy)
+            return () if opened is None else (opened,)
+    return ()

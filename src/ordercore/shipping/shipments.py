@@ -39,7 +39,7 @@ from ordercore.shipping.model import (
     TrackingEvent,
     TrackingStatus,
 )
-from ordercore.shipping.tracking import latest_status, merge_events
+from ordercore.shipping.tracking import advance
 
 __all__ = [
     "TRANSITIONS",
@@ -210,18 +210,36 @@ def track(
         events to journal.
     """
     _check(shipment, "track")
-    history, added = merge_events(shipment.events, events)
+    history, added, status = advance(shipment.events, shipment.tracking_status, events)
     if not added:
         return shipment, []
-    status = latest_status(history)
-    changed = replace(shipment, events=history, tracking_status=status)
     recorded: list[TrackingRecorded | ShipmentDelivered | ShipmentReturned] = [
         TrackingRecorded(added, status)
     ]
-    changed, arrival = follow_tracking(changed)
-    if arrival is not None:
-        recorded.append(arrival)
+    arrival = _arrival(shipment.status, status, history)
+    if arrival is None:
+        return replace(shipment, events=history, tracking_status=status), recorded
+    recorded.append(arrival)
+    changed = replace(
+        shipment,
+        events=history,
+        tracking_status=status,
+        status=St.DELIVERED if isinstance(arrival, ShipmentDelivered) else St.RETURNED,
+        delivered_at=arrival.at if isinstance(arrival, ShipmentDelivered) else None,
+    )
     return changed, recorded
+
+
+def _arrival(
+    status: ShipmentStatus, tracking: TrackingStatus, events: tuple[TrackingEvent, ...]
+) -> ShipmentDelivered | ShipmentReturned | None:
+    if status is not St.SHIPPED:
+        return None
+    if tracking is TrackingStatus.DELIVERED:
+        return ShipmentDelivered(_time_of(events, tracking))
+    if tracking is TrackingStatus.RETURN_TO_SENDER:
+        return ShipmentReturned(_time_of(events, tracking))
+    return None
 
 
 def follow_tracking(
@@ -232,19 +250,16 @@ def follow_tracking(
     Both are final for the shipment: the order's delivered units cannot be taken back by a
     later scan.
     """
-    if shipment.status is not St.SHIPPED:
-        return shipment, None
-    if shipment.tracking_status is TrackingStatus.DELIVERED:
-        at = _time_of(shipment, TrackingStatus.DELIVERED)
-        return replace(shipment, status=St.DELIVERED, delivered_at=at), ShipmentDelivered(at)
-    if shipment.tracking_status is TrackingStatus.RETURN_TO_SENDER:
-        at = _time_of(shipment, TrackingStatus.RETURN_TO_SENDER)
-        return replace(shipment, status=St.RETURNED), ShipmentReturned(at)
+    arrival = _arrival(shipment.status, shipment.tracking_status, shipment.events)
+    if isinstance(arrival, ShipmentDelivered):
+        return replace(shipment, status=St.DELIVERED, delivered_at=arrival.at), arrival
+    if isinstance(arrival, ShipmentReturned):
+        return replace(shipment, status=St.RETURNED), arrival
     return shipment, None
 
 
-def _time_of(shipment: Shipment, status: TrackingStatus) -> datetime:
-    return max(event.at for event in shipment.events if event.status is status)
+def _time_of(events: tuple[TrackingEvent, ...], status: TrackingStatus) -> datetime:
+    return max(event.at for event in events if event.status is status)
 
 
 def cancel(shipment: Shipment, *, now: datetime, reason: str) -> tuple[Shipment, ShipmentCancelled]:

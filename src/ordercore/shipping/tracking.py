@@ -24,6 +24,7 @@ __all__ = [
     "CarrierEvent",
     "StatusRow",
     "StatusTable",
+    "advance",
     "latest_status",
     "merge_events",
     "normalize",
@@ -181,15 +182,33 @@ def merge_events(
     Returns:
         The merged history and the events that were new, both in time order.
     """
+    merged, added, _ = advance(history, latest_status(history), incoming)
+    return merged, added
+
+
+def advance(
+    history: tuple[TrackingEvent, ...],
+    status: TrackingStatus,
+    incoming: Iterable[TrackingEvent],
+) -> tuple[tuple[TrackingEvent, ...], tuple[TrackingEvent, ...], TrackingStatus]:
+    """:func:`merge_events`, also returning the status after it.
+
+    ``status`` must be :func:`latest_status` of ``history``. When the news comes after
+    everything known (the usual case) the status is worked out from the news alone.
+    """
     seen = {event.key for event in history}
     added: list[TrackingEvent] = []
     for event in incoming:
-        if event.key not in seen:
-            seen.add(event.key)
+        key = event.key
+        if key not in seen:
+            seen.add(key)
             added.append(event)
     if not added:
-        return history, ()
+        return history, (), status
     added.sort(key=_rank)
+    news = tuple(added)
     if not history or _rank(added[0]) >= _rank(history[-1]):
-        return history + tuple(added), tuple(added)  # the usual case: news arrives in order
-    return tuple(sorted(history + tuple(added), key=_rank)), tuple(added)
+        newest = latest_status(news)
+        return history + news, news, status if newest is S.UNKNOWN else newest
+    merged = tuple(sorted(history + news, key=_rank))
+    return merged, news, latest_status(merged)
