@@ -95,7 +95,7 @@ def test_an_unchecked_payload_with_a_float_is_refused_by_seal() -> None:
         stream_id="ord_1",
         version=1,
         event_type="Odd",
-        payload={"lines": [{"share": 0.5}]},
+        payload={"lines": [{"share": 0.5}]},  # type: ignore[dict-item]
         actor="u-1",
         recorded_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
