@@ -65,6 +65,32 @@ def _structure_money(value: Any, _: type[Money]) -> Money:
     return Money(amount, str(value["currency"]))
 
 
+# Reading an order back builds a few dozen Money values, most of them repeats (prices, zero
+# amounts); Money is immutable, so each converter keeps the ones it built, up to this many.
+_MONEY_CACHE_SIZE = 4096
+
+
+def _cached_money_structurer() -> Callable[[Any, type[Money]], Money]:
+    """A Money hook that remembers what it built from each (amount text, currency) pair."""
+    built: dict[tuple[str, str], Money] = {}
+
+    def structure_money(value: Any, cls: type[Money]) -> Money:
+        if type(value) is dict and len(value) == 2:
+            key = (value.get("amount"), value.get("currency"))
+            found = built.get(key)  # type: ignore[arg-type]
+            if found is not None:
+                return found
+            money = _structure_money(value, cls)
+            if type(key[0]) is str and type(key[1]) is str:
+                if len(built) >= _MONEY_CACHE_SIZE:
+                    built.clear()
+                built[key] = money  # type: ignore[index]
+            return money
+        return _structure_money(value, cls)
+
+    return structure_money
+
+
 def _structure_datetime(value: Any, _: type[datetime]) -> datetime:
     if isinstance(value, datetime):
         return ensure_aware_utc(value)
@@ -160,7 +186,7 @@ def make_converter() -> cattrs.Converter:
     converter.register_unstructure_hook(Decimal, str)
     converter.register_structure_hook(Decimal, _structure_decimal)
     converter.register_unstructure_hook(Money, _unstructure_money)
-    converter.register_structure_hook(Money, _structure_money)
+    converter.register_structure_hook(Money, _cached_money_structurer())
     converter.register_unstructure_hook(datetime, _unstructure_datetime)
     converter.register_structure_hook(datetime, _structure_datetime)
     converter.register_unstructure_hook(date, date.isoformat)
