@@ -17,6 +17,7 @@ from typing import TypeVar, overload
 
 import cattrs
 
+from ordercore._json_types import JsonOnlyTypes
 from ordercore.actors import Actor
 from ordercore.clock import Clock, SystemClock
 from ordercore.desk.analytics import AnalyticsDesk
@@ -83,6 +84,7 @@ class OrderDesk:
         self.ids = ids
         self.config = config
         self.converter: cattrs.Converter = make_converter()
+        self._json_only = JsonOnlyTypes(self.converter)
         self._notifiers = tuple(plugins.notifiers().values())
         self._event_listeners = plugins.event_listeners()
         self._random = random.Random()  # noqa: S311 -- jitter, not security
@@ -293,6 +295,7 @@ class OrderDesk:
                 correlation_id=idempotency_key or self.ids.new_id("cmd"),
                 ids=self.ids,
                 converter=self.converter,
+                json_only=self._json_only,
                 notifiers=self._notifiers,
                 event_listeners=self._event_listeners,
                 claim_until=claim_until,
