@@ -75,7 +75,9 @@ class ShipmentWrites:
             The shipment as stored.
         """
         expected = 0 if before is None else before.version
-        after = replace(after, version=expected + max(len(events), 1))
+        version = expected + max(len(events), 1)
+        if after.version != version:
+            after = replace(after, version=version)
         self.shipments.save(after, expected_version=expected)
         for offset, event in enumerate(events, start=1):
             self.ctx.record(SHIPMENT_STREAM, after.id, expected + offset, event)

@@ -25,7 +25,7 @@ from ordercore.shipping.model import (
     TrackingEvent,
     tracking_key,
 )
-from ordercore.shipping.tracking import CarrierEvent, normalize
+from ordercore.shipping.tracking import CarrierEvent, StatusTable, normalize
 
 __all__ = ["ExceptionFound", "TrackingCommands", "TrackingReport"]
 
@@ -86,11 +86,14 @@ class TrackingCommands(ShippingBase):
         """
         batch = list(events)
         per_parcel: dict[str, list[TrackingEvent]] = {}
+        tables: dict[str, StatusTable] = {}
         for index, event in enumerate(batch):
             if not isinstance(event, CarrierEvent):
                 raise ValidationError(f"events[{index}]", "expected a CarrierEvent")
             event.check()
-            table = self.carrier(event.carrier).status_table
+            table = tables.get(event.carrier)
+            if table is None:
+                table = tables[event.carrier] = self.carrier(event.carrier).status_table
             key = tracking_key(event.carrier, event.tracking_number)
             per_parcel.setdefault(key, []).append(normalize(event, table))
         if not per_parcel:

@@ -1,8 +1,8 @@
 """Shipment decisions as pure functions.
 
 Each takes a shipment and returns it changed, with the events to journal. Nothing here reads
-the clock, storage or a carrier. The version is the desk's business: it adds one per journaled
-event when it saves.
+the clock, storage or a carrier. The version counts journaled events: the desk sets it to one
+more per event when it saves (:func:`track` sets it itself).
 
 What may happen in which status is a table, :data:`TRANSITIONS`, as for orders.
 """
@@ -217,8 +217,11 @@ def track(
         TrackingRecorded(added, status)
     ]
     arrival = _arrival(shipment.status, status, history)
+    # The version is set here already (one per event), sparing the desk a second copy on the
+    # hot path of tracking ingestion.
     if arrival is None:
-        return replace(shipment, events=history, tracking_status=status), recorded
+        version = shipment.version + 1
+        return replace(shipment, events=history, tracking_status=status, version=version), recorded
     recorded.append(arrival)
     changed = replace(
         shipment,
@@ -226,6 +229,7 @@ def track(
         tracking_status=status,
         status=St.DELIVERED if isinstance(arrival, ShipmentDelivered) else St.RETURNED,
         delivered_at=arrival.at if isinstance(arrival, ShipmentDelivered) else None,
+        version=shipment.version + 2,
     )
     return changed, recorded
 
