@@ -29,6 +29,8 @@ from ordercore.audit.plans import AuditPlan, AuditSchedule, DuePlan, OrderScope
 from ordercore.audit.report import AuditReport, CheckRun
 from ordercore.audit.sweeps import AuditPlanRun
 from ordercore.clock import Clock, ManualClock, SystemClock
+from ordercore.desk._label_commands import RateQuotes
+from ordercore.desk._tracking_commands import ExceptionFound, TrackingReport
 from ordercore.desk.audit import AuditDesk
 from ordercore.desk.commands import CommandContext
 from ordercore.desk.config import DeskConfig, OutboxPolicy
@@ -43,8 +45,10 @@ from ordercore.desk.review_context import (
     HistoryProfiles,
     StockAvailability,
 )
+from ordercore.desk.shipping import ShippingDesk
 from ordercore.desk.stock import HoldsWhenShort, IntentOnlyStock, StockPort
 from ordercore.errors import (
+    CarrierUnavailable,
     ConcurrencyConflict,
     CurrencyMismatch,
     IdempotencyConflict,
@@ -142,6 +146,35 @@ from ordercore.review.rules import (
     Sentiment,
 )
 from ordercore.serialization import canonical_json, make_converter
+from ordercore.shipping.builtin_carriers import ManualCarrier, RateRow, RateTable, TableRateCarrier
+from ordercore.shipping.carriers import (
+    CancelRequest,
+    CancelResult,
+    CarrierAdapter,
+    Label,
+    LabelRequest,
+    Parcel,
+    Place,
+    Rate,
+    RateRequest,
+)
+from ordercore.shipping.documents import DeliveryNote, DocumentLine, PickList
+from ordercore.shipping.eta import BusinessCalendar, DeliveryEstimate
+from ordercore.shipping.exceptions import ExceptionPolicy
+from ordercore.shipping.model import (
+    ExceptionKind,
+    IncidentReason,
+    Resolution,
+    Shipment,
+    ShipmentException,
+    ShipmentLine,
+    ShipmentStatus,
+    TrackingEvent,
+    TrackingStatus,
+)
+from ordercore.shipping.policy import ShippingPolicy
+from ordercore.shipping.rates import RateChoice
+from ordercore.shipping.tracking import CarrierEvent, StatusRow, StatusTable
 from ordercore.storage.memory import MemoryStorage
 from ordercore.storage.ports import (
     AggregateKind,
@@ -172,6 +205,12 @@ __all__ = [
     "Availability",
     "Backorder",
     "Blocklist",
+    "BusinessCalendar",
+    "CancelRequest",
+    "CancelResult",
+    "CarrierAdapter",
+    "CarrierEvent",
+    "CarrierUnavailable",
     "ChainVerification",
     "CheckRun",
     "Clock",
@@ -185,13 +224,19 @@ __all__ = [
     "CustomerDataComplete",
     "CustomerLookup",
     "CustomerProfile",
+    "DeliveryEstimate",
+    "DeliveryNote",
     "Demand",
     "DemandLine",
     "DeskConfig",
     "DispatchReport",
+    "DocumentLine",
     "DuePlan",
     "EditRequest",
     "EntryDraft",
+    "ExceptionFound",
+    "ExceptionKind",
+    "ExceptionPolicy",
     "FewestSplits",
     "Finding",
     "HeldOrder",
@@ -201,6 +246,7 @@ __all__ = [
     "HoldsWhenShort",
     "IdFactory",
     "IdempotencyConflict",
+    "IncidentReason",
     "IncompleteContactCheck",
     "InsufficientStock",
     "IntakePolicy",
@@ -212,6 +258,8 @@ __all__ = [
     "JournalChainCheck",
     "JournalEntry",
     "JournalHead",
+    "Label",
+    "LabelRequest",
     "LikelyDuplicate",
     "LineAllocation",
     "LineDraft",
@@ -219,6 +267,7 @@ __all__ = [
     "Location",
     "LocationKind",
     "LowStockReached",
+    "ManualCarrier",
     "ManualClock",
     "MemoryStorage",
     "Milestones",
@@ -247,12 +296,15 @@ __all__ = [
     "OutboxPolicy",
     "OutboxStatus",
     "OversellPolicy",
+    "Parcel",
     "Payment",
     "PaymentKind",
     "PaymentSecured",
     "PaymentState",
     "PermissionDenied",
     "PersonalData",
+    "PickList",
+    "Place",
     "PluginError",
     "PluginInfo",
     "PluginLoadError",
@@ -261,11 +313,18 @@ __all__ = [
     "PricingPolicy",
     "PriorityOrder",
     "PurchaseSuggestion",
+    "Rate",
+    "RateChoice",
+    "RateQuotes",
+    "RateRequest",
+    "RateRow",
+    "RateTable",
     "RecentOrder",
     "ReorderRule",
     "ReplayConsistencyCheck",
     "Reservation",
     "ReservationStatus",
+    "Resolution",
     "ReturningCustomer",
     "ReviewContext",
     "ReviewDecision",
@@ -278,11 +337,19 @@ __all__ = [
     "Sentiment",
     "SequentialIds",
     "Severity",
+    "Shipment",
+    "ShipmentException",
+    "ShipmentLine",
+    "ShipmentStatus",
+    "ShippingDesk",
+    "ShippingPolicy",
     "ShippingSpread",
     "ShortageAction",
     "SkuAllocation",
     "SortableIds",
     "StageState",
+    "StatusRow",
+    "StatusTable",
     "StockAvailability",
     "StockDelta",
     "StockItem",
@@ -298,11 +365,15 @@ __all__ = [
     "StorageError",
     "StuckOrdersCheck",
     "SystemClock",
+    "TableRateCarrier",
     "TamperDetected",
     "TaxMode",
     "TaxRounding",
     "Timeline",
     "TimelineStage",
+    "TrackingEvent",
+    "TrackingReport",
+    "TrackingStatus",
     "Transition",
     "UnitOfWork",
     "UnpaidOrdersCheck",

@@ -15,7 +15,7 @@ from ordercore.shipping.tracking import CarrierEvent, normalize
 from ordercore.testing.carriers import SCRIPTED_CODES
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-CODES = sorted(SCRIPTED_CODES.codes) + ["ZZZ", "Q-1"]  # two codes the table does not map
+CODES = [*sorted(SCRIPTED_CODES.codes), "ZZZ", "Q-1"]  # two codes the table does not map
 # Progress among events at one instant (mirrors the documented tie rule).
 ORDER = [
     TrackingStatus.PRE_TRANSIT,

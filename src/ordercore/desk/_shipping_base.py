@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, TypeVar
 from ordercore.actors import Actor
 from ordercore.desk._shipment_writes import ShipmentWrites
 from ordercore.desk.commands import CommandContext
-from ordercore.errors import NotFound, ValidationError
+from ordercore.errors import ValidationError
 from ordercore.orders.model import ORDERS, Order
 from ordercore.serialization import JSONValue
 from ordercore.shipping.builtin_carriers import TableRateCarrier
@@ -145,7 +145,3 @@ class ShippingBase:
         with self._desk.storage.unit_of_work() as uow:
             shipment = uow.aggregates(SHIPMENTS).get(key)
             return uow.aggregates(ORDERS).get(shipment.order_id), shipment
-
-    @staticmethod
-    def _not_found(kind: str, key: str) -> NotFound:
-        return NotFound(kind, key)

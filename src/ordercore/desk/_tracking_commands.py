@@ -141,6 +141,9 @@ class TrackingCommands(ShippingBase):
             after, due_on_news(after, writes.ctx.now, self.policy.exceptions)
         )
         events: list[ShipmentEvent] = [*news, *opened]
+        if after.status is ShipmentStatus.DELIVERED and after.delivered_at is not None:
+            after, closed = decide.close_on_delivery(after, at=after.delivered_at)
+            events.extend(closed)
         after = writes.save(before, after, events)
         writes.announce(before, after, events)
         if any(isinstance(event, ShipmentDelivered) for event in events):

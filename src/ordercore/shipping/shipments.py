@@ -46,6 +46,7 @@ __all__ = [
     "Room",
     "cancel",
     "choose_lines",
+    "close_on_delivery",
     "label_bought",
     "label_failed",
     "open_exceptions",
@@ -287,6 +288,21 @@ def open_exceptions(
         exceptions=shipment.exceptions + tuple(event.exception for event in opened),
     )
     return changed, opened
+
+
+def close_on_delivery(
+    shipment: Shipment, *, at: datetime
+) -> tuple[Shipment, list[ExceptionResolved]]:
+    """Close the exceptions still open on a parcel that was delivered after all."""
+    still_open = shipment.open_exceptions()
+    if not still_open:
+        return shipment, []
+    items = tuple(
+        replace(item, resolved_at=at, note="delivered") if item.is_open else item
+        for item in shipment.exceptions
+    )
+    closed = [ExceptionResolved(at, item.kind, "delivered") for item in still_open]
+    return replace(shipment, exceptions=items), closed
 
 
 def resolve_exception(

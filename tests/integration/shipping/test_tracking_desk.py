@@ -181,3 +181,21 @@ def test_documents_come_from_the_shipment_and_its_order(desk: OrderDesk) -> None
     picks = desk.shipping.pick_list(shipment.id)
     assert picks.location == "BER"
     assert [(line.sku, line.quantity) for line in picks.lines] == [("SKU-1", 2)]
+
+
+def test_a_delivery_after_a_failed_attempt_closes_the_exception(desk: OrderDesk) -> None:
+    shipment = _shipped(desk)
+    assert shipment.tracking_number is not None
+    failed = CarrierEvent("acme", shipment.tracking_number, T0 + timedelta(hours=30), "NA1")
+    desk.shipping.record_tracking([failed], actor=HOOK)
+    assert desk.shipping.get(shipment.id).open_exceptions()
+    arrived = CarrierEvent("acme", shipment.tracking_number, T0 + timedelta(hours=50), "DEL")
+    desk.shipping.record_tracking([arrived], actor=HOOK)
+    after = desk.shipping.get(shipment.id)
+    assert after.status is ShipmentStatus.DELIVERED
+    assert not after.open_exceptions()
+    (closed,) = after.exceptions
+    assert (closed.note, closed.resolved_at) == ("delivered", arrived.at)
+    kinds = [e.event_type for e in desk.audit.stream("shipment", shipment.id)][-3:]
+    assert kinds == ["TrackingRecorded", "ShipmentDelivered", "ExceptionResolved"]
+    assert after.version == len(desk.audit.stream("shipment", shipment.id))
