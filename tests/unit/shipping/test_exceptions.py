@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import attrs
 import pytest
@@ -31,7 +32,7 @@ POLICY = ExceptionPolicy(
 )
 
 
-def shipment(status: ShipmentStatus = ShipmentStatus.LABELLED, **changes: object) -> Shipment:
+def shipment(status: ShipmentStatus = ShipmentStatus.LABELLED, **changes: Any) -> Shipment:
     base = Shipment(
         id="shp-1",
         order_id="ord-1",
