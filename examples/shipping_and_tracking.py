@@ -175,11 +175,10 @@ desk.shipping.receive_webhook(
     actor=webhook,
 )  # fmt: skip
 print("after berlin delivered:", desk.orders.get(order.id).status.value)
+scan = {"ts": "2025-04-22T09:30:00+00:00", "status_code": "DEL"}
 desk.shipping.receive_webhook(
-    "acme",
-    {"parcel": hamburg.tracking_number, "scans": [{"ts": "2025-04-22T09:30:00+00:00", "status_code": "DEL"}]},
-    actor=webhook,
-)  # fmt: skip
+    "acme", {"parcel": hamburg.tracking_number, "scans": [scan]}, actor=webhook
+)
 print("after hamburg delivered:", desk.orders.get(order.id).status.value)
 
 # %% [markdown]
