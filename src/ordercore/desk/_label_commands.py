@@ -144,6 +144,7 @@ class LabelCommands(ShippingBase):
                 its key for :meth:`reconcile_labels`.
         """
         key = shipment_id_of(shipment_id)
+        self._desk.authorize(actor, "shipping.buy_label", key)
         carrier = None if rate is None else self.carrier(rate.carrier).code
         chosen = rate.service if rate is not None else service
         if tracking_number is not None and (
@@ -168,7 +169,7 @@ class LabelCommands(ShippingBase):
             after, event = decide.request_label(draft, key=f"{key}/label", now=writes.ctx.now)
             return writes.save(before, after, [event])
 
-        pending = self._run("request_label", key, start, actor=actor)
+        pending = self._run("buy_label", key, start, actor=actor, authorized=True)
         return self._purchase(pending, actor, boxes, tracking_number)
 
     def _purchase(
@@ -224,7 +225,7 @@ class LabelCommands(ShippingBase):
             after, event = decide.label_failed(before, error=error, now=writes.ctx.now)
             return writes.save(before, after, [event])
 
-        self._run("label_failed", shipment_id, work, actor=actor)
+        self._run("buy_label", shipment_id, work, actor=actor, authorized=True)
 
     def _record_label(self, shipment_id: str, actor: Actor, label: Label) -> Shipment:
         if not isinstance(label, Label) or not label.tracking_number:
@@ -252,7 +253,7 @@ class LabelCommands(ShippingBase):
             )
             return writes.save(before, after, [event])
 
-        return self._run("record_label", shipment_id, work, actor=actor)
+        return self._run("buy_label", shipment_id, work, actor=actor, authorized=True)
 
     def reconcile_labels(
         self, *, actor: Actor, parcels: Sequence[Parcel] = (DEFAULT_PARCEL,)
@@ -261,7 +262,11 @@ class LabelCommands(ShippingBase):
 
         A carrier that did buy the label returns it, and it is recorded; one that did not buys
         it now. Shipments whose carrier still fails stay waiting.
+
+        Raises:
+            PermissionDenied: If the actor may not ``shipping.reconcile_labels``.
         """
+        self._desk.authorize(actor, "shipping.reconcile_labels", "*")
         done = []
         for shipment in self.list():
             if shipment.status is not ShipmentStatus.LABEL_PENDING:

@@ -86,24 +86,22 @@ class ShippingBase:
         request: JSONValue = None,
         idempotency_key: str | None = None,
         result_type: type[R] | None = None,
+        authorized: bool = False,
     ) -> R:
+        """Run ``work`` as the desk command ``shipping.<action>``.
+
+        ``authorized=True`` is for the steps of a command already authorized as a whole (the
+        record of a label the carrier has sold must not be refused half-way).
+        """
+
         def handler(ctx: CommandContext) -> R:
             return work(ShipmentWrites(self._desk, self.policy, ctx))
 
         name = f"shipping.{action}"
-        if idempotency_key is None:
-            return self._desk.execute(
-                handler, action=name, actor=actor, subject=subject, request=request
-            )
-        assert result_type is not None
-        return self._desk.execute(
-            handler,
-            action=name,
-            actor=actor,
-            subject=subject,
-            request=request,
-            idempotency_key=idempotency_key,
-            result_type=result_type,
+        if not authorized:
+            self._desk.authorize(actor, name, subject)
+        return self._desk._run_authorized(
+            handler, name, actor, subject, request, idempotency_key, result_type
         )
 
     # -- queries ---------------------------------------------------------------------------

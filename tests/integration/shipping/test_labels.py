@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from ordercore import DeskConfig, ManualClock, OrderDesk, SequentialIds
-from ordercore.errors import CarrierUnavailable, ValidationError
+from ordercore import Actor, DeskConfig, ManualClock, OrderDesk, SequentialIds
+from ordercore.errors import CarrierUnavailable, PermissionDenied, ValidationError
 from ordercore.shipping.carriers import LabelRequest
 from ordercore.shipping.model import ShipmentStatus
 from ordercore.shipping.policy import ShippingPolicy
@@ -159,3 +159,29 @@ def test_a_request_the_carrier_refuses_is_not_retried() -> None:
         assert raised.value.field == "service"
         assert carrier.calls == 1
         assert carrier.labels_bought == 0
+
+
+def test_an_actor_who_may_not_buy_labels_is_refused_before_the_carrier_is_called() -> None:
+    carrier = ScriptedCarrier("acme")
+    config = DeskConfig(
+        shipping=ShippingPolicy(retry_pause=timedelta(0)),
+        required_roles={"shipping.buy_label": {"shipper"}, "shipping.cancel": {"shipper"}},
+    )
+    with OrderDesk.open(
+        plugins=[carrier],
+        clock=ManualClock(T0),
+        config=config,
+        ids=SequentialIds(),
+        entry_points=False,
+    ) as desk:
+        shipment_id = _planned(desk, "acme")
+        with pytest.raises(PermissionDenied):
+            desk.shipping.buy_label(shipment_id, actor=CLERK)
+        assert carrier.calls == 0
+        assert desk.shipping.get(shipment_id).status is ShipmentStatus.PLANNED
+        shipper = Actor("u-shipper", roles={"shipper"})
+        labelled = desk.shipping.buy_label(shipment_id, actor=shipper)
+        assert labelled.status is ShipmentStatus.LABELLED
+        with pytest.raises(PermissionDenied):
+            desk.shipping.cancel(shipment_id, actor=CLERK, reason="changed my mind")
+        assert desk.shipping.get(shipment_id).status is ShipmentStatus.LABELLED
