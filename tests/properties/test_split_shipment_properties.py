@@ -102,4 +102,6 @@ def test_shipping_every_split_shipment_ships_the_order_exactly(
         level = desk.inventory.level(sku, location)
         assert level.reserved == 0
         assert level.on_hand == units - held.get((sku, location), 0)
+    for shipment in desk.shipping.for_order(order.id):
+        assert desk.shipping.replay(shipment.id) == shipment
     desk.close()

@@ -8,13 +8,15 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, TypeVar
 
 from ordercore.actors import Actor
-from ordercore.desk._shipment_writes import ShipmentWrites
+from ordercore.audit.journal import JournalEntry
+from ordercore.desk._shipment_writes import SHIPMENT_STREAM, ShipmentWrites
 from ordercore.desk.commands import CommandContext
-from ordercore.errors import ValidationError
+from ordercore.errors import NotFound, ValidationError
 from ordercore.orders.model import ORDERS, Order
-from ordercore.serialization import JSONValue
+from ordercore.serialization import JSONValue, structure
 from ordercore.shipping.builtin_carriers import TableRateCarrier
 from ordercore.shipping.carriers import CarrierAdapter, Place
+from ordercore.shipping.events import EVENT_TYPES, ShipmentEvent
 from ordercore.shipping.model import (
     ORDER_SHIPMENTS,
     SHIPMENTS,
@@ -23,6 +25,7 @@ from ordercore.shipping.model import (
     tracking_key,
 )
 from ordercore.shipping.policy import ShippingPolicy
+from ordercore.shipping.replay import replay
 
 if TYPE_CHECKING:
     from ordercore.desk.desk import OrderDesk
@@ -137,6 +140,29 @@ class ShippingBase:
             found = builtins.list(uow.aggregates(SHIPMENTS).scan())
         found.sort(key=lambda shipment: (shipment.created_at, shipment.id))
         return found
+
+    def history(self, shipment_id: str) -> builtins.list[JournalEntry]:
+        """The shipment's journal entries, oldest first.
+
+        Raises:
+            NotFound: If the shipment has no entries.
+        """
+        key = shipment_id_of(shipment_id)
+        with self._desk.storage.unit_of_work() as uow:
+            entries = uow.journal.stream(SHIPMENT_STREAM, key)
+        if not entries:
+            raise NotFound("shipment", key)
+        return entries
+
+    def replay(self, shipment_id: str) -> Shipment:
+        """Rebuild the shipment from its journal alone; an audit compares it with :meth:`get`."""
+        events: builtins.list[ShipmentEvent] = []
+        for entry in self.history(shipment_id):
+            kind = EVENT_TYPES.get(entry.event_type)
+            if kind is None:
+                raise ValidationError("event_type", f"unknown shipment event {entry.event_type!r}")
+            events.append(structure(self._desk.converter, entry.payload, kind))
+        return replay(events)
 
     def _order_and_shipment(self, shipment_id: str) -> tuple[Order, Shipment]:
         key = shipment_id_of(shipment_id)

@@ -16,6 +16,7 @@ from ordercore.shipping.model import (
 )
 
 __all__ = [
+    "EVENT_TYPES",
     "ExceptionOpened",
     "ExceptionResolved",
     "LabelBought",
@@ -70,6 +71,8 @@ class LabelBought:
     label_reference: str
     cost: Money | None
     estimated_on: date | None
+    tracking_url: str | None = None
+    transit_days: int | None = None
 
 
 @attrs.frozen(slots=True)
@@ -140,3 +143,21 @@ ShipmentEvent = (
     | ExceptionResolved
 )
 """Any shipment event."""
+
+EVENT_TYPES: dict[str, type[ShipmentEvent]] = {
+    cls.__name__: cls
+    for cls in (
+        ShipmentPlanned,
+        LabelRequested,
+        LabelFailed,
+        LabelBought,
+        ShipmentShipped,
+        TrackingRecorded,
+        ShipmentDelivered,
+        ShipmentReturned,
+        ShipmentCancelled,
+        ExceptionOpened,
+        ExceptionResolved,
+    )
+}
+"""Event type name (as journaled) to class."""

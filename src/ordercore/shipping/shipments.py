@@ -180,6 +180,8 @@ def label_bought(
         label.label_reference,
         label.cost,
         estimated_on,
+        changed.tracking_url,
+        transit_days,
     )
     return changed, event
 

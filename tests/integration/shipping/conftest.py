@@ -77,6 +77,9 @@ def desk(
     opened.inventory.receive("SKU-1", "PAR", 10, actor=CLERK)
     yield opened
     acme.release()
+    # Whatever a test did, every shipment must be rebuilt exactly from its journal.
+    for shipment in opened.shipping.list():
+        assert opened.shipping.replay(shipment.id) == shipment
     opened.close()
 
 

@@ -74,6 +74,7 @@ def test_a_purchase_whose_answers_were_all_lost_is_reconciled_through_its_key() 
         assert reconciled.status is ShipmentStatus.LABELLED
         assert carrier.labels_bought == 1  # the same key gave back the same label
         assert reconciled.label_key == waiting.label_key
+        assert desk.shipping.replay(shipment_id) == reconciled
 
 
 def test_buying_again_while_a_label_is_pending_reuses_the_key() -> None:
