@@ -85,6 +85,7 @@ class ShippingDesk(TrackingCommands, LabelCommands):
         def work(writes: ShipmentWrites) -> Shipment:
             order = writes.ctx.uow.aggregates(ORDERS).get(key)
             _ship_allowed(order)
+            self._known_location(writes, location)
             picked = decide.choose_lines(order, wanted, writes.room(order, location))
             return self._plan(writes, order, location, picked, code, chosen, promised_on)
 
@@ -133,11 +134,20 @@ class ShippingDesk(TrackingCommands, LabelCommands):
             per_location = self._split(writes, order, plan, location)
             made = []
             for place, units in per_location.items():
+                self._known_location(writes, place)
                 picked = decide.choose_lines(order, units, writes.room(order, place))
                 made.append(self._plan(writes, order, place, picked, code, chosen, promised_on))
             return tuple(made)
 
         return self._run("create_from_plan", key, work, actor=actor)
+
+    def _known_location(self, writes: ShipmentWrites, location: str) -> None:
+        """Refuse a location the inventory does not have (any code goes without an inventory)."""
+        known = [loc.id for loc in self._desk.inventory.session(writes.ctx).locations()]
+        if known and location not in known:
+            raise ValidationError(
+                "location", f"no location {location!r}; known: {', '.join(sorted(known))}"
+            )
 
     def _split(
         self,

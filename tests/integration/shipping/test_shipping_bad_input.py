@@ -183,3 +183,15 @@ def test_an_order_that_cannot_ship_gets_no_shipment(desk: OrderDesk) -> None:
         lambda: desk.shipping.create(placed.id, {"L1": 1}, location="BER", actor=CLERK),
         InvalidTransition,
     )
+
+
+def test_an_unknown_location_is_refused(desk: OrderDesk) -> None:
+    order = paid_order(desk, ("MUG", 1))
+    error = _refused(
+        desk,
+        lambda: desk.shipping.create(order.id, {"L1": 1}, location="MARS", actor=CLERK),
+        ValidationError,
+    )
+    assert isinstance(error, ValidationError)
+    assert error.field == "location"
+    assert "BER" in str(error)
