@@ -205,7 +205,7 @@ class LabelCommands(ShippingBase):
                     name=adapter.code,
                 )
             except ValidationError as refused:
-                self._record_failure(pending.id, actor, repr(refused))
+                self._record_failure(pending.id, actor, repr(refused), refused=True)
                 raise
             except Exception as exc:  # any other failure: record it and try again, same key
                 last_error = repr(exc)
@@ -219,10 +219,14 @@ class LabelCommands(ShippingBase):
             pending.id,
         )
 
-    def _record_failure(self, shipment_id: str, actor: Actor, error: str) -> None:
+    def _record_failure(
+        self, shipment_id: str, actor: Actor, error: str, *, refused: bool = False
+    ) -> None:
         def work(writes: ShipmentWrites) -> Shipment:
             before = writes.shipments.get(shipment_id)
-            after, event = decide.label_failed(before, error=error, now=writes.ctx.now)
+            after, event = decide.label_failed(
+                before, error=error, now=writes.ctx.now, refused=refused
+            )
             return writes.save(before, after, [event])
 
         self._run("buy_label", shipment_id, work, actor=actor, authorized=True)

@@ -51,12 +51,17 @@ class LabelRequested:
 
 @attrs.frozen(slots=True)
 class LabelFailed:
-    """A carrier call for the label failed or timed out."""
+    """A carrier call for the label failed or timed out.
+
+    ``key_released``: the carrier refused the request before anything was bought, so the key
+    was dropped and the shipment is planned again.
+    """
 
     at: datetime
     idempotency_key: str
     attempt: int
     error: str
+    key_released: bool = False
 
 
 @attrs.frozen(slots=True)

@@ -45,6 +45,15 @@ def evolve(shipment: Shipment, event: ShipmentEvent) -> Shipment:
             version=version,
         )
     if isinstance(event, LabelFailed):
+        if event.key_released:
+            return replace(
+                shipment,
+                status=St.PLANNED,
+                label_key=None,
+                label_attempts=0,
+                last_error=event.error,
+                version=version,
+            )
         return replace(
             shipment, label_attempts=event.attempt, last_error=event.error, version=version
         )

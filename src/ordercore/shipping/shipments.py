@@ -136,13 +136,27 @@ def request_label(
     return changed, LabelRequested(now, key, shipment.carrier, shipment.service)
 
 
-def label_failed(shipment: Shipment, *, error: str, now: datetime) -> tuple[Shipment, LabelFailed]:
-    """Count a failed carrier call; the key stays for the retry."""
+def label_failed(
+    shipment: Shipment, *, error: str, now: datetime, refused: bool = False
+) -> tuple[Shipment, LabelFailed]:
+    """Count a failed carrier call; the key stays for the retry.
+
+    A request the carrier *refused* (``refused``: it cannot be served, nothing was bought) on
+    the key's first call releases the key: the shipment is planned again and may be bought
+    with another service or carrier. After an earlier failure the key stays, because that
+    call may have bought a label whose answer was lost.
+    """
     _check(shipment, "label_failed")
-    attempt = shipment.label_attempts + 1
-    changed = replace(shipment, label_attempts=attempt, last_error=error[:500])
     assert shipment.label_key is not None  # set by request_label
-    return changed, LabelFailed(now, shipment.label_key, attempt, error[:500])
+    attempt = shipment.label_attempts + 1
+    release = refused and shipment.label_attempts == 0
+    if release:
+        changed = replace(
+            shipment, status=St.PLANNED, label_key=None, label_attempts=0, last_error=error[:500]
+        )
+    else:
+        changed = replace(shipment, label_attempts=attempt, last_error=error[:500])
+    return changed, LabelFailed(now, shipment.label_key, attempt, error[:500], release)
 
 
 def label_bought(

@@ -160,6 +160,12 @@ def test_a_request_the_carrier_refuses_is_not_retried() -> None:
         assert raised.value.field == "service"
         assert carrier.calls == 1
         assert carrier.labels_bought == 0
+        # Nothing was bought, so the key is released and another service may be bought.
+        planned = desk.shipping.get(shipment_id)
+        assert (planned.status, planned.label_key) == (ShipmentStatus.PLANNED, None)
+        labelled = desk.shipping.buy_label(shipment_id, actor=CLERK, service="ground")
+        assert (labelled.service, carrier.labels_bought) == ("ground", 1)
+        assert desk.shipping.replay(shipment_id) == labelled
 
 
 def test_an_actor_who_may_not_buy_labels_is_refused_before_the_carrier_is_called() -> None:
