@@ -62,6 +62,10 @@ def _hour(_: object, __: object, value: object) -> None:
         raise ValidationError("reminders.hour", "an hour of the day, 0 to 23")
 
 
+def _segments(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(value)
+
+
 @attrs.frozen(slots=True)
 class ReminderPolicy:
     """Which reminders are sent, and when.
@@ -81,7 +85,7 @@ class ReminderPolicy:
     timezone: str = "UTC"
     win_back: str | None = "FREQ=MONTHLY;BYMONTHDAY=1;BYHOUR=10"
     win_back_segments: frozenset[str] = attrs.field(
-        default=frozenset({"at_risk", "cannot_lose"}), converter=frozenset
+        default=frozenset({"at_risk", "cannot_lose"}), converter=_segments
     )
     consent: str = "marketing"
     _win_back: AuditSchedule | None = attrs.field(init=False, repr=False, eq=False)

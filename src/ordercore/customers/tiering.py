@@ -134,6 +134,10 @@ def _decimal(value: object, field: str) -> Decimal:
     return number
 
 
+def _codes(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(value)
+
+
 @attrs.frozen(slots=True)
 class TierBenefits:
     """What a tier gives its customers.
@@ -150,7 +154,7 @@ class TierBenefits:
     discount_rate: Decimal = attrs.field(default=Decimal(0))
     free_shipping_threshold: Money | None = None
     priority: int = 0
-    review_rules_skipped: frozenset[str] = attrs.field(factory=frozenset, converter=frozenset)
+    review_rules_skipped: frozenset[str] = attrs.field(factory=frozenset, converter=_codes)
     points_multiplier: Decimal = attrs.field(default=Decimal(1))
 
     def __attrs_post_init__(self) -> None:
@@ -212,6 +216,10 @@ class TierEvaluation:
         return self.tier != self.previous
 
 
+def _tier_tuple(value: Iterable[Tier]) -> tuple[Tier, ...]:
+    return tuple(value)
+
+
 @attrs.frozen(slots=True)
 class TierPolicy:
     """How customers are graded.
@@ -230,7 +238,7 @@ class TierPolicy:
         ValidationError: For thresholds that do not increase, repeated codes or a bad setting.
     """
 
-    tiers: tuple[Tier, ...] = attrs.field(converter=tuple)
+    tiers: tuple[Tier, ...] = attrs.field(converter=_tier_tuple)
     metric: TierMetric = TierMetric.NET_SPEND
     window: TierWindow = attrs.Factory(TierWindow)
     currency: str = "EUR"

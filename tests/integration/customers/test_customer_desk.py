@@ -6,8 +6,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
-import pytest
-
 from ordercore import (
     Actor,
     CustomerDraft,
@@ -44,7 +42,8 @@ def test_register_normalizes_contacts_and_journals_personal_data_beside_the_payl
 
     assert customer.email == "Ada@example.com"
     assert customer.phone == "+442079460958"
-    assert "example" not in repr(customer) and "7946" not in repr(customer)
+    assert "example" not in repr(customer)
+    assert "7946" not in repr(customer)
     with desk.storage.unit_of_work() as uow:
         (entry,) = uow.journal.stream("customer", customer.id)
     assert entry.event_type == "CustomerRegistered"
@@ -154,7 +153,8 @@ def test_update_changes_only_given_fields_and_moves_duplicate_claims(
     )
 
     changed = desk.customers.update(ada.id, CustomerUpdate(email="ada@new.example"), actor=CLERK)
-    assert changed.email == "ada@new.example" and changed.phone == ada.phone
+    assert changed.email == "ada@new.example"
+    assert changed.phone == ada.phone
     assert changed.version == 2
     desk.customers.update(bob.id, CustomerUpdate(email="ADA@new.example"), actor=CLERK)
     assert desk.customers.duplicates_of(bob.id) == {"email": (ada.id,)}

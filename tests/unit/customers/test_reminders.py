@@ -85,4 +85,5 @@ def test_reminder_windows_are_half_open_so_adjacent_runs_never_overlap() -> None
     first = due_reminders([ada], {}, after=T0, until=edge, policy=policy)
     second = due_reminders([ada], {}, after=edge, until=edge + timedelta(days=1), policy=policy)
 
-    assert len(first) == 1 and second == []
+    assert len(first) == 1
+    assert second == []

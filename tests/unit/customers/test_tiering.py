@@ -18,6 +18,7 @@ from ordercore.customers import (
     WindowKind,
     apply_evaluation,
 )
+from ordercore.errors import ValidationError
 
 
 def _at(text: str) -> datetime:
@@ -129,7 +130,8 @@ def test_grace_then_one_step_down_then_grace_again() -> None:
     first = policy.evaluate(gold, nothing, day0)
     assert (first.tier, first.below_since) == ("gold", day0)
     waiting = apply_evaluation(gold, first)
-    assert waiting.version == 2 and waiting.tier_history == ()
+    assert waiting.version == 2
+    assert waiting.tier_history == ()
     assert policy.evaluate(waiting, nothing, day0 + timedelta(days=9)).tier == "gold"
     step = policy.evaluate(waiting, nothing, day0 + timedelta(days=10))
     assert (step.tier, step.below_since) == ("silver", day0 + timedelta(days=10))
@@ -162,5 +164,5 @@ def test_an_unchanged_evaluation_changes_nothing() -> None:
     )
 
     assert apply_evaluation(customer, evaluation) is customer
-    with pytest.raises(ValueError):
+    with pytest.raises(ValidationError, match="another customer"):
         apply_evaluation(Customer("c2", "Bob", _at("2020-01-01T00:00:00")), evaluation)
