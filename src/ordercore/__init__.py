@@ -29,9 +29,26 @@ from ordercore.audit.plans import AuditPlan, AuditSchedule, DuePlan, OrderScope
 from ordercore.audit.report import AuditReport, CheckRun
 from ordercore.audit.sweeps import AuditPlanRun
 from ordercore.clock import Clock, ManualClock, SystemClock
+from ordercore.customers import (
+    Customer,
+    CustomerDraft,
+    CustomerPolicy,
+    CustomerUpdate,
+    LoyaltyPolicy,
+    PointsLedger,
+    ReminderPolicy,
+    SpendBasis,
+    Tier,
+    TierBenefits,
+    TierMetric,
+    TierPolicy,
+    TierWindow,
+    WindowKind,
+)
 from ordercore.desk.audit import AuditDesk
 from ordercore.desk.commands import CommandContext
 from ordercore.desk.config import DeskConfig, OutboxPolicy
+from ordercore.desk.customers import CustomerOverview, CustomerRecords, CustomersDesk
 from ordercore.desk.desk import OrderDesk
 from ordercore.desk.inventory import InventoryDesk, StockTransfer
 from ordercore.desk.inventory_stock import InventoryStock
@@ -182,9 +199,16 @@ __all__ = [
     "CountryMismatch",
     "CreditLimit",
     "CurrencyMismatch",
+    "Customer",
     "CustomerDataComplete",
+    "CustomerDraft",
     "CustomerLookup",
+    "CustomerOverview",
+    "CustomerPolicy",
     "CustomerProfile",
+    "CustomerRecords",
+    "CustomerUpdate",
+    "CustomersDesk",
     "Demand",
     "DemandLine",
     "DeskConfig",
@@ -219,6 +243,7 @@ __all__ = [
     "Location",
     "LocationKind",
     "LowStockReached",
+    "LoyaltyPolicy",
     "ManualClock",
     "MemoryStorage",
     "Milestones",
@@ -257,11 +282,13 @@ __all__ = [
     "PluginInfo",
     "PluginLoadError",
     "PluginManager",
+    "PointsLedger",
     "PriceDeviation",
     "PricingPolicy",
     "PriorityOrder",
     "PurchaseSuggestion",
     "RecentOrder",
+    "ReminderPolicy",
     "ReorderRule",
     "ReplayConsistencyCheck",
     "Reservation",
@@ -282,6 +309,7 @@ __all__ = [
     "ShortageAction",
     "SkuAllocation",
     "SortableIds",
+    "SpendBasis",
     "StageState",
     "StockAvailability",
     "StockDelta",
@@ -301,6 +329,11 @@ __all__ = [
     "TamperDetected",
     "TaxMode",
     "TaxRounding",
+    "Tier",
+    "TierBenefits",
+    "TierMetric",
+    "TierPolicy",
+    "TierWindow",
     "Timeline",
     "TimelineStage",
     "Transition",
@@ -310,6 +343,7 @@ __all__ = [
     "ValidationError",
     "Velocity",
     "Verdict",
+    "WindowKind",
     "__version__",
     "allowed_commands",
     "build_timeline",

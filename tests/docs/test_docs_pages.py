@@ -18,6 +18,7 @@ RUNNABLE_PAGES = {
     "review.md": ["approved on_hold", "SO-000002 50", "approved\n", "on_hold\n"],
     "analytics.md": ["champions"],
     "inventory.md": ["confirmed 5", "('cart-77#1', 'cart-77#2') 5", "MUG-01 BER 24"],
+    "customers.md": ["Ada@example.com +442079460958", "gold 120.00 EUR 120", "silver\n", "40\n"],
 }
 
 

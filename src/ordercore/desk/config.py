@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from ordercore.customers.policy import CustomerPolicy
 from ordercore.errors import ValidationError
 from ordercore.inventory.policy import InventoryPolicy
 from ordercore.orders.policy import OrderPolicy
@@ -91,6 +92,7 @@ class DeskConfig:
         review: How incoming orders are reviewed (automatic review is on by default).
         inventory: The default allocation strategy, what confirm does when stock is short,
             and who hears low-stock alerts.
+        customers: Customer tiers, loyalty points, care reminders and duplicate handling.
     """
 
     max_conflict_retries: int = attrs.field(default=10, validator=_positive_count)
@@ -102,3 +104,4 @@ class DeskConfig:
     orders: OrderPolicy = attrs.Factory(OrderPolicy)
     review: ReviewPolicy = attrs.Factory(ReviewPolicy)
     inventory: InventoryPolicy = attrs.Factory(InventoryPolicy)
+    customers: CustomerPolicy = attrs.Factory(CustomerPolicy)
