@@ -29,11 +29,28 @@ from ordercore.audit.plans import AuditPlan, AuditSchedule, DuePlan, OrderScope
 from ordercore.audit.report import AuditReport, CheckRun
 from ordercore.audit.sweeps import AuditPlanRun
 from ordercore.clock import Clock, ManualClock, SystemClock
+from ordercore.customers import (
+    Customer,
+    CustomerDraft,
+    CustomerPolicy,
+    CustomerUpdate,
+    LoyaltyPolicy,
+    PointsLedger,
+    ReminderPolicy,
+    SpendBasis,
+    Tier,
+    TierBenefits,
+    TierMetric,
+    TierPolicy,
+    TierWindow,
+    WindowKind,
+)
 from ordercore.desk._label_commands import RateQuotes
 from ordercore.desk._tracking_commands import ExceptionFound, TrackingReport
 from ordercore.desk.audit import AuditDesk
 from ordercore.desk.commands import CommandContext
 from ordercore.desk.config import DeskConfig, OutboxPolicy
+from ordercore.desk.customers import CustomerOverview, CustomerRecords, CustomersDesk
 from ordercore.desk.desk import OrderDesk
 from ordercore.desk.inventory import InventoryDesk, StockTransfer
 from ordercore.desk.inventory_stock import InventoryStock
@@ -221,9 +238,16 @@ __all__ = [
     "CountryMismatch",
     "CreditLimit",
     "CurrencyMismatch",
+    "Customer",
     "CustomerDataComplete",
+    "CustomerDraft",
     "CustomerLookup",
+    "CustomerOverview",
+    "CustomerPolicy",
     "CustomerProfile",
+    "CustomerRecords",
+    "CustomerUpdate",
+    "CustomersDesk",
     "DeliveryEstimate",
     "DeliveryNote",
     "Demand",
@@ -267,6 +291,7 @@ __all__ = [
     "Location",
     "LocationKind",
     "LowStockReached",
+    "LoyaltyPolicy",
     "ManualCarrier",
     "ManualClock",
     "MemoryStorage",
@@ -309,6 +334,7 @@ __all__ = [
     "PluginInfo",
     "PluginLoadError",
     "PluginManager",
+    "PointsLedger",
     "PriceDeviation",
     "PricingPolicy",
     "PriorityOrder",
@@ -320,6 +346,7 @@ __all__ = [
     "RateRow",
     "RateTable",
     "RecentOrder",
+    "ReminderPolicy",
     "ReorderRule",
     "ReplayConsistencyCheck",
     "Reservation",
@@ -347,6 +374,7 @@ __all__ = [
     "ShortageAction",
     "SkuAllocation",
     "SortableIds",
+    "SpendBasis",
     "StageState",
     "StatusRow",
     "StatusTable",
@@ -369,6 +397,11 @@ __all__ = [
     "TamperDetected",
     "TaxMode",
     "TaxRounding",
+    "Tier",
+    "TierBenefits",
+    "TierMetric",
+    "TierPolicy",
+    "TierWindow",
     "Timeline",
     "TimelineStage",
     "TrackingEvent",
@@ -381,6 +414,7 @@ __all__ = [
     "ValidationError",
     "Velocity",
     "Verdict",
+    "WindowKind",
     "__version__",
     "allowed_commands",
     "build_timeline",

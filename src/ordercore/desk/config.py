@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from ordercore.customers.policy import CustomerPolicy
 from ordercore.errors import ValidationError
 from ordercore.inventory.policy import InventoryPolicy
 from ordercore.orders.policy import OrderPolicy
@@ -93,6 +94,7 @@ class DeskConfig:
         inventory: The default allocation strategy, what confirm does when stock is short,
             and who hears low-stock alerts.
         shipping: Carriers, rate table, business calendar, label retries and exception rules.
+        customers: Customer tiers, loyalty points, care reminders and duplicate handling.
     """
 
     max_conflict_retries: int = attrs.field(default=10, validator=_positive_count)
@@ -105,3 +107,4 @@ class DeskConfig:
     review: ReviewPolicy = attrs.Factory(ReviewPolicy)
     inventory: InventoryPolicy = attrs.Factory(InventoryPolicy)
     shipping: ShippingPolicy = attrs.Factory(ShippingPolicy)
+    customers: CustomerPolicy = attrs.Factory(CustomerPolicy)

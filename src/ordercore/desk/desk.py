@@ -25,6 +25,7 @@ from ordercore.desk.audit import AuditDesk
 from ordercore.desk.authorization import RolePolicy
 from ordercore.desk.commands import CommandContext
 from ordercore.desk.config import DeskConfig
+from ordercore.desk.customers import CustomersDesk, with_tier_exemptions
 from ordercore.desk.idempotency import check_idempotency_key, request_fingerprint
 from ordercore.desk.inventory import InventoryDesk
 from ordercore.desk.orders import OrdersDesk
@@ -65,6 +66,7 @@ class OrderDesk:
         orders: Take orders and move them through their lifecycle; tracked SKUs reserve stock
             through ``inventory``.
         review: Automatic review of incoming orders, the manual review queue.
+        customers: Customer records, tiers, loyalty points, RFM segments and care reminders.
         analytics: Order and line facts for the analytics calculators.
         shipping: Shipments, labels, tracking, logistics exceptions and delivery notes.
     """
@@ -92,8 +94,14 @@ class OrderDesk:
         self.audit = AuditDesk(self)
         self.inventory = InventoryDesk(self, config.inventory)
         self.orders = OrdersDesk(self, config.orders, self.inventory.stock)
+        self.customers = CustomersDesk(self, config.customers)
+        self.orders.on_commit = self.customers.on_order_commit
         self.review = ReviewDesk(
-            self, self.orders, config.review, tuple(plugins.review_rules().values())
+            self,
+            self.orders,
+            with_tier_exemptions(config.review, config.customers),
+            tuple(plugins.review_rules().values()),
+            customers=self.customers.records,
         )
         self.analytics = AnalyticsDesk(storage)
         self.shipping = ShippingDesk(self, config.shipping)

@@ -126,6 +126,11 @@ class OrdersDesk:
         # Set by the review desk: runs in the placing unit of work and returns the order as
         # review left it.
         self.after_place: Callable[[CommandContext, Order], Order] | None = None
+        # Set by the customers desk: runs in the unit of work of every order change, after the
+        # order and its events are written (customer order index, points, tiers).
+        self.on_commit: Callable[[CommandContext, Order, tuple[OrderEvent, ...]], None] | None = (
+            None
+        )
 
     # -- intake ----------------------------------------------------------------------------
 
@@ -644,6 +649,8 @@ class OrdersDesk:
                 self._notify(ctx, order, event)
         if not decision.stock.is_empty():
             self.stock.apply(ctx, order, decision.stock)
+        if self.on_commit is not None:
+            self.on_commit(ctx, order, decision.events)
 
     @staticmethod
     def _notify(ctx: CommandContext, order: Order, event: OrderEvent) -> None:
