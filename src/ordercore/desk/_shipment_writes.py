@@ -12,6 +12,7 @@ last of its shipments is.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import attrs
@@ -46,10 +47,12 @@ __all__ = ["SHIPMENT_STREAM", "ShipmentWrites"]
 
 SHIPMENT_STREAM = "shipment"
 
-_TRACKING_TEMPLATES = {
-    TrackingStatus.OUT_FOR_DELIVERY: "shipment_out_for_delivery",
-    TrackingStatus.AVAILABLE_FOR_PICKUP: "shipment_available_for_pickup",
-}
+_TRACKING_TEMPLATES: Mapping[TrackingStatus, str] = MappingProxyType(
+    {
+        TrackingStatus.OUT_FOR_DELIVERY: "shipment_out_for_delivery",
+        TrackingStatus.AVAILABLE_FOR_PICKUP: "shipment_available_for_pickup",
+    }
+)
 
 
 class ShipmentWrites:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
+from types import MappingProxyType
 
 import attrs
 
@@ -149,20 +151,22 @@ ShipmentEvent = (
 )
 """Any shipment event."""
 
-EVENT_TYPES: dict[str, type[ShipmentEvent]] = {
-    cls.__name__: cls
-    for cls in (
-        ShipmentPlanned,
-        LabelRequested,
-        LabelFailed,
-        LabelBought,
-        ShipmentShipped,
-        TrackingRecorded,
-        ShipmentDelivered,
-        ShipmentReturned,
-        ShipmentCancelled,
-        ExceptionOpened,
-        ExceptionResolved,
-    )
-}
+EVENT_TYPES: Mapping[str, type[ShipmentEvent]] = MappingProxyType(
+    {
+        cls.__name__: cls
+        for cls in (
+            ShipmentPlanned,
+            LabelRequested,
+            LabelFailed,
+            LabelBought,
+            ShipmentShipped,
+            TrackingRecorded,
+            ShipmentDelivered,
+            ShipmentReturned,
+            ShipmentCancelled,
+            ExceptionOpened,
+            ExceptionResolved,
+        )
+    }
+)
 """Event type name (as journaled) to class."""

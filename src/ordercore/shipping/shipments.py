@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from types import MappingProxyType
 
 import attrs
 
@@ -58,14 +59,16 @@ __all__ = [
 
 St = ShipmentStatus
 
-TRANSITIONS: Mapping[str, frozenset[ShipmentStatus]] = {
-    "request_label": frozenset({St.PLANNED, St.LABEL_PENDING}),
-    "label_failed": frozenset({St.LABEL_PENDING}),
-    "label_bought": frozenset({St.LABEL_PENDING}),
-    "ship": frozenset({St.LABELLED}),
-    "cancel": frozenset({St.PLANNED, St.LABEL_PENDING, St.LABELLED}),
-    "track": frozenset({St.LABELLED, St.SHIPPED, St.DELIVERED, St.RETURNED}),
-}
+TRANSITIONS: Mapping[str, frozenset[ShipmentStatus]] = MappingProxyType(
+    {
+        "request_label": frozenset({St.PLANNED, St.LABEL_PENDING}),
+        "label_failed": frozenset({St.LABEL_PENDING}),
+        "label_bought": frozenset({St.LABEL_PENDING}),
+        "ship": frozenset({St.LABELLED}),
+        "cancel": frozenset({St.PLANNED, St.LABEL_PENDING, St.LABELLED}),
+        "track": frozenset({St.LABELLED, St.SHIPPED, St.DELIVERED, St.RETURNED}),
+    }
+)
 """Command to the statuses it applies in."""
 
 
