@@ -34,6 +34,10 @@ def ensure_aware_utc(value: datetime, field: str = "time") -> datetime:
     Raises:
         ValidationError: If ``value`` is not a datetime or has no timezone.
     """
+    if type(value) is datetime and value.tzinfo is UTC:
+        # Nearly every time in the system is already UTC; converting it again costs a call
+        # into the time zone and a new object on every journal entry and every read.
+        return value
     if not isinstance(value, datetime):
         raise ValidationError(field, f"expected a datetime, got {type(value).__name__}")
     if value.tzinfo is None or value.utcoffset() is None:
