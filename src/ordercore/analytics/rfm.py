@@ -237,7 +237,14 @@ def rfm_from_csv(
     process while this one reads the first half, on POSIX systems, when no ``progress`` is
     asked for and this process runs a single thread; otherwise, and whenever the child fails,
     the file is read here. The result is the same either way.
+
+    Raises:
+        ValidationError: ``workers`` other than 1 or 2; no customer column; as
+            :func:`~ordercore.analytics.sources.orders_from_csv` for the file.
+        CurrencyMismatch: Amounts in more than one currency and no rates.
     """
+    if workers not in (1, 2):
+        raise ValidationError("workers", "use 1 (this process) or 2 (two halves at once)")
     mapping = columns or OrderColumns()
     if mapping.customer_id is None:
         raise ValidationError("columns.customer_id", "RFM needs the customer column")

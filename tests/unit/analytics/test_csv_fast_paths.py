@@ -21,7 +21,7 @@ from ordercore.analytics import LineColumns, Period, _halves, rfm_from_csv, sale
 from ordercore.analytics._periods import period_label
 from ordercore.analytics._rfm_fold import CustomerTotals
 from ordercore.analytics._scan import Field, RowProblem, _Scanner, in_order, scan
-from ordercore.errors import CurrencyMismatch
+from ordercore.errors import CurrencyMismatch, ValidationError
 
 _FIELDS = [
     Field("customer_id", "customer_id", "opt_text"),
@@ -265,6 +265,15 @@ def test_a_failed_child_leaves_its_half_to_the_parent(
     monkeypatch.setattr(json, "dumps", broken)  # only the child encodes JSON here
 
     assert rfm_from_csv(path, _columns(), workers=2) == one
+
+
+@pytest.mark.parametrize("workers", [0, 3, -1])
+def test_workers_other_than_one_or_two_are_refused(tmp_path: Any, workers: int) -> None:
+    path = _orders_file(tmp_path / "orders.csv", 10)
+
+    with pytest.raises(ValidationError) as caught:
+        rfm_from_csv(path, _columns(), workers=workers)
+    assert caught.value.field == "workers"
 
 
 def test_open_files_and_small_files_are_read_in_one_process(tmp_path: Any) -> None:
