@@ -12,6 +12,7 @@ from ordercore.notifications import ANY_CHANNEL, Notification, Notifier
 from ordercore.privacy import mask_email, mask_personal_data, mask_phone, mask_text
 from ordercore.storage.memory import memory_backend
 from ordercore.storage.ports import StorageBackend
+from ordercore.storage.sqlite import sqlite_backend
 
 __all__ = ["LoggingNotifier", "builtin_plugins"]
 
@@ -30,8 +31,8 @@ class BuiltinStorage:
 
     @hookimpl
     def ordercore_storage_backends(self) -> Iterable[StorageBackend]:
-        """The ``memory://`` backend."""
-        return [memory_backend()]
+        """The ``memory://`` and ``sqlite://`` backends."""
+        return [memory_backend(), sqlite_backend()]
 
 
 def _mask_recipient(recipient: str) -> str:
