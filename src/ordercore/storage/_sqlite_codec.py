@@ -2,9 +2,11 @@
 
 Bodies are JSON. orjson writes and reads them when it can; it refuses text that is not valid
 Unicode (a lone surrogate, which is how Python carries undecodable bytes) and integers beyond
-64 bits. Those bodies are written by the standard library instead, ASCII-escaped, behind a one-byte
-marker, because orjson would read such a body back wrong (it turns big integers into floats). A
-body is a BLOB so that either form is stored byte for byte.
+64 bits. Those bodies are written by the standard library instead, behind a one-byte marker,
+because orjson would read such a body back wrong (it turns big integers into floats). Their
+surrogates are written raw (``surrogatepass``), not as ``\\u`` escapes: a reader joins an
+escaped high and low surrogate into one character, which would not give back the two that were
+written. A body is a BLOB so that either form is stored byte for byte.
 
 Keys (aggregate ids, stream ids, message ids, idempotency keys) are BLOBs of their UTF-8 bytes
 with surrogates passed through, so that every Python string, NUL and lone surrogates included,
@@ -58,13 +60,14 @@ def encode_body(data: Any) -> bytes:
     try:
         return orjson.dumps(data)
     except orjson.JSONEncodeError:
-        return _STDLIB_MARK + json.dumps(data, ensure_ascii=True, separators=(",", ":")).encode()
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        return _STDLIB_MARK + text.encode("utf-8", "surrogatepass")
 
 
 def decode_body(body: bytes) -> Any:
     """The data :func:`encode_body` wrote."""
     if body[:1] == _STDLIB_MARK:
-        return json.loads(body[1:])
+        return json.loads(body[1:].decode("utf-8", "surrogatepass"))
     return orjson.loads(body)
 
 
