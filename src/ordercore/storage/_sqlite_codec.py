@@ -1,10 +1,10 @@
-"""How the SQLite backend turns stored values into column values and back.
+r"""How the SQLite backend turns stored values into column values and back.
 
 Bodies are JSON. orjson writes and reads them when it can; it refuses text that is not valid
 Unicode (a lone surrogate, which is how Python carries undecodable bytes) and integers beyond
 64 bits. Those bodies are written by the standard library instead, behind a one-byte marker,
 because orjson would read such a body back wrong (it turns big integers into floats). Their
-surrogates are written raw (``surrogatepass``), not as ``\\u`` escapes: a reader joins an
+surrogates are written raw (``surrogatepass``), not as ``\u`` escapes: a reader joins an
 escaped high and low surrogate into one character, which would not give back the two that were
 written. A body is a BLOB so that either form is stored byte for byte.
 

@@ -70,7 +70,7 @@ def test_the_desk_opens_sqlite_urls_through_the_builtin_plugin(tmp_path: Path) -
 
 def test_an_unopenable_path_is_a_storage_error_naming_it(tmp_path: Path) -> None:
     missing = tmp_path / "no" / "such" / "folder" / "shop.db"
-    with pytest.raises(StorageError, match="shop.db"):
+    with pytest.raises(StorageError, match=r"shop\.db"):
         SQLiteStorage(_url(missing))
 
 
@@ -78,7 +78,7 @@ def test_a_file_that_is_not_a_database_is_refused_and_left_as_it_was(tmp_path: P
     path = tmp_path / "notes.txt"
     path.write_bytes(b"these are my notes, not a database" * 100)
     before = path.read_bytes()
-    with pytest.raises(StorageError, match="notes.txt"):
+    with pytest.raises(StorageError, match=r"notes\.txt"):
         SQLiteStorage(_url(path))
     assert path.read_bytes() == before
 
@@ -123,9 +123,14 @@ def test_two_storage_objects_on_one_file_see_each_others_commits(tmp_path: Path)
 def test_the_cache_does_not_keep_what_a_failed_unit_of_work_wrote(tmp_path: Path) -> None:
     storage = SQLiteStorage(_url(tmp_path / "shop.db"))
     try:
-        with pytest.raises(RuntimeError), storage.unit_of_work() as uow:
-            uow.aggregates(COUNTERS).save(Counter("c1", 1, 1), expected_version=0)
-            raise RuntimeError("boom")
+
+        def save_then_fail() -> None:
+            with storage.unit_of_work() as uow:
+                uow.aggregates(COUNTERS).save(Counter("c1", 1, 1), expected_version=0)
+                raise RuntimeError("boom")
+
+        with pytest.raises(RuntimeError):
+            save_then_fail()
         with storage.unit_of_work() as uow:
             assert uow.aggregates(COUNTERS).find("c1") is None
     finally:

@@ -3,6 +3,7 @@ values that cannot change."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import attrs
@@ -38,7 +39,7 @@ def _versions(draft: OrderDraft) -> list[Order]:
     with OrderDesk.open(ids=SequentialIds(), config=config, entry_points=False) as desk:
         order = desk.orders.place(draft, actor=CLERK)
         versions = [order]
-        steps = [
+        steps: list[Callable[[Order], Order]] = [
             lambda o: desk.orders.approve(o.id, actor=CLERK),
             lambda o: desk.orders.record_payment(
                 o.id, actor=CLERK, kind=PaymentKind.CAPTURE, amount=o.totals.grand_total
