@@ -45,6 +45,7 @@ class SharedState:
         self.data_version = -1
         self.epoch = 0
         self.head: tuple[JournalHead, int] | None = None
+        self.messages: dict[str, tuple[OutboxMessage, int]] = {}
 
     def remember(self, cache_key: tuple[str, str], item: Any) -> None:
         """Cache a committed value, dropping the oldest entry when full."""
@@ -61,6 +62,7 @@ class SQLiteUnitOfWork:
         self.shared = shared
         self.connection = shared.connection
         self.written: dict[tuple[str, str], Any] = {}
+        self.messages: dict[str, OutboxMessage] = {}
         self.head: JournalHead | None = None
         self._repositories: dict[str, SQLiteAggregates[Any]] = {}
         self._journal: SQLiteJournal | None = None
@@ -78,7 +80,7 @@ class SQLiteUnitOfWork:
     def outbox(self) -> SQLiteOutbox:
         """The outbox."""
         if self._outbox is None:
-            self._outbox = SQLiteOutbox(self.connection)
+            self._outbox = SQLiteOutbox(self)
         return self._outbox
 
     @property
@@ -103,6 +105,16 @@ class SQLiteUnitOfWork:
             shared.remember(cache_key, item)
         if self.head is not None:
             shared.head = (self.head, shared.epoch)
+        # Pending messages are remembered until delivered: the desk marks each one right after
+        # the commit that wrote it, and then need not read it back.
+        messages = shared.messages
+        for message_id, message in self.messages.items():
+            if message.status is OutboxStatus.PENDING:
+                messages[message_id] = (message, shared.epoch)
+                if len(messages) > shared.cache_size:
+                    del messages[next(iter(messages))]
+            else:
+                messages.pop(message_id, None)
 
 
 class SQLiteAggregates(Generic[A]):
@@ -281,10 +293,12 @@ class SQLiteJournal:
 class SQLiteOutbox:
     """The outbox table; its position column keeps messages oldest first."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self._connection = connection
+    def __init__(self, uow: SQLiteUnitOfWork) -> None:
+        self._uow = uow
+        self._connection = uow.connection
 
     def _write(self, message: OutboxMessage) -> None:
+        self._uow.messages[message.id] = message
         self._connection.execute(
             "UPDATE outbox SET status = ?, next_attempt_at = ?, claimed_until = ?, body = ? "
             "WHERE id = ?",
@@ -312,8 +326,16 @@ class SQLiteOutbox:
             )
         except sqlite3.IntegrityError:
             raise StorageError(f"outbox message {message.id!r} already exists") from None
+        self._uow.messages[message.id] = message
 
     def get(self, message_id: str) -> OutboxMessage:
+        message = self._uow.messages.get(message_id)
+        if message is not None:
+            return message
+        shared = self._uow.shared
+        cached = shared.messages.get(message_id)
+        if cached is not None and cached[1] == shared.epoch:
+            return cached[0]
         row = self._connection.execute(
             "SELECT body FROM outbox WHERE id = ?", (codec.key(message_id),)
         ).fetchone()

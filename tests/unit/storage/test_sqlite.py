@@ -5,12 +5,14 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from ordercore import OrderDesk, StorageError, ValidationError
 from ordercore.storage._sqlite_schema import SCHEMA_VERSION, migrate, schema_version
+from ordercore.storage.ports import OutboxMessage, OutboxStatus
 from ordercore.storage.sqlite import SchemaTooNew, SQLiteOptions, SQLiteStorage
 from ordercore.testing.fakes import COUNTERS, Counter
 
@@ -261,3 +263,23 @@ def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
     connection = sqlite3.connect(path, isolation_level=None)
     assert migrate(connection, str(path)) == SCHEMA_VERSION
     connection.close()
+
+
+def test_an_outbox_message_marked_by_another_storage_object_is_read_fresh(tmp_path: Path) -> None:
+    first = SQLiteStorage(_url(tmp_path / "shop.db"))
+    second = SQLiteStorage(_url(tmp_path / "shop.db"))
+    at = datetime(2025, 1, 1, tzinfo=UTC)
+    message = OutboxMessage("m1", "notifier:log", "hello", {}, at, at)
+    try:
+        with first.unit_of_work() as uow:
+            uow.outbox.put(message)
+        with first.unit_of_work() as uow:
+            assert uow.outbox.get("m1") == message  # from the cache
+        with second.unit_of_work() as uow:
+            uow.outbox.mark_delivered("m1", at)
+        with first.unit_of_work() as uow:
+            assert uow.outbox.get("m1").status is OutboxStatus.DELIVERED
+            assert uow.outbox.get("m1").attempts == 1
+    finally:
+        first.close()
+        second.close()
