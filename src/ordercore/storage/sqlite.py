@@ -146,7 +146,7 @@ class SQLiteStorage:
         self._path = MEMORY if memory else str(Path(self.options.path).resolve())
         self._shared = SharedState(self._connect(), self.options.cache_size)
         self._shared.converter = memoizing_converter()
-        self._checkpointer = None if memory else Checkpointer(self._path)
+        self._checkpointer = None if memory else Checkpointer(self._path, self._lock)
 
     @property
     def url(self) -> str:
@@ -196,8 +196,11 @@ class SQLiteStorage:
                 wait("switching to WAL", lambda: connection.execute("PRAGMA journal_mode=WAL"))
             connection.execute(f"PRAGMA synchronous={options.synchronous.upper()}")
             if options.path != MEMORY:
-                # Checkpoints run on a thread of their own (see _sqlite_checkpoint).
-                connection.execute("PRAGMA wal_autocheckpoint=0")
+                # Checkpoints run on a thread of their own (see _sqlite_checkpoint); SQLite's
+                # own stays as a safety net, far above what that thread lets the WAL reach,
+                # and a WAL that did grow is cut back to 64 MiB when it starts over.
+                connection.execute("PRAGMA wal_autocheckpoint=20000")
+                connection.execute("PRAGMA journal_size_limit=67108864")
             wait("migrating the schema", lambda: migrate(connection, where))
         except sqlite3.DatabaseError as exc:
             if is_busy(exc):  # pragma: no cover - retry_while_busy turns these into StorageError
@@ -210,10 +213,11 @@ class SQLiteStorage:
 
     def close(self) -> None:
         """Close the connection (committed work is already on disk)."""
+        # The checkpointer takes the lock for a moment; stop it before taking the lock here.
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         with self._lock:
-            if self._checkpointer is not None:
-                self._checkpointer.stop()
-                self._checkpointer = None
             self._shared.connection.close()
 
     def __repr__(self) -> str:
@@ -287,8 +291,9 @@ class _SQLiteTransaction(SQLiteUnitOfWork):
                         connection.execute("ROLLBACK")
                     raise StorageError(f"{storage.path}: commit failed: {error}") from error
                 self.committed()
-                if storage._checkpointer is not None:
-                    storage._checkpointer.committed()
+                checkpointer = storage._checkpointer
+                if checkpointer is not None:
+                    checkpointer.committed()
                 return
             if connection.in_transaction:
                 connection.execute("ROLLBACK")

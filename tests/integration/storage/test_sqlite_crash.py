@@ -67,7 +67,8 @@ def _start_writer(url: str) -> subprocess.Popen[str]:
 
 def _run_and_kill(writer: subprocess.Popen[str], delay: float) -> dict[str, int]:
     """Let ``writer`` work for ``delay`` seconds, SIGKILL it; return how far each order got."""
-    assert writer.stdin is not None and writer.stdout is not None
+    assert writer.stdin is not None
+    assert writer.stdout is not None
     assert writer.stdout.readline().strip() == "ready", writer.stderr
     writer.stdin.write("go\n")
     writer.stdin.flush()
@@ -131,7 +132,7 @@ def test_a_writer_killed_at_random_moments_leaves_a_sound_file(tmp_path: Path) -
         desk.inventory.add_location(LOCATION, actor=CLERK)
         desk.inventory.track(SKU, actor=CLERK, policy=OversellPolicy.DENY)
         desk.inventory.receive(SKU, LOCATION, ON_HAND, actor=CLERK)
-    chance = random.Random()  # noqa: S311 - kill timing, not security
+    chance = random.Random()  # kill timing, not security
     seed = chance.randrange(2**32)
     chance.seed(seed)
     returned: dict[str, int] = {}
