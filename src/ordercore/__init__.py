@@ -151,6 +151,7 @@ from ordercore.storage.ports import (
     StorageBackend,
     UnitOfWork,
 )
+from ordercore.storage.sqlite import SQLiteStorage
 
 __all__ = [
     "EVENT_TYPES",
@@ -275,6 +276,7 @@ __all__ = [
     "ReviewRule",
     "RoutingPolicy",
     "RoutingRule",
+    "SQLiteStorage",
     "Sentiment",
     "SequentialIds",
     "Severity",
