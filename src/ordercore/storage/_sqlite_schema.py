@@ -56,7 +56,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # (an order's history, a level's ledger) and the outbox's due or per-status messages.
     (
         "CREATE INDEX journal_by_stream ON journal (stream_type, stream_id, sequence)",
-        "CREATE INDEX outbox_by_status ON outbox (status, next_attempt_at)",
+        "CREATE INDEX outbox_by_status ON outbox (status, position)",
     ),
 )
 

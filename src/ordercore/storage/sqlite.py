@@ -194,6 +194,7 @@ class SQLiteStorage:
                 raise SchemaTooNew(where, found[0], SCHEMA_VERSION)
             if options.path != MEMORY:
                 wait("switching to WAL", lambda: connection.execute("PRAGMA journal_mode=WAL"))
+            # A PRAGMA takes no bound parameters; the value is one of two validated words.
             connection.execute(f"PRAGMA synchronous={options.synchronous.upper()}")
             if options.path != MEMORY:
                 # Checkpoints run on a thread of their own (see _sqlite_checkpoint); SQLite's

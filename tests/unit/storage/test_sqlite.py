@@ -283,3 +283,47 @@ def test_an_outbox_message_marked_by_another_storage_object_is_read_fresh(tmp_pa
     finally:
         first.close()
         second.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "parameters", "index"),
+    [
+        # Scans of one kind (orders for the audit sweeps and the review queue, reservations
+        # for the expiry sweep) and lookups by id.
+        ("SELECT id, version, body FROM aggregates WHERE kind = ?", (b"order",), "autoindex"),
+        ("SELECT body FROM aggregates WHERE kind = ? AND id = ?", (b"order", b"o"), "autoindex"),
+        # One aggregate's history: an order's timeline and replay, a level's ledger.
+        (
+            "SELECT sequence, body FROM journal WHERE stream_type = ? AND stream_id = ? "
+            "ORDER BY sequence",
+            (b"order", b"o"),
+            "journal_by_stream",
+        ),
+        (
+            "SELECT sequence, body FROM journal WHERE sequence > ? ORDER BY sequence LIMIT ?",
+            (10, 5),
+            "PRIMARY KEY",
+        ),
+        # The outbox's due messages and its lists by status.
+        (
+            "SELECT body FROM outbox WHERE status = ? AND next_attempt_at <= ? "
+            "AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY position LIMIT ?",
+            ("pending", 1, 1, 10),
+            "outbox_by_status",
+        ),
+        ("SELECT body FROM outbox WHERE status = ? ORDER BY position", ("dead",), "outbox_by"),
+    ],
+)
+def test_the_queries_of_the_desk_and_the_sweeps_use_an_index(
+    query: str, parameters: tuple[object, ...], index: str
+) -> None:
+    storage = SQLiteStorage("sqlite://:memory:")
+    try:
+        plan = [
+            row[3]
+            for row in storage._shared.connection.execute(f"EXPLAIN QUERY PLAN {query}", parameters)
+        ]
+    finally:
+        storage.close()
+    assert all(step.startswith("SEARCH") for step in plan), plan
+    assert index in plan[0], plan
