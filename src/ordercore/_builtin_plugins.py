@@ -1,4 +1,4 @@
-"""The plugins that make ordercore work out of the box: storage, a notifier, allocation."""
+"""The plugins that make ordercore work out of the box: storage, notifier, allocation, carriers."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from ordercore.inventory.allocation import AllocationStrategy
 from ordercore.inventory.strategies import builtin_strategies
 from ordercore.notifications import ANY_CHANNEL, Notification, Notifier
 from ordercore.privacy import mask_email, mask_personal_data, mask_phone, mask_text
+from ordercore.shipping.builtin_carriers import builtin_carriers
+from ordercore.shipping.carriers import CarrierAdapter
 from ordercore.storage.memory import memory_backend
 from ordercore.storage.ports import StorageBackend
 from ordercore.storage.sqlite import sqlite_backend
@@ -24,6 +26,15 @@ class BuiltinAllocation:
     def ordercore_allocation_strategies(self) -> Iterable[AllocationStrategy]:
         """Priority order, fewest splits, nearest region and most stock."""
         return builtin_strategies()
+
+
+class BuiltinCarriers:
+    """Registers the built-in carriers (``manual`` and ``table-rate``)."""
+
+    @hookimpl
+    def ordercore_carriers(self) -> Iterable[CarrierAdapter]:
+        """Manual entry and table rates (the desk sets the table from its config)."""
+        return builtin_carriers()
 
 
 class BuiltinStorage:
@@ -85,4 +96,5 @@ def builtin_plugins() -> list[tuple[str, object]]:
         ("ordercore.storage", BuiltinStorage()),
         ("ordercore.notify-log", LoggingNotifier()),
         ("ordercore.allocation", BuiltinAllocation()),
+        ("ordercore.carriers", BuiltinCarriers()),
     ]

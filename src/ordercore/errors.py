@@ -8,6 +8,7 @@ embed personal data: they name fields, not their values.
 from __future__ import annotations
 
 __all__ = [
+    "CarrierUnavailable",
     "ConcurrencyConflict",
     "CurrencyMismatch",
     "IdempotencyConflict",
@@ -158,6 +159,24 @@ class PluginError(OrderCoreError):
         self.plugin = plugin
         self.reason = reason
         super().__init__(f"plugin {plugin!r}: {reason}")
+
+
+class CarrierUnavailable(PluginError):
+    """A carrier call failed or timed out, as often as the shipping policy allows.
+
+    Nothing is lost: the shipment keeps the idempotency key of its label purchase and its
+    failures, and ``desk.shipping.reconcile_labels()`` asks again with the same key.
+
+    Args:
+        carrier: The carrier's code.
+        reason: What happened on the last call.
+        shipment_id: The shipment waiting for the carrier, if any.
+    """
+
+    def __init__(self, carrier: str, reason: str, shipment_id: str | None = None) -> None:
+        self.carrier = carrier
+        self.shipment_id = shipment_id
+        super().__init__(carrier, reason)
 
 
 class StorageError(OrderCoreError):

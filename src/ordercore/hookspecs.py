@@ -78,10 +78,13 @@ def ordercore_notifiers() -> Iterable[Notifier]:  # type: ignore[empty-body]
 
 @hookspec
 def ordercore_carriers() -> Iterable[CarrierAdapter]:  # type: ignore[empty-body]
-    """Offer carrier adapters for rates, labels and tracking.
+    """Offer carrier adapters for rates, labels, voids, tracking and webhooks.
 
-    Calling rule: collected once; carrier codes must be unique. Carrier calls are made outside
-    any unit of work.
+    Calling rule: collected once; carrier codes must be unique (``manual`` and ``table-rate``
+    are built in). ``desk.shipping`` calls the adapters outside any unit of work, each call under
+    ``ShippingPolicy.carrier_timeout``, and retries ``create_shipment`` with the same
+    idempotency key, so an adapter must return the label it already bought for a key it has
+    seen. Check an adapter with :class:`ordercore.testing.carrier_contract.CarrierContract`.
 
     Returns:
         Objects satisfying :class:`~ordercore.shipping.carriers.CarrierAdapter`.

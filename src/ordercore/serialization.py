@@ -33,6 +33,8 @@ from ordercore.money import Money
 __all__ = [
     "JSONValue",
     "canonical_json",
+    "canonical_json_unchecked",
+    "ensure_json_ready",
     "fingerprint",
     "make_converter",
     "structure",
@@ -63,6 +65,32 @@ def _structure_money(value: Any, _: type[Money]) -> Money:
     return Money(amount, str(value["currency"]))
 
 
+# Reading an order back builds a few dozen Money values, most of them repeats (prices, zero
+# amounts); Money is immutable, so each converter keeps the ones it built, up to this many.
+_MONEY_CACHE_SIZE = 4096
+
+
+def _cached_money_structurer() -> Callable[[Any, type[Money]], Money]:
+    """A Money hook that remembers what it built from each (amount text, currency) pair."""
+    built: dict[tuple[str, str], Money] = {}
+
+    def structure_money(value: Any, cls: type[Money]) -> Money:
+        if type(value) is dict and len(value) == 2:
+            key = (value.get("amount"), value.get("currency"))
+            found = built.get(key)  # type: ignore[arg-type]
+            if found is not None:
+                return found
+            money = _structure_money(value, cls)
+            if type(key[0]) is str and type(key[1]) is str:
+                if len(built) >= _MONEY_CACHE_SIZE:
+                    built.clear()
+                built[key] = money  # type: ignore[index]
+            return money
+        return _structure_money(value, cls)
+
+    return structure_money
+
+
 def _structure_datetime(value: Any, _: type[datetime]) -> datetime:
     if isinstance(value, datetime):
         return ensure_aware_utc(value)
@@ -86,6 +114,14 @@ def _structure_date(value: Any, _: type[date]) -> date:
         return date.fromisoformat(value)
     except ValueError as exc:
         raise ValidationError("date", f"not an ISO 8601 date: {value!r}") from exc
+
+
+def _unstructure_money(money: Money) -> dict[str, str]:
+    return {"amount": str(money.amount), "currency": money.currency}
+
+
+def _enum_value(member: enum.Enum) -> Any:
+    return member.value
 
 
 def _unstructure_datetime(value: datetime) -> str:
@@ -149,15 +185,13 @@ def make_converter() -> cattrs.Converter:
     )
     converter.register_unstructure_hook(Decimal, str)
     converter.register_structure_hook(Decimal, _structure_decimal)
-    converter.register_unstructure_hook(
-        Money, lambda money: {"amount": str(money.amount), "currency": money.currency}
-    )
-    converter.register_structure_hook(Money, _structure_money)
+    converter.register_unstructure_hook(Money, _unstructure_money)
+    converter.register_structure_hook(Money, _cached_money_structurer())
     converter.register_unstructure_hook(datetime, _unstructure_datetime)
     converter.register_structure_hook(datetime, _structure_datetime)
     converter.register_unstructure_hook(date, date.isoformat)
     converter.register_structure_hook(date, _structure_date)
-    converter.register_unstructure_hook(enum.Enum, lambda member: member.value)
+    converter.register_unstructure_hook(enum.Enum, _enum_value)
     return converter
 
 
@@ -304,6 +338,25 @@ def canonical_json(value: object, field: str = "value") -> bytes:
     except orjson.JSONEncodeError:
         # Integers beyond 64 bits, or text that is not valid Unicode: the standard library
         # writes the first and reports the second as it always did.
+        return reference_canonical_json(value)
+
+
+def ensure_json_ready(value: object, field: str = "value") -> None:
+    """Raise :class:`ValidationError` naming the path of the first float or non-JSON value."""
+    if not _is_json_ready(value):
+        _explain_not_json(value, field)
+
+
+def canonical_json_unchecked(value: object) -> bytes:
+    """:func:`canonical_json` for values known to be JSON already, without the check.
+
+    For data whose shape is proven by its type (see ``ordercore._json_types``) and for
+    re-hashing stored journal entries, where a changed value shows as a changed digest anyway.
+    Anything orjson cannot write still goes through the standard library, which refuses it.
+    """
+    try:
+        return orjson.dumps(value, option=_ORJSON_SORTED)
+    except orjson.JSONEncodeError:
         return reference_canonical_json(value)
 
 

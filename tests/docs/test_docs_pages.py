@@ -19,6 +19,14 @@ RUNNABLE_PAGES = {
     "analytics.md": ["champions"],
     "inventory.md": ["confirmed 5", "('cart-77#1', 'cart-77#2') 5", "MUG-01 BER 24"],
     "sqlite.md": ["5\nTrue\n", "3 2\n"],
+    "shipping.md": [
+        "BER {'L1': 3} HAM {'L1': 2}",
+        "lines[L1].quantity",
+        "labelled 2025-04-22 2025-04-17",
+        "fulfilled\n8\n2 1\nout_for_delivery\ndelivered",
+        "| 2 | MUG-01 | Mug |",
+    ],
+    "customers.md": ["Ada@example.com +442079460958", "gold 120.00 EUR 120", "silver\n", "40\n"],
 }
 
 

@@ -49,7 +49,7 @@ from ordercore import (
     ValidationError,
 )
 from ordercore.money import minor_units
-from ordercore.orders import lifecycle
+from ordercore.orders import lifecycle, pricing
 from ordercore.orders.edits import edit
 from ordercore.orders.intake import validate_draft
 from ordercore.orders.pricing import LinePrice, PricedLine, price_lines
@@ -581,3 +581,23 @@ def test_pricing_does_not_depend_on_the_callers_decimal_context() -> None:
     with decimal.localcontext() as context:
         context.prec = 3
         assert _tax_only(PricingPolicy(), line) == expected
+
+
+@given(
+    amount=st.decimals(min_value=0, max_value=Decimal("1e15"), places=2, allow_nan=False),
+    rate=st.one_of(
+        st.decimals(min_value=0, max_value=1, places=4, allow_nan=False),
+        # Rates with so many digits that the product is no longer exact at 60 digits.
+        st.decimals(min_value=0, max_value=1, places=59, allow_nan=False),
+    ),
+    mode=st.sampled_from(TaxMode),
+)
+def test_per_line_decimal_tax_equals_the_exact_fraction(
+    amount: Decimal, rate: Decimal, mode: TaxMode
+) -> None:
+    # The per-line path skips fractions for speed; it must give the very decimal the exact
+    # route gives, so that rounding it to the minor unit cannot differ in any rounding mode.
+    base = Money.of(amount, "EUR")
+    assert pricing._line_tax(base, rate, mode) == pricing._to_decimal(
+        pricing._exact_tax(base, rate, mode)
+    )

@@ -606,3 +606,17 @@ def test_structure_names_the_first_bad_field_and_lists_the_others_with_their_pat
 
     assert caught.value.field == "value.colour"
     assert "value.lines[1].price: NaN and Infinity" in caught.value.reason
+
+
+def test_money_read_again_is_the_same_value_and_bad_money_is_still_refused() -> None:
+    converter = make_converter()
+    first = structure(converter, {"amount": "12.30", "currency": "EUR"}, Money)
+    again = structure(converter, {"currency": "EUR", "amount": "12.30"}, Money)
+    assert again == first == Money.of("12.30", "EUR")
+    for bad in (
+        {"amount": "12.30", "currency": "EUR", "note": "x"},
+        {"amount": "12.30", "cur": "EUR"},
+        {"amount": "12.345", "currency": "EUR"},
+    ):
+        with pytest.raises(ValidationError):
+            structure(converter, bad, Money)

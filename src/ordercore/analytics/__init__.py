@@ -58,6 +58,7 @@ from ordercore.analytics.sales import (
     sales_from_csv,
     seasonality_index,
 )
+from ordercore.analytics.segments import CUSTOMER_SEGMENTS, customer_segment, customer_segments
 from ordercore.analytics.sources import (
     FactsRead,
     LineColumns,
@@ -81,6 +82,7 @@ from ordercore.analytics.stock import (
 )
 
 __all__ = [
+    "CUSTOMER_SEGMENTS",
     "SEGMENTS",
     "STAGES",
     "AbcAnalysis",
@@ -119,6 +121,8 @@ __all__ = [
     "churn_risk",
     "cohort_retention",
     "croston",
+    "customer_segment",
+    "customer_segments",
     "economic_order_quantity",
     "frequent_itemsets",
     "holt",

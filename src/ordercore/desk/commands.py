@@ -14,6 +14,7 @@ from typing import Any
 
 import cattrs
 
+from ordercore._json_types import JsonOnlyTypes
 from ordercore.actors import Actor
 from ordercore.audit.journal import EntryDraft, JournalEntry, PersonalData
 from ordercore.errors import ValidationError
@@ -45,6 +46,9 @@ class CommandContext:
         correlation_id: Shared by every journal entry of this command.
         ids: The desk's id factory.
         written: The outbox messages this command wrote, in order.
+
+    ``json_only`` (the desk's :class:`~ordercore._json_types.JsonOnlyTypes`) lets the journal
+    skip re-checking payloads of event classes whose types can only give JSON.
     """
 
     def __init__(
@@ -60,6 +64,7 @@ class CommandContext:
         notifiers: Sequence[Notifier],
         event_listeners: Sequence[str],
         claim_until: datetime | None = None,
+        json_only: JsonOnlyTypes | None = None,
     ) -> None:
         self.uow = uow
         self.actor = actor
@@ -71,6 +76,7 @@ class CommandContext:
         self._notifiers = notifiers
         self._event_listeners = event_listeners
         self._claim_until = claim_until
+        self._json_only = json_only
         self.written: list[OutboxMessage] = []
 
     def record(
@@ -112,6 +118,7 @@ class CommandContext:
             reason=reason,
             correlation_id=self.correlation_id,
             personal=None if personal is None else PersonalData.of(personal),
+            payload_checked=self._json_only is not None and self._json_only(type(event)),
         )
         entry = self.uow.journal.append(draft)
         if self._event_listeners:

@@ -9,10 +9,12 @@ from typing import Any
 
 import attrs
 
+from ordercore.customers.policy import CustomerPolicy
 from ordercore.errors import ValidationError
 from ordercore.inventory.policy import InventoryPolicy
 from ordercore.orders.policy import OrderPolicy
 from ordercore.review.engine import ReviewPolicy
+from ordercore.shipping.policy import ShippingPolicy
 
 __all__ = ["DeskConfig", "OutboxPolicy"]
 
@@ -91,6 +93,8 @@ class DeskConfig:
         review: How incoming orders are reviewed (automatic review is on by default).
         inventory: The default allocation strategy, what confirm does when stock is short,
             and who hears low-stock alerts.
+        shipping: Carriers, rate table, business calendar, label retries and exception rules.
+        customers: Customer tiers, loyalty points, care reminders and duplicate handling.
     """
 
     max_conflict_retries: int = attrs.field(default=10, validator=_positive_count)
@@ -102,3 +106,5 @@ class DeskConfig:
     orders: OrderPolicy = attrs.Factory(OrderPolicy)
     review: ReviewPolicy = attrs.Factory(ReviewPolicy)
     inventory: InventoryPolicy = attrs.Factory(InventoryPolicy)
+    shipping: ShippingPolicy = attrs.Factory(ShippingPolicy)
+    customers: CustomerPolicy = attrs.Factory(CustomerPolicy)

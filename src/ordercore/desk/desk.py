@@ -17,6 +17,7 @@ from typing import TypeVar, overload
 
 import cattrs
 
+from ordercore._json_types import JsonOnlyTypes
 from ordercore.actors import Actor
 from ordercore.clock import Clock, SystemClock
 from ordercore.desk.analytics import AnalyticsDesk
@@ -24,11 +25,13 @@ from ordercore.desk.audit import AuditDesk
 from ordercore.desk.authorization import RolePolicy
 from ordercore.desk.commands import CommandContext
 from ordercore.desk.config import DeskConfig
+from ordercore.desk.customers import CustomersDesk, with_tier_exemptions
 from ordercore.desk.idempotency import check_idempotency_key, request_fingerprint
 from ordercore.desk.inventory import InventoryDesk
 from ordercore.desk.orders import OrdersDesk
 from ordercore.desk.outbox import OutboxDesk
 from ordercore.desk.review import ReviewDesk
+from ordercore.desk.shipping import ShippingDesk
 from ordercore.errors import (
     ConcurrencyConflict,
     IdempotencyConflict,
@@ -63,7 +66,9 @@ class OrderDesk:
         orders: Take orders and move them through their lifecycle; tracked SKUs reserve stock
             through ``inventory``.
         review: Automatic review of incoming orders, the manual review queue.
+        customers: Customer records, tiers, loyalty points, RFM segments and care reminders.
         analytics: Order and line facts for the analytics calculators.
+        shipping: Shipments, labels, tracking, logistics exceptions and delivery notes.
     """
 
     def __init__(
@@ -81,6 +86,7 @@ class OrderDesk:
         self.ids = ids
         self.config = config
         self.converter: cattrs.Converter = make_converter()
+        self._json_only = JsonOnlyTypes(self.converter)
         self._notifiers = tuple(plugins.notifiers().values())
         self._event_listeners = plugins.event_listeners()
         self._random = random.Random()  # noqa: S311 -- jitter, not security
@@ -88,10 +94,17 @@ class OrderDesk:
         self.audit = AuditDesk(self)
         self.inventory = InventoryDesk(self, config.inventory)
         self.orders = OrdersDesk(self, config.orders, self.inventory.stock)
+        self.customers = CustomersDesk(self, config.customers)
+        self.orders.on_commit = self.customers.on_order_commit
         self.review = ReviewDesk(
-            self, self.orders, config.review, tuple(plugins.review_rules().values())
+            self,
+            self.orders,
+            with_tier_exemptions(config.review, config.customers),
+            tuple(plugins.review_rules().values()),
+            customers=self.customers.records,
         )
         self.analytics = AnalyticsDesk(storage)
+        self.shipping = ShippingDesk(self, config.shipping)
 
     @classmethod
     def open(
@@ -290,6 +303,7 @@ class OrderDesk:
                 correlation_id=idempotency_key or self.ids.new_id("cmd"),
                 ids=self.ids,
                 converter=self.converter,
+                json_only=self._json_only,
                 notifiers=self._notifiers,
                 event_listeners=self._event_listeners,
                 claim_until=claim_until,

@@ -126,6 +126,11 @@ class OrdersDesk:
         # Set by the review desk: runs in the placing unit of work and returns the order as
         # review left it.
         self.after_place: Callable[[CommandContext, Order], Order] | None = None
+        # Set by the customers desk: runs in the unit of work of every order change, after the
+        # order and its events are written (customer order index, points, tiers).
+        self.on_commit: Callable[[CommandContext, Order, tuple[OrderEvent, ...]], None] | None = (
+            None
+        )
 
     # -- intake ----------------------------------------------------------------------------
 
@@ -616,12 +621,16 @@ class OrdersDesk:
         expected_version: int,
         decision: lifecycle.Decision,
         reason: str | None,
+        *,
+        notify: bool = True,
     ) -> None:
         """Save, journal, notify and move stock for a decision, inside ``ctx``'s unit of work.
 
-        For sub-desks (review) that decide on an order inside another command.
+        For sub-desks (review, shipping) that decide on an order inside another command.
+        ``notify=False`` leaves the customer's message to the sub-desk (shipping sends its own,
+        with the tracking number).
         """
-        self._commit(ctx, expected_version, decision, reason)
+        self._commit(ctx, expected_version, decision, reason, notify=notify)
 
     def _commit(
         self,
@@ -629,14 +638,19 @@ class OrdersDesk:
         expected_version: int,
         decision: lifecycle.Decision,
         reason: str | None,
+        *,
+        notify: bool = True,
     ) -> None:
         order = decision.order
         ctx.uow.aggregates(ORDERS).save(order, expected_version=expected_version)
         for offset, event in enumerate(decision.events, start=1):
             ctx.record(ORDER_STREAM, order.id, expected_version + offset, event, reason=reason)
-            self._notify(ctx, order, event)
+            if notify:
+                self._notify(ctx, order, event)
         if not decision.stock.is_empty():
             self.stock.apply(ctx, order, decision.stock)
+        if self.on_commit is not None:
+            self.on_commit(ctx, order, decision.events)
 
     @staticmethod
     def _notify(ctx: CommandContext, order: Order, event: OrderEvent) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Sequence
-from decimal import ROUND_05UP, ROUND_HALF_EVEN, Context, Decimal
+from decimal import ROUND_05UP, ROUND_HALF_EVEN, Context, Decimal, Inexact
 from fractions import Fraction
 
 import attrs
@@ -96,11 +96,15 @@ def _by_value(values: Sequence[Money], quantities: Sequence[int]) -> list[int]:
     return weights if sum(weights) > 0 else _by_quantity(quantities)
 
 
-# Tax is worked out exactly (as a fraction) and turned into a decimal only to be rounded once.
+# Tax is worked out exactly and rounded once. Per-order rounding needs exact fractions (their
+# sum and proportions); per-line rounding, the common case, only needs each line's exact tax as
+# a decimal, which plain decimal arithmetic gives several times faster than ``Fraction``.
 # The conversion keeps 60 digits and rounds with ROUND_05UP, which never lands on a 0 or 5 it
 # did not come from, so the single rounding to the minor unit that follows is the same as
 # rounding the exact value. An explicit context also keeps the caller's decimal context out.
 _WIDE = Context(prec=60, rounding=ROUND_05UP)
+# Products and sums of amounts and rates must be exact; this context says so by raising.
+_EXACT = Context(prec=60, rounding=ROUND_05UP, traps=[Inexact])
 
 
 def _exact_tax(base: Money, rate: Decimal, mode: TaxMode) -> Fraction:
@@ -110,13 +114,34 @@ def _exact_tax(base: Money, rate: Decimal, mode: TaxMode) -> Fraction:
     return Fraction(base.amount) * exact_rate / (1 + exact_rate)
 
 
+def _line_tax(base: Money, rate: Decimal, mode: TaxMode) -> Decimal:
+    """One line's tax as a decimal that rounds to the minor unit exactly as the exact value does."""
+    try:
+        product = _EXACT.multiply(base.amount, rate)
+        if mode is TaxMode.EXCLUSIVE:
+            return product
+        return _WIDE.divide(product, _EXACT.add(1, rate))
+    except Inexact:
+        # Amounts and rates with more than 60 digits between them: take the exact route.
+        return _to_decimal(_exact_tax(base, rate, mode))
+
+
 def _to_decimal(value: Fraction) -> Decimal:
     return _WIDE.divide(Decimal(value.numerator), Decimal(value.denominator))
 
 
-def _round_tax(exact: Sequence[Fraction], currency: str, policy: PricingPolicy) -> list[Money]:
+def _taxes(
+    bases: Sequence[Money], lines: Sequence[LinePrice], currency: str, policy: PricingPolicy
+) -> list[Money]:
+    pairs = zip(bases, lines, strict=True)
     if policy.tax_rounding is TaxRounding.PER_LINE:
-        return [Money.of(_to_decimal(value), currency, rounding=policy.rounding) for value in exact]
+        return [
+            Money.of(
+                _line_tax(base, line.tax_rate, policy.tax_mode), currency, rounding=policy.rounding
+            )
+            for base, line in pairs
+        ]
+    exact = [_exact_tax(base, line.tax_rate, policy.tax_mode) for base, line in pairs]
     total = Money.of(_to_decimal(sum(exact, Fraction(0))), currency, rounding=policy.rounding)
     if total.is_zero() or not any(exact):
         return [Money.zero(currency) for _ in exact]
@@ -173,11 +198,7 @@ def price_lines(
     ):
         base = net - discount_share
         bases.append(base + shipping_share if policy.shipping_taxable else base)
-    exact = [
-        _exact_tax(base, line.tax_rate, policy.tax_mode)
-        for base, line in zip(bases, lines, strict=True)
-    ]
-    taxes = _round_tax(exact, currency, policy)
+    taxes = _taxes(bases, lines, currency, policy)
     priced = []
     for net, discount_share, shipping_share, tax in zip(
         nets, discount_shares, shipping_shares, taxes, strict=True

@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Any, Generic, cast
 
 from ordercore._replace import replace
-from ordercore.audit.journal import EntryDraft, JournalEntry, JournalHead, seal
+from ordercore.audit.journal import EntryDraft, JournalEntry, JournalHead, redact, seal
 from ordercore.errors import ConcurrencyConflict, NotFound, StorageError, ValidationError
 from ordercore.storage.ports import (
     A,
@@ -151,6 +151,8 @@ class _MemoryUnitOfWork:
                     entry.sequence
                 )
             state.journal.extend(self._journal.pending)
+            for sequence in self._journal.erased:
+                state.journal[sequence - 1] = redact(state.journal[sequence - 1])
         if self._outbox is not None:
             for message in self._outbox.pending.values():
                 state.outbox[message.id] = message
@@ -211,6 +213,7 @@ class _MemoryJournal:
     def __init__(self, state: _State) -> None:
         self._state = state
         self.pending: list[JournalEntry] = []
+        self.erased: list[int] = []
         last = state.journal[-1] if state.journal else None
         self._sequence = 0 if last is None else last.sequence
         self._digest = _GENESIS.digest if last is None else last.hash
@@ -242,6 +245,15 @@ class _MemoryJournal:
             if entry.stream_type == stream_type and entry.stream_id == stream_id
         )
         return found
+
+    def erase_personal(self, stream_type: str, stream_id: str) -> int:
+        erased = 0
+        for entry in self.stream(stream_type, stream_id):
+            if entry.personal is not None:
+                # Applied at commit, so a unit of work that fails erases nothing.
+                self.erased.append(entry.sequence)
+                erased += 1
+        return erased
 
 
 class _MemoryOutbox:

@@ -34,6 +34,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxRepository",
     "OutboxStatus",
+    "PersonalDataEraser",
     "Storage",
     "StorageBackend",
     "UnitOfWork",
@@ -125,6 +126,24 @@ class JournalRepository(Protocol):
 
     def head(self) -> JournalHead:
         """Return the newest entry's sequence and digest (``0`` and the genesis hash if empty)."""
+        ...
+
+
+@runtime_checkable
+class PersonalDataEraser(Protocol):
+    """A journal that can erase the personal data of one stream's entries (optional capability).
+
+    Erasing drops each entry's :class:`~ordercore.audit.journal.PersonalData` and keeps its
+    digest, so the hash chain still verifies (see :func:`~ordercore.audit.journal.redact`).
+    ``desk.customers.anonymize`` needs it; a backend without it refuses anonymization.
+    """
+
+    def erase_personal(self, stream_type: str, stream_id: str) -> int:
+        """Erase the personal data of every entry of the stream, on commit.
+
+        Returns:
+            How many entries held personal data.
+        """
         ...
 
 
