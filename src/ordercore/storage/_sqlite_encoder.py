@@ -64,6 +64,24 @@ def _immutable_class(cls: type, seen: set[type]) -> bool:
     return all(_immutable_type(hints.get(field.name), seen) for field in attrs.fields(cls))
 
 
+def _tuple_hook(converter: cattrs.Converter, cls: Any) -> Callable[[Any], Any]:
+    """A list of the items' unstructured forms, as cattrs gives for ``tuple[T, ...]``.
+
+    A list comprehension over the item's own hook rather than cattrs' generator: a new tuple
+    often differs from the last one by an item (a sighting, a payment), so the items come from
+    the memo and the loop itself is what costs.
+    """
+    arguments = typing.get_args(cls)
+    if len(arguments) != 2 or arguments[1] is not Ellipsis:
+        return converter.gen_unstructure_iterable(cls)
+    item_hook = converter.get_unstructure_hook(arguments[0])
+
+    def unstructure_items(value: Any) -> list[Any]:
+        return [item_hook(item) for item in value]
+
+    return unstructure_items
+
+
 def memoizing_converter(limit: int = 100_000) -> cattrs.Converter:
     """:func:`~ordercore.serialization.make_converter` that unstructures each immutable part once.
 
@@ -80,8 +98,9 @@ def memoizing_converter(limit: int = 100_000) -> cattrs.Converter:
         return cls is not Money and attrs.has(cls) and _immutable_class(cls, set())
 
     def factory(cls: Any) -> Callable[[Any], Any]:
+        generated: Callable[[Any], Any]
         if typing.get_origin(cls) is tuple:
-            generated = converter.gen_unstructure_iterable(cls)
+            generated = _tuple_hook(converter, cls)
         else:
             generated = converter.gen_unstructure_attrs_fromdict(cls)
 

@@ -24,6 +24,7 @@ from ordercore import (
     ValidationError,
 )
 from ordercore.desk.config import DeskConfig
+from ordercore.desk.review_context import IdentityActivity, OrderSighting
 from ordercore.inventory.model import StockItem
 from ordercore.orders.model import Order
 from ordercore.serialization import make_converter
@@ -123,3 +124,14 @@ def test_a_value_holding_a_dict_is_unstructured_afresh_each_time() -> None:
 def test_tuples_of_immutable_values_round_trip(parts: list[int]) -> None:
     fixed = _Fixed("x", datetime(2025, 1, 1, tzinfo=UTC), tuple(parts))
     assert memoizing_converter().unstructure(fixed)["parts"] == parts
+
+
+def test_a_growing_tuple_of_memoized_items_unstructures_as_the_shared_converter_does() -> None:
+    plain, memoizing = make_converter(), memoizing_converter()
+    at = datetime(2025, 1, 1, tzinfo=UTC)
+    sightings: tuple[OrderSighting, ...] = ()
+    for index in range(60):
+        sightings = (*sightings[-49:], OrderSighting(f"o{index}", at))
+        activity = IdentityActivity("key", sightings, index + 1)
+        assert memoizing.unstructure(activity) == plain.unstructure(activity)
+    assert len(memoizing.unstructure(activity)["orders"]) == 50
