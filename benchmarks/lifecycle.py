@@ -119,6 +119,7 @@ def run_lifecycles(
     clock = time.perf_counter
     gc.collect()
     start = clock()
+    cpu_start = time.process_time()
     for item in drafts:
         t0 = clock()
         order = orders.place(item, actor=clerk)
@@ -146,6 +147,8 @@ def run_lifecycles(
     if timings is not None:
         for name, seconds in spent.items():
             timings[name] = seconds / count
+        # CPU seconds of the whole process (every thread), less sensitive to a busy machine.
+        timings["cpu"] = (time.process_time() - cpu_start) / count
     return elapsed, desk
 
 
@@ -273,7 +276,7 @@ def median_of(runs: int, measure: Callable[[], float]) -> float:
 def measure(urls: list[str], count: int) -> tuple[float, dict[str, float], list[float]]:
     """Median orders/s and per-command seconds over one run per URL; also every run's rate."""
     rates: list[float] = []
-    per_command: dict[str, list[float]] = {name: [] for name in COMMANDS}
+    per_command: dict[str, list[float]] = {name: [] for name in (*COMMANDS, "cpu")}
     for url in urls:
         timings: dict[str, float] = {}
         elapsed, desk = run_lifecycles(count, timings, url)
@@ -299,11 +302,14 @@ def sqlite_run(url: str, count: int, runs: int, peers: bool, oscar_orders: int) 
     """SQLite figures, the memory backend beside them, and Oscar when asked."""
     with sqlite_files(url, runs + 1) as urls:
         memory_rates: list[float] = []
+        memory_cpu: list[float] = []
         sqlite_rates: list[float] = []
-        per_command: dict[str, list[float]] = {name: [] for name in COMMANDS}
+        per_command: dict[str, list[float]] = {name: [] for name in (*COMMANDS, "cpu")}
         # Alternate the backends so that a busy moment of the machine hits both alike.
         for run_url in urls[:runs]:
-            memory_rates.append(measure(["memory://"], count)[0])
+            memory_rate, memory_timings, _ = measure(["memory://"], count)
+            memory_rates.append(memory_rate)
+            memory_cpu.append(memory_timings["cpu"])
             rate, timings, _ = measure([run_url], count)
             sqlite_rates.append(rate)
             for name, seconds in timings.items():
@@ -317,6 +323,11 @@ def sqlite_run(url: str, count: int, runs: int, peers: bool, oscar_orders: int) 
         print(f"memory_lifecycle_orders_per_s: {memory_per_s:.1f}")
         layer = (1 / orders_per_s - 1 / memory_per_s) / len(COMMANDS)
         print(f"sqlite_layer_us_per_command: {layer * 1e6:.1f}")
+        sqlite_cpu = statistics.median(per_command["cpu"])
+        cpu_layer = (sqlite_cpu - statistics.median(memory_cpu)) / len(COMMANDS)
+        print(f"sqlite_cpu_us_per_order: {sqlite_cpu * 1e6:.1f}")
+        print(f"memory_cpu_us_per_order: {statistics.median(memory_cpu) * 1e6:.1f}")
+        print(f"sqlite_layer_cpu_us_per_command: {cpu_layer * 1e6:.1f}")
         last = Path(urls[runs - 1].removeprefix("sqlite:///"))
         print(f"db_bytes_per_order: {last.stat().st_size / count:.0f}")
         print(f"sqlite_statements_per_order: {statements_per_order(urls[runs], 50):.1f}")
