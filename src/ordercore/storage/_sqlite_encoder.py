@@ -86,7 +86,7 @@ def memoizing_converter(limit: int = 100_000) -> cattrs.Converter:
     """:func:`~ordercore.serialization.make_converter` that unstructures each immutable part once.
 
     Args:
-        limit: How many unstructured parts to remember (oldest forgotten first).
+        limit: How many unstructured parts to remember; when full, the memo starts afresh.
     """
     converter = make_converter()
     memo: dict[int, tuple[object, Any]] = {}
@@ -110,9 +110,11 @@ def memoizing_converter(limit: int = 100_000) -> cattrs.Converter:
             if remembered is not None and remembered[0] is value:
                 return remembered[1]
             result = generated(value)
+            if len(memo) >= limit:
+                # Forget everything at once: dropping the oldest entry one by one would make
+                # each eviction walk the ever longer run of deleted slots at the dict's start.
+                memo.clear()
             memo[id(value)] = (value, result)
-            if len(memo) > limit:
-                del memo[next(iter(memo))]
             return result
 
         return unstructure

@@ -13,6 +13,7 @@ is trusted again, so the cache never serves a value another process replaced.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Iterator
 from typing import Any, Generic, cast
@@ -49,9 +50,12 @@ class SharedState:
     def remember(self, cache_key: tuple[str, str], item: Any) -> None:
         """Cache a committed value, dropping the oldest entry when full."""
         cache = self.cache
+        if len(cache) >= self.cache_size and cache_key not in cache:
+            # Forget the older half in one pass: deleting the oldest entry one at a time
+            # would make every eviction walk the run of deleted slots at the dict's start.
+            for stale in list(itertools.islice(cache, len(cache) // 2 + 1)):
+                del cache[stale]
         cache[cache_key] = (item, self.epoch)
-        if len(cache) > self.cache_size:
-            del cache[next(iter(cache))]
 
 
 class SQLiteUnitOfWork:
@@ -109,9 +113,9 @@ class SQLiteUnitOfWork:
         messages = shared.messages
         for message_id, message in self.messages.items():
             if message.status is OutboxStatus.PENDING:
+                if len(messages) >= shared.cache_size:
+                    messages.clear()  # pending messages are few; a full cache is a backlog
                 messages[message_id] = (message, shared.epoch)
-                if len(messages) > shared.cache_size:
-                    del messages[next(iter(messages))]
             else:
                 messages.pop(message_id, None)
 
