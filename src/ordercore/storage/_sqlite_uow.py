@@ -37,9 +37,11 @@ ABSENT = object()
 class SharedState:
     """What the units of work of one storage object share: the connection and the caches."""
 
-    def __init__(self, connection: sqlite3.Connection, cache_size: int) -> None:
+    def __init__(
+        self, connection: sqlite3.Connection, converter: cattrs.Converter, cache_size: int
+    ) -> None:
         self.connection = connection
-        self.converter = cattrs.Converter()  # replaced by the storage with the shared converter
+        self.converter = converter
         self.cache: dict[tuple[str, str], tuple[Any, int]] = {}
         self.cache_size = cache_size
         self.data_version = -1

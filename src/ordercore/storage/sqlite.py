@@ -144,8 +144,7 @@ class SQLiteStorage:
         self._jitter = random.Random()  # noqa: S311 -- backoff jitter, not security
         memory = self.options.path == MEMORY
         self._path = MEMORY if memory else str(Path(self.options.path).resolve())
-        self._shared = SharedState(self._connect(), self.options.cache_size)
-        self._shared.converter = memoizing_converter()
+        self._shared = SharedState(self._connect(), memoizing_converter(), self.options.cache_size)
         self._checkpointer = None if memory else Checkpointer(self._path, self._lock)
 
     @property
