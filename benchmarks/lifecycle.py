@@ -1,4 +1,4 @@
-"""Whole order lifecycles per second on the memory backend, beside two state-machine libraries.
+"""Whole order lifecycles per second on memory or a SQLite file, beside the peer libraries.
 
 Each order goes place -> approve -> confirm -> record_payment (capture) -> ship -> deliver ->
 complete through ``desk.orders``, one unit of work per command, every command authorized and
@@ -19,8 +19,24 @@ Figures printed (medians over the runs):
   environment under ``.bench-venvs/`` (created on first use).
 - ``lifecycle_ratio_vs_<variant>``: our orders/s over the peer's objects/s (target >= 5).
 
-Run: ``python benchmarks/lifecycle.py [--quick]`` from the repository root. ``--quick`` runs a
-few hundred orders once and skips the peers, so that CI only checks the script still works.
+With ``--url sqlite:///path/shop.db`` the lifecycles run on a SQLite file instead (WAL,
+``synchronous=NORMAL``; a new file per run, named after the given path, which must not exist,
+removed afterwards), and the same run also measures the memory backend so that the cost of the
+SQLite layer shows on its own:
+
+- ``lifecycle_orders_per_s`` (target >= 1,000 on a SQLite file), per command figures as above;
+- ``memory_lifecycle_orders_per_s``: the memory backend in the same run;
+- ``sqlite_layer_us_per_command``: what SQLite adds to each command over memory;
+- ``sqlite_statements_per_order``: SQL statements run per lifecycle (BEGIN and COMMIT included);
+- ``db_bytes_per_order``: the file's size per completed order;
+- ``peer_oscar_lifecycle_orders_per_s``: ``../shared/peers/oscar_orders.py --sqlite wal`` in
+  the same run: django-oscar 4.2.1 placing, allocating, shipping and completing orders on a WAL
+  SQLite file (its own virtual environment under ``.bench-venvs/oscar``);
+- ``lifecycle_ratio_vs_oscar``: our orders/s over Oscar's (target >= 40).
+
+Run: ``python benchmarks/lifecycle.py [--quick] [--url sqlite:///shop.db]`` from the repository
+root. ``--quick`` runs a few hundred orders once on memory and on a temporary SQLite file and
+skips the peers, so that CI only checks the script still works.
 """
 
 from __future__ import annotations
@@ -28,12 +44,15 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import sqlite3
 import statistics
 import subprocess
+import tempfile
 import time
 import tracemalloc
 import venv
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ordercore import (
@@ -52,6 +71,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PEER_SCRIPT = ROOT.parent / "shared" / "peers" / "statemachines.py"
 PEER_VENV = ROOT / ".bench-venvs" / "statemachines"
 PEER_PACKAGES = ("transitions==0.9.3", "python-statemachine==3.2.2")
+OSCAR_SCRIPT = ROOT.parent / "shared" / "peers" / "oscar_orders.py"
+OSCAR_VENV = ROOT / ".bench-venvs" / "oscar"
+OSCAR_PACKAGES = ("django-oscar==4.2.1", "Django==5.2.19")
 COMMANDS = ("place", "approve", "confirm", "pay", "ship", "deliver", "complete")
 CHANNELS = ("web", "phone", "email", "marketplace")
 # The peer script's dict-table class is a floor to compare against, not a library a user picks.
@@ -81,12 +103,14 @@ def draft(index: int) -> OrderDraft:
     )
 
 
-def run_lifecycles(count: int, timings: dict[str, float] | None = None) -> tuple[float, OrderDesk]:
+def run_lifecycles(
+    count: int, timings: dict[str, float] | None = None, url: str = "memory://"
+) -> tuple[float, OrderDesk]:
     """Take ``count`` orders through the whole lifecycle; return the seconds it took."""
     # The lifecycle as the issue defines it approves by command; automatic review at intake
     # is measured by benchmarks/review.py.
     desk = OrderDesk.open(
-        entry_points=False, config=DeskConfig(review=ReviewPolicy(automatic=False))
+        url, entry_points=False, config=DeskConfig(review=ReviewPolicy(automatic=False))
     )
     clerk = Actor("bench-clerk", roles={"clerk"})
     orders = desk.orders
@@ -95,6 +119,7 @@ def run_lifecycles(count: int, timings: dict[str, float] | None = None) -> tuple
     clock = time.perf_counter
     gc.collect()
     start = clock()
+    cpu_start = time.process_time()
     for item in drafts:
         t0 = clock()
         order = orders.place(item, actor=clerk)
@@ -122,6 +147,8 @@ def run_lifecycles(count: int, timings: dict[str, float] | None = None) -> tuple
     if timings is not None:
         for name, seconds in spent.items():
             timings[name] = seconds / count
+        # CPU seconds of the whole process (every thread), less sensitive to a busy machine.
+        timings["cpu"] = (time.process_time() - cpu_start) / count
     return elapsed, desk
 
 
@@ -147,15 +174,83 @@ def memory_per_order(count: int) -> float:
     return (after - before) / count
 
 
-def peer_python() -> Path:
-    """The interpreter of the peers' virtual environment, created on first use."""
-    python = PEER_VENV / "bin" / "python"
+def peer_python(where: Path = PEER_VENV, packages: tuple[str, ...] = PEER_PACKAGES) -> Path:
+    """The interpreter of a peer's virtual environment, created on first use."""
+    python = where / "bin" / "python"
     if not python.exists():
-        venv.create(PEER_VENV, with_pip=True)
+        venv.create(where, with_pip=True)
         subprocess.run(  # noqa: S603 - fixed arguments, our own venv
-            [str(python), "-m", "pip", "install", "--quiet", *PEER_PACKAGES], check=True
+            [str(python), "-m", "pip", "install", "--quiet", *packages], check=True
         )
     return python
+
+
+def run_oscar(orders: int, runs: int) -> float:
+    """Median whole lifecycles/s of django-oscar on a WAL SQLite file, from its summary line."""
+    completed = subprocess.run(  # noqa: S603 - fixed arguments, the shared peer script
+        [
+            str(peer_python(OSCAR_VENV, OSCAR_PACKAGES)),
+            str(OSCAR_SCRIPT),
+            "--orders",
+            str(orders),
+            "--runs",
+            str(runs),
+            "--sqlite",
+            "wal",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    summary = json.loads(completed.stdout.strip().splitlines()[-1])
+    if not summary["all_checks_ok"]:
+        raise SystemExit("the Oscar peer's own checks failed")
+    rate: float = summary["summary"]["whole_lifecycle_orders_per_s"]["median"]
+    return rate
+
+
+@contextmanager
+def sqlite_files(url: str, runs: int) -> Iterator[list[str]]:
+    """One new SQLite URL per run, next to the path in ``url``; the files are removed after."""
+    path = Path(url.removeprefix("sqlite:///"))
+    paths = [path.with_name(f"{path.stem}-run{index}{path.suffix}") for index in range(runs)]
+    taken = [str(candidate) for candidate in paths if candidate.exists()]
+    if taken:
+        raise SystemExit(f"will not overwrite {', '.join(taken)}; give a path that is free")
+    try:
+        yield [f"sqlite:///{candidate}" for candidate in paths]
+    finally:
+        for candidate in paths:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{candidate}{suffix}").unlink(missing_ok=True)
+
+
+def statements_per_order(url: str, count: int) -> float:
+    """SQL statements per whole lifecycle on a SQLite file, counted by SQLite's trace hook."""
+    desk = OrderDesk.open(
+        url, entry_points=False, config=DeskConfig(review=ReviewPolicy(automatic=False))
+    )
+    seen = [0]
+
+    def count_statement(_: str) -> None:
+        seen[0] += 1
+
+    connection: sqlite3.Connection = desk.storage._shared.connection  # type: ignore[attr-defined]
+    connection.set_trace_callback(count_statement)
+    clerk = Actor("bench-clerk", roles={"clerk"})
+    for index in range(count):
+        order = desk.orders.place(draft(10**6 + index), actor=clerk)
+        desk.orders.approve(order.id, actor=clerk)
+        order = desk.orders.confirm(order.id, actor=clerk)
+        desk.orders.record_payment(
+            order.id, actor=clerk, kind=PaymentKind.CAPTURE, amount=order.totals.grand_total
+        )
+        desk.orders.ship(order.id, actor=clerk)
+        desk.orders.deliver(order.id, actor=clerk)
+        desk.orders.complete(order.id, actor=clerk)
+    connection.set_trace_callback(None)
+    desk.close()
+    return seen[0] / count
 
 
 def run_peers(objects: int, runs: int) -> dict[str, float]:
@@ -178,39 +273,104 @@ def median_of(runs: int, measure: Callable[[], float]) -> float:
     return statistics.median(measure() for _ in range(runs))
 
 
-def main() -> None:
-    """Measure and print ``name: value`` lines."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a few hundred orders, no peers")
-    parser.add_argument("--orders", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--peer-objects", type=int, default=10_000)
-    parser.add_argument("--no-peers", action="store_true", help="skip the peer libraries")
-    args = parser.parse_args()
-    count = 300 if args.quick else args.orders
-    runs = 1 if args.quick else args.runs
-
+def measure(urls: list[str], count: int) -> tuple[float, dict[str, float], list[float]]:
+    """Median orders/s and per-command seconds over one run per URL; also every run's rate."""
     rates: list[float] = []
-    per_command: dict[str, list[float]] = {name: [] for name in COMMANDS}
-    for _ in range(runs):
+    per_command: dict[str, list[float]] = {name: [] for name in (*COMMANDS, "cpu")}
+    for url in urls:
         timings: dict[str, float] = {}
-        elapsed, desk = run_lifecycles(count, timings)
+        elapsed, desk = run_lifecycles(count, timings, url)
         check(desk, count)
         rates.append(count / elapsed)
         for name, seconds in timings.items():
             per_command[name].append(seconds)
         desk.close()
-    orders_per_s = statistics.median(rates)
+    medians = {name: statistics.median(values) for name, values in per_command.items()}
+    return statistics.median(rates), medians, rates
+
+
+def print_rates(prefix: str, orders_per_s: float, per_command: dict[str, float]) -> None:
+    """The lifecycle figures of one backend."""
+    print(f"{prefix}lifecycle_orders_per_s: {orders_per_s:.1f}")
+    print(f"{prefix}lifecycle_commands_per_s: {orders_per_s * len(COMMANDS):.1f}")
+    print(f"{prefix}lifecycle_us_per_command: {1e6 / (orders_per_s * len(COMMANDS)):.1f}")
+    for name in COMMANDS:
+        print(f"{prefix}us_per_{name}: {per_command[name] * 1e6:.1f}")
+
+
+def sqlite_run(url: str, count: int, runs: int, peers: bool, oscar_orders: int) -> None:
+    """SQLite figures, the memory backend beside them, and Oscar when asked."""
+    with sqlite_files(url, runs + 1) as urls:
+        memory_rates: list[float] = []
+        memory_cpu: list[float] = []
+        sqlite_rates: list[float] = []
+        per_command: dict[str, list[float]] = {name: [] for name in (*COMMANDS, "cpu")}
+        # Alternate the backends so that a busy moment of the machine hits both alike.
+        for run_url in urls[:runs]:
+            memory_rate, memory_timings, _ = measure(["memory://"], count)
+            memory_rates.append(memory_rate)
+            memory_cpu.append(memory_timings["cpu"])
+            rate, timings, _ = measure([run_url], count)
+            sqlite_rates.append(rate)
+            for name, seconds in timings.items():
+                per_command[name].append(seconds)
+        orders_per_s = statistics.median(sqlite_rates)
+        memory_per_s = statistics.median(memory_rates)
+        print(f"backend: {url}")
+        print(f"orders: {count}")
+        print(f"runs: {runs}")
+        print_rates("", orders_per_s, {k: statistics.median(v) for k, v in per_command.items()})
+        print(f"memory_lifecycle_orders_per_s: {memory_per_s:.1f}")
+        layer = (1 / orders_per_s - 1 / memory_per_s) / len(COMMANDS)
+        print(f"sqlite_layer_us_per_command: {layer * 1e6:.1f}")
+        sqlite_cpu = statistics.median(per_command["cpu"])
+        cpu_layer = (sqlite_cpu - statistics.median(memory_cpu)) / len(COMMANDS)
+        print(f"sqlite_cpu_us_per_order: {sqlite_cpu * 1e6:.1f}")
+        print(f"memory_cpu_us_per_order: {statistics.median(memory_cpu) * 1e6:.1f}")
+        print(f"sqlite_layer_cpu_us_per_command: {cpu_layer * 1e6:.1f}")
+        last = Path(urls[runs - 1].removeprefix("sqlite:///"))
+        print(f"db_bytes_per_order: {last.stat().st_size / count:.0f}")
+        print(f"sqlite_statements_per_order: {statements_per_order(urls[runs], 50):.1f}")
+    if not peers:
+        print("peers: skipped")
+        return
+    oscar = run_oscar(oscar_orders, runs)
+    print(f"peer_oscar_lifecycle_orders_per_s: {oscar:.1f}")
+    print(f"lifecycle_ratio_vs_oscar: {orders_per_s / oscar:.1f}")
+
+
+def main() -> None:
+    """Measure and print ``name: value`` lines."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a few hundred orders, no peers")
+    parser.add_argument("--url", default="memory://", help="memory:// or sqlite:///path/shop.db")
+    parser.add_argument("--orders", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--peer-objects", type=int, default=10_000)
+    parser.add_argument("--oscar-orders", type=int, default=2_000)
+    parser.add_argument("--no-peers", action="store_true", help="skip the peer libraries")
+    args = parser.parse_args()
+    count = 300 if args.quick else args.orders
+    runs = 1 if args.quick else args.runs
+    peers = not (args.quick or args.no_peers)
+
+    if args.url.startswith("sqlite:///"):
+        sqlite_run(args.url, count, runs, peers, args.oscar_orders)
+        return
+    if args.url != "memory://":
+        raise SystemExit("--url takes memory:// or sqlite:///path")
+
+    orders_per_s, per_command, _ = measure(["memory://"] * runs, count)
     print(f"orders: {count}")
     print(f"runs: {runs}")
-    print(f"lifecycle_orders_per_s: {orders_per_s:.1f}")
-    print(f"lifecycle_commands_per_s: {orders_per_s * len(COMMANDS):.1f}")
-    print(f"lifecycle_us_per_command: {1e6 / (orders_per_s * len(COMMANDS)):.1f}")
-    for name in COMMANDS:
-        print(f"us_per_{name}: {statistics.median(per_command[name]) * 1e6:.1f}")
+    print_rates("", orders_per_s, per_command)
     print(f"memory_per_stored_order_bytes: {memory_per_order(min(count, 2_000)):.0f}")
-
-    if args.quick or args.no_peers:
+    if args.quick:
+        # The SQLite path must not rot either: a short pass on a temporary file.
+        with tempfile.TemporaryDirectory() as folder:
+            sqlite_run(f"sqlite:///{Path(folder) / 'quick.db'}", 100, 1, False, 0)
+        return
+    if not peers:
         print("peers: skipped")
         return
     for variant, objects_per_s in run_peers(args.peer_objects, runs).items():

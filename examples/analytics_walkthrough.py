@@ -61,8 +61,12 @@ from ordercore.analytics import (
 
 # %%
 clock = ManualClock(datetime(2025, 1, 6, 9, 0, tzinfo=UTC))
+# The shop lives in a SQLite file, the embedded default; this run's file is a temporary one.
+shop = tempfile.TemporaryDirectory(prefix="ordercore-example-")
+shop_url = f"sqlite:///{Path(shop.name) / 'shop.db'}"
 # A person reviews each order here, so the time orders wait for review shows in the stage times.
 desk = OrderDesk.open(
+    shop_url,
     clock=clock,
     ids=SequentialIds(),
     config=DeskConfig(review=ReviewPolicy(automatic=False)),
@@ -192,3 +196,5 @@ print(
     sum(row[3] for row in weekly.rows()) == sum(f.total.amount for f in facts),
 )
 assert sum((row[3] for row in weekly.rows()), Decimal(0)) == sum(f.total.amount for f in facts)
+desk.close()
+shop.cleanup()

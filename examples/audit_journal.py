@@ -17,8 +17,10 @@ Run it from the repository root with ``python examples/audit_journal.py``.
 # %%
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import attrs
 
@@ -81,7 +83,10 @@ def set_price(sku: str, price: Money, reason: str) -> Callable[[CommandContext],
 
 # %%
 clock = ManualClock(datetime(2025, 3, 1, 9, 0, tzinfo=UTC))
-desk = OrderDesk.open(clock=clock, ids=SequentialIds(), entry_points=False)
+# The shop lives in a SQLite file, the embedded default; this run's file is a temporary one.
+shop = tempfile.TemporaryDirectory(prefix="ordercore-example-")
+shop_url = f"sqlite:///{Path(shop.name) / 'shop.db'}"
+desk = OrderDesk.open(shop_url, clock=clock, ids=SequentialIds(), entry_points=False)
 buyer = Actor("u-buyer", roles={"pricing"})
 manager = Actor("u-manager", roles={"pricing", "manager"})
 
@@ -228,3 +233,4 @@ assert cut.first_bad_sequence == 4
 # The stored journal itself was never touched.
 assert desk.audit.verify_journal(against=latest).ok
 desk.close()
+shop.cleanup()

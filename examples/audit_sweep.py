@@ -40,7 +40,9 @@ from ordercore.testing.seeding import seed_orders
 NOW = datetime(2025, 3, 3, 12, tzinfo=UTC)  # a Monday
 auditor = Actor("u-auditor", roles={"auditor"})
 inbox = RecordingNotifier()
-desk = OrderDesk.open(plugins=[inbox], clock=ManualClock(NOW), entry_points=False)
+# memory:// on purpose: further down this example plays someone who edits the stored journal,
+# and the memory backend's state is the easiest stand-in for a database to edit.
+desk = OrderDesk.open("memory://", plugins=[inbox], clock=ManualClock(NOW), entry_points=False)
 seed_orders(desk.storage, 2_000, now=NOW)
 
 clean = desk.audit.sweep(actor=auditor)

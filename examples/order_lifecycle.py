@@ -15,8 +15,10 @@ same on every run: the clock is a ``ManualClock`` and ids come from ``Sequential
 # %%
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from ordercore import (
     Actor,
@@ -48,7 +50,11 @@ policy = OrderPolicy(
         default_queue="shop",
     )
 )
+# The shop lives in a SQLite file, the embedded default; this run's file is a temporary one.
+shop = tempfile.TemporaryDirectory(prefix="ordercore-example-")
+shop_url = f"sqlite:///{Path(shop.name) / 'shop.db'}"
 desk = OrderDesk.open(
+    shop_url,
     clock=clock,
     ids=SequentialIds(),
     # Review by hand in this walk-through; examples/order_review.py shows the automatic review.
@@ -177,3 +183,4 @@ assert desk.orders.replay(web.id) == desk.orders.get(web.id)
 print("journal verifies:", desk.audit.verify_journal().ok)
 print("notifications:", [(n.template, n.recipient) for n in outbox.received][:4], "...")
 desk.close()
+shop.cleanup()

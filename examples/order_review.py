@@ -5,7 +5,9 @@ Run: ``python examples/order_review.py``
 
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 import attrs
 
@@ -54,7 +56,11 @@ class HostRules:
 policy = ReviewPolicy(exemptions={"gold": {"velocity"}}).with_rule(
     Blocklist(emails={"mallory@example.net"})
 )
+# The shop lives in a SQLite file, the embedded default; this run's file is a temporary one.
+shop = tempfile.TemporaryDirectory(prefix="ordercore-example-")
+shop_url = f"sqlite:///{Path(shop.name) / 'shop.db'}"
 desk = OrderDesk.open(
+    shop_url,
     clock=ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)),
     ids=SequentialIds(),
     plugins=[HostRules()],
@@ -102,3 +108,5 @@ approved = desk.review.approve(placed[4].id, actor=reviewer, reason="verified by
 rejected = desk.review.reject(placed[1].id, actor=reviewer, reason="duplicate of SO-000001")
 print(f"{approved.number} {approved.status.value}; {rejected.number} {rejected.status.value}")
 print("journal verifies:", desk.audit.verify_journal().ok)
+desk.close()
+shop.cleanup()

@@ -21,8 +21,10 @@ Run it from the repository root with ``python examples/plugin_notifier.py``.
 # %%
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import attrs
 
@@ -181,7 +183,11 @@ def refund(invoice_id: str, amount: Money) -> Callable[[CommandContext], Invoice
 clock = ManualClock(datetime(2025, 3, 1, 9, 0, tzinfo=UTC))
 sms = SmsGateway(outages=1)
 erp = ErpBridge()
+# The shop lives in a SQLite file, the embedded default; this run's file is a temporary one.
+shop = tempfile.TemporaryDirectory(prefix="ordercore-example-")
+shop_url = f"sqlite:///{Path(shop.name) / 'shop.db'}"
 desk = OrderDesk.open(
+    shop_url,
     plugins=[sms, RefundPolicy(), erp],
     clock=clock,
     ids=SequentialIds(),
@@ -273,3 +279,4 @@ assert list(erp.posted) == journal_ids
 assert [event.event_type for event in erp.posted.values()] == ["InvoiceIssued", "InvoiceRefunded"]
 
 desk.close()
+shop.cleanup()

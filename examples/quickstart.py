@@ -18,8 +18,10 @@ same output: the clock is a ``ManualClock`` and ids come from ``SequentialIds``.
 # %%
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import attrs
 
@@ -124,7 +126,10 @@ def redeem(card_id: str, amount: Money, email: str) -> Callable[[CommandContext]
 
 # %%
 clock = ManualClock(datetime(2025, 3, 1, 9, 0, tzinfo=UTC))
-desk = OrderDesk.open("memory://", clock=clock, ids=SequentialIds(), entry_points=False)
+# The shop lives in a SQLite file, the embedded default; this run's file is a temporary one.
+shop = tempfile.TemporaryDirectory(prefix="ordercore-example-")
+shop_url = f"sqlite:///{Path(shop.name) / 'shop.db'}"
+desk = OrderDesk.open(shop_url, clock=clock, ids=SequentialIds(), entry_points=False)
 cashier = Actor("u-cashier", roles={"cashier"})
 
 card = desk.execute(
@@ -228,3 +233,4 @@ assert desk.outbox.pending() == []
 assert desk.outbox.dead() == []
 
 desk.close()
+shop.cleanup()

@@ -15,8 +15,10 @@ same on every run: the clock is a ``ManualClock`` and ids come from ``Sequential
 # %%
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from ordercore import (
     Actor,
@@ -54,7 +56,11 @@ class ErpListener:
 
 clock = ManualClock(datetime(2025, 3, 1, 9, 0, tzinfo=UTC))
 erp = ErpListener()
+# The shop lives in a SQLite file, the embedded default; this run's file is a temporary one.
+shop = tempfile.TemporaryDirectory(prefix="ordercore-example-")
+shop_url = f"sqlite:///{Path(shop.name) / 'shop.db'}"
 desk = OrderDesk.open(
+    shop_url,
     plugins=[erp],
     clock=clock,
     ids=SequentialIds(),
@@ -188,3 +194,4 @@ for movement in inventory.ledger("MUG-01", "BER"):
 assert inventory.replay("MUG-01", "BER") == inventory.level("MUG-01", "BER")
 print("journal verifies:", desk.audit.verify_journal().ok)
 desk.close()
+shop.cleanup()

@@ -201,6 +201,7 @@ from ordercore.storage.ports import (
     StorageBackend,
     UnitOfWork,
 )
+from ordercore.storage.sqlite import SQLiteStorage
 
 __all__ = [
     "EVENT_TYPES",
@@ -361,6 +362,7 @@ __all__ = [
     "ReviewRule",
     "RoutingPolicy",
     "RoutingRule",
+    "SQLiteStorage",
     "Sentiment",
     "SequentialIds",
     "Severity",

@@ -14,6 +14,7 @@ from ordercore.shipping.builtin_carriers import builtin_carriers
 from ordercore.shipping.carriers import CarrierAdapter
 from ordercore.storage.memory import memory_backend
 from ordercore.storage.ports import StorageBackend
+from ordercore.storage.sqlite import sqlite_backend
 
 __all__ = ["LoggingNotifier", "builtin_plugins"]
 
@@ -41,8 +42,8 @@ class BuiltinStorage:
 
     @hookimpl
     def ordercore_storage_backends(self) -> Iterable[StorageBackend]:
-        """The ``memory://`` backend."""
-        return [memory_backend()]
+        """The ``memory://`` and ``sqlite://`` backends."""
+        return [memory_backend(), sqlite_backend()]
 
 
 def _mask_recipient(recipient: str) -> str:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import ordercore
+from ordercore import OrderDesk
 from ordercore.cli.__main__ import main
 
 RAW_EMAIL = "ada.lovelace@example.com"
@@ -42,9 +45,9 @@ def test_an_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str])
 
 
 def test_plain_demo_returns_zero_and_shows_the_journal_verifying_and_tampering_caught(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    status = main(["--plain", "demo"])
+    status = main(["--plain", "demo", "--db", str(tmp_path / "demo.db")])
 
     out = capsys.readouterr().out
     assert status == 0
@@ -53,9 +56,9 @@ def test_plain_demo_returns_zero_and_shows_the_journal_verifying_and_tampering_c
 
 
 def test_plain_demo_never_prints_the_raw_email_address(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    main(["--plain", "demo"])
+    main(["--plain", "demo", "--db", str(tmp_path / "demo.db")])
 
     captured = capsys.readouterr()
     assert RAW_EMAIL not in captured.out
@@ -82,9 +85,9 @@ def test_plain_plugins_lists_the_built_in_plugins(capsys: pytest.CaptureFixture[
     assert "ordercore.storage" in out
 
 
-def test_the_demo_runs_as_a_program_and_exits_zero() -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "ordercore.cli", "--plain", "demo"],
+def test_the_demo_runs_as_a_program_and_exits_zero(tmp_path: Path) -> None:
+    completed = subprocess.run(  # noqa: S603 - our own command with a path we made
+        [sys.executable, "-m", "ordercore.cli", "--plain", "demo", "--db", str(tmp_path / "d.db")],
         capture_output=True,
         text=True,
         timeout=120,
@@ -124,3 +127,37 @@ def test_audit_refuses_an_unknown_check(capsys: pytest.CaptureFixture[str]) -> N
 
     assert status == 1
     assert "unknown check 'nope'" in capsys.readouterr().err
+
+
+def test_demo_uses_a_new_sqlite_file_by_default_and_says_where_it_is(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status = main(["--plain", "demo"])
+
+    out = capsys.readouterr().out
+    assert status == 0
+    first = out.splitlines()[0]
+    assert first.startswith("ordercore demo on sqlite:///")
+    where = Path(out.rsplit("Everything above is stored in ", 1)[1].strip())
+    try:
+        assert where.name == "demo.db"
+        assert f"the shop is a SQLite file: {where}" in out
+        with OrderDesk.open(f"sqlite:///{where}", entry_points=False) as desk:
+            assert desk.orders.list()  # what the demo did is in the file
+            assert desk.audit.verify_journal().ok
+    finally:
+        shutil.rmtree(where.parent, ignore_errors=True)
+
+
+def test_demo_writes_to_the_file_given_with_db_and_refuses_one_that_exists(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "shop.db"
+    assert main(["--plain", "demo", "--db", str(path)]) == 0
+    assert f"stored in {path}" in capsys.readouterr().out
+    assert path.stat().st_size > 0
+
+    assert main(["--plain", "demo", "--db", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "db" in err
+    assert "exists" in err

@@ -25,7 +25,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--plain", action="store_true", help="plain text output (no rich)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = commands.add_parser("demo", help="run what ordercore can do, end to end")
-    demo.add_argument("--url", default="memory://", help="storage URL (default: memory://)")
+    demo.add_argument(
+        "--url", help="storage URL (default: a new SQLite file in a temporary folder)"
+    )
+    demo.add_argument("--db", help="SQLite file to use (created if missing)")
     commands.add_parser("plugins", help="list plugins, their hooks and load errors")
     add_analyze_parser(commands)
     audit = commands.add_parser("audit", help="run an audit sweep and print the report")
@@ -50,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     printer = Printer(plain=args.plain)
     try:
         if args.command == "demo":
-            return run_demo(printer, url=args.url)
+            return run_demo(printer, url=args.url, db=args.db)
         if args.command == "plugins":
             return run_plugins(printer)
         if args.command == "analyze":

@@ -6,8 +6,10 @@ Each capability adds its part to this demo as it lands.
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import attrs
 
@@ -18,11 +20,11 @@ from ordercore.cli.demo_orders import run_orders_part
 from ordercore.cli.demo_stock import run_stock_part
 from ordercore.desk.commands import CommandContext
 from ordercore.desk.desk import OrderDesk
-from ordercore.errors import IdempotencyConflict, TamperDetected
+from ordercore.errors import IdempotencyConflict, TamperDetected, ValidationError
 from ordercore.money import Money
 from ordercore.testing.fakes import Counter, increment
 
-__all__ = ["run_demo"]
+__all__ = ["demo_storage", "run_demo"]
 
 
 class _PrinterHandler(logging.Handler):
@@ -154,10 +156,35 @@ def _journal_part(printer: Printer, desk: OrderDesk) -> None:
             printer.line(f"  after cutting the tail: TamperDetected: {exc}")
 
 
-def run_demo(printer: Printer, *, url: str = "memory://") -> int:
-    """Open a desk on ``url`` and exercise every capability that exists."""
+def demo_storage(*, url: str | None = None, db: str | None = None) -> tuple[str, Path | None]:
+    """The storage URL of a demo run and the SQLite file it uses, if it uses one.
+
+    Args:
+        url: A storage URL given on the command line; wins over ``db``.
+        db: A SQLite file to use (created if missing).
+
+    Returns:
+        ``(url, path)``; with neither argument, a new SQLite file in a new temporary folder.
+
+    Raises:
+        ValidationError: If ``db`` names a file that exists.
+    """
+    if url is not None:
+        return url, None
+    if db and Path(db).exists():
+        raise ValidationError("db", f"{db} exists; the demo builds a new shop in a new file")
+    path = Path(db) if db else Path(tempfile.mkdtemp(prefix="ordercore-demo-")) / "demo.db"
+    path = path.resolve()
+    return f"sqlite:///{path}", path
+
+
+def run_demo(printer: Printer, *, url: str | None = None, db: str | None = None) -> int:
+    """Open a desk (by default on a new SQLite file) and exercise every capability that exists."""
+    url, path = demo_storage(url=url, db=db)
     with OrderDesk.open(url) as desk, _show_notifications(printer):
         printer.line(f"ordercore demo on {desk.storage.url}")
+        if path is not None:
+            printer.line(f"  the shop is a SQLite file: {path} (kept; look inside with sqlite3)")
         printer.line(f"  plugins: {', '.join(info.name for info in desk.plugins.plugins())}")
         _money_part(printer)
         _commands_part(printer, desk)
@@ -170,4 +197,6 @@ def run_demo(printer: Printer, *, url: str = "memory://") -> int:
             f"  {len(delivered)} delivered, {len(desk.outbox.pending())} pending, "
             f"{len(desk.outbox.dead())} dead"
         )
+    if path is not None:
+        printer.line(f"\nEverything above is stored in {path}")
     return 0

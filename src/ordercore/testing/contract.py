@@ -10,7 +10,9 @@ A backend author writes::
             backend.close()
 
 and runs pytest. A backend that cannot offer something declares it, with a reason, in
-``unsupported = {"test_name": "why"}``; those tests are skipped with that reason, never silently.
+``unsupported = {"capability or test name": "why"}``: :data:`CAPABILITIES` maps each capability
+a backend may lack to the tests of the kit that need it. Those tests are skipped with the
+backend's reason, never silently, and nothing else may be skipped.
 """
 
 from __future__ import annotations
@@ -35,7 +37,16 @@ from ordercore.storage.ports import (
 )
 from ordercore.testing.fakes import COUNTERS, Counter
 
-__all__ = ["StorageContract"]
+__all__ = ["CAPABILITIES", "DeclaresUnsupported", "StorageContract"]
+
+CAPABILITIES: Mapping[str, tuple[str, ...]] = {
+    "threads": (
+        "test_concurrent_increments_lose_no_update",
+        "test_hot_sku_across_threads_reserves_exactly_what_is_on_hand",
+    ),
+    "processes": ("test_hot_sku_across_processes_reserves_exactly_what_is_on_hand",),
+}
+"""What a backend may declare unsupported (the keys), and the tests of the kit that need it."""
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 OTHER_COUNTERS: AggregateKind[Counter] = AggregateKind("other-counter", Counter)
@@ -79,11 +90,22 @@ def _bump(uow: UnitOfWork, counter_id: str) -> Counter:
     return updated
 
 
-class StorageContract:
-    """Behaviour every storage backend must show. Override the ``storage`` fixture."""
+class DeclaresUnsupported:
+    """Skips, with the backend's reason, the tests that need what the backend declared missing."""
 
     unsupported: ClassVar[Mapping[str, str]] = {}
-    """Test names this backend cannot pass, each with the reason."""
+    """Capabilities (keys of :data:`CAPABILITIES`) or test names, each with the reason."""
+
+    @pytest.fixture(autouse=True)
+    def _declared_unsupported(self, request: pytest.FixtureRequest) -> None:
+        name = getattr(request.node, "originalname", request.node.name)
+        for declared, reason in self.unsupported.items():
+            if declared == name or name in CAPABILITIES.get(declared, ()):
+                pytest.skip(f"declared unsupported by the backend ({declared}): {reason}")
+
+
+class StorageContract(DeclaresUnsupported):
+    """Behaviour every storage backend must show. Override the ``storage`` fixture."""
 
     thread_count: ClassVar[int] = 16
     increments_per_thread: ClassVar[int] = 50
@@ -92,13 +114,6 @@ class StorageContract:
     def storage(self) -> Storage:
         """Return (or yield) a fresh, empty storage; backends override this fixture."""
         raise NotImplementedError("override the 'storage' fixture to open your backend")
-
-    @pytest.fixture(autouse=True)
-    def _declared_unsupported(self, request: pytest.FixtureRequest) -> None:
-        name = getattr(request.node, "originalname", request.node.name)
-        reason = self.unsupported.get(name)
-        if reason is not None:
-            pytest.skip(f"declared unsupported by the backend: {reason}")
 
     # -- aggregates -------------------------------------------------------------------------
 

@@ -1,0 +1,85 @@
+"""WAL checkpoints off the command path.
+
+In WAL mode a commit appends pages to the ``-wal`` file; a checkpoint copies them back into the
+database file and, with ``synchronous=NORMAL``, is the one moment SQLite calls ``fsync``. Left to
+SQLite (``wal_autocheckpoint``), the commit that crosses the threshold runs the checkpoint itself,
+and that one command waits tens of milliseconds. Here the storage turns automatic checkpoints off
+for its own connection and a background thread, with a connection of its own, runs
+checkpoints instead: every ``every_commits`` commits and at least once a second.
+
+Each round has two steps. The first is a ``PASSIVE`` checkpoint while commands keep running:
+it never waits for a lock, never blocks readers or writers, and SQLite releases the GIL while it
+copies pages and syncs, so this, the bulk of the work, is off the command path. But the WAL file
+can only start over from its beginning when a checkpoint has copied *every* frame before the
+next write begins, which never happens while writes continue; without the second step the WAL
+would grow without end. So the second step holds the storage's own lock (no unit of work of this
+storage runs) and checkpoints the few frames written meanwhile; the next unit of work then
+rewinds the WAL.
+
+Several processes on one file each run their checkpointer; a checkpoint that finds another one
+running simply does nothing this time. The storage also keeps SQLite's own automatic
+checkpoint, at a high threshold, as a safety net.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from contextlib import AbstractContextManager
+
+__all__ = ["Checkpointer"]
+
+
+class Checkpointer:
+    """A daemon thread that checkpoints one database file's WAL; stop it with :meth:`stop`."""
+
+    def __init__(
+        self,
+        path: str,
+        quiet: AbstractContextManager[object],
+        *,
+        every_commits: int = 500,
+        interval_s: float = 1.0,
+    ) -> None:
+        self._path = path
+        self._quiet = quiet
+        self._every = every_commits
+        self._interval = interval_s
+        self._commits = 0
+        self._wake = threading.Event()
+        self._stopping = False
+        self.checkpoints = 0
+        self._thread = threading.Thread(
+            target=self._run, name=f"ordercore-checkpoint {path}", daemon=True
+        )
+        self._thread.start()
+
+    def committed(self) -> None:
+        """Count one commit; wake the thread every ``every_commits``."""
+        self._commits += 1
+        if self._commits >= self._every:
+            self._commits = 0
+            self._wake.set()
+
+    def _run(self) -> None:
+        connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        try:
+            while not self._stopping:
+                self._wake.wait(self._interval)
+                self._wake.clear()
+                try:
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    with self._quiet:
+                        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    self.checkpoints += 1
+                except sqlite3.Error:
+                    # Busy or locked: another checkpoint is running; the next round catches up.
+                    continue
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        """Stop the thread after one last checkpoint."""
+        self._stopping = True
+        self._wake.set()
+        self._thread.join()

@@ -1,0 +1,209 @@
+r"""How the SQLite backend turns stored values into column values and back.
+
+Bodies are JSON. orjson writes and reads them when it can; it refuses text that is not valid
+Unicode (a lone surrogate, which is how Python carries undecodable bytes) and integers beyond
+64 bits. Those bodies are written by the standard library instead, behind a one-byte marker,
+because orjson would read such a body back wrong (it turns big integers into floats). Their
+surrogates are written raw (``surrogatepass``), not as ``\u`` escapes: a reader joins an
+escaped high and low surrogate into one character, which would not give back the two that were
+written. A body is a BLOB so that either form is stored byte for byte.
+
+Keys (aggregate ids, stream ids, message ids, idempotency keys) are BLOBs of their UTF-8 bytes
+with surrogates passed through, so that every Python string, NUL and lone surrogates included,
+is a key that compares exactly and sorts by code point.
+
+Times in indexed columns are integer microseconds since the epoch (UTC), which compare correctly
+where ISO strings with and without fractions of a second would not.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+
+from ordercore.audit.journal import JournalEntry, PersonalData
+from ordercore.storage.ports import IdempotencyRecord, OutboxMessage, OutboxStatus
+
+__all__ = [
+    "decode_body",
+    "decode_entry",
+    "decode_message",
+    "decode_record",
+    "encode_body",
+    "encode_entry",
+    "encode_message",
+    "encode_record",
+    "key",
+    "micros",
+]
+
+_STDLIB_MARK = b"j"  # no orjson document starts with "j"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICRO = timedelta(microseconds=1)
+
+
+def key(text: str) -> bytes:
+    """The BLOB a text key is stored as."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+def micros(moment: datetime) -> int:
+    """Microseconds since the epoch, for columns that are compared and indexed."""
+    return (moment - _EPOCH) // _MICRO
+
+
+def encode_body(data: Any) -> bytes:
+    """JSON bytes of JSON-ready ``data``, readable by :func:`decode_body` exactly."""
+    try:
+        return orjson.dumps(data)
+    except orjson.JSONEncodeError:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        return _STDLIB_MARK + text.encode("utf-8", "surrogatepass")
+
+
+def decode_body(body: bytes) -> Any:
+    """The data :func:`encode_body` wrote."""
+    if body[:1] == _STDLIB_MARK:
+        return json.loads(body[1:].decode("utf-8", "surrogatepass"))
+    return orjson.loads(body)
+
+
+def _time(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _text(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def encode_entry(entry: JournalEntry) -> bytes:
+    """The body of a journal entry: every field, the personal data beside them."""
+    personal = entry.personal
+    return encode_body(
+        [
+            entry.event_id,
+            entry.stream_type,
+            entry.stream_id,
+            entry.version,
+            entry.event_type,
+            entry.payload,
+            entry.actor,
+            entry.recorded_at.isoformat(),
+            entry.reason,
+            entry.correlation_id,
+            entry.previous_hash,
+            entry.hash,
+            None if personal is None else [personal.salt, personal.data],
+            entry.personal_digest,
+        ]
+    )
+
+
+def decode_entry(sequence: int, body: bytes) -> JournalEntry:
+    """The journal entry at ``sequence`` from its body."""
+    (
+        event_id,
+        stream_type,
+        stream_id,
+        version,
+        event_type,
+        payload,
+        actor,
+        recorded_at,
+        reason,
+        correlation_id,
+        previous_hash,
+        digest,
+        personal,
+        personal_digest,
+    ) = decode_body(body)
+    return JournalEntry(
+        sequence=sequence,
+        event_id=event_id,
+        stream_type=stream_type,
+        stream_id=stream_id,
+        version=version,
+        event_type=event_type,
+        payload=payload,
+        actor=actor,
+        recorded_at=datetime.fromisoformat(recorded_at),
+        reason=reason,
+        correlation_id=correlation_id,
+        previous_hash=previous_hash,
+        hash=digest,
+        personal=None if personal is None else PersonalData(personal[0], personal[1]),
+        personal_digest=personal_digest,
+    )
+
+
+def encode_message(message: OutboxMessage) -> bytes:
+    """The body of an outbox message."""
+    return encode_body(
+        [
+            message.id,
+            message.destination,
+            message.topic,
+            message.payload,
+            message.created_at.isoformat(),
+            message.next_attempt_at.isoformat(),
+            message.status.value,
+            message.attempts,
+            _text(message.claimed_until),
+            message.last_error,
+            _text(message.delivered_at),
+        ]
+    )
+
+
+def decode_message(body: bytes) -> OutboxMessage:
+    """The outbox message :func:`encode_message` wrote."""
+    (
+        message_id,
+        destination,
+        topic,
+        payload,
+        created_at,
+        next_attempt_at,
+        status,
+        attempts,
+        claimed_until,
+        last_error,
+        delivered_at,
+    ) = decode_body(body)
+    return OutboxMessage(
+        id=message_id,
+        destination=destination,
+        topic=topic,
+        payload=payload,
+        created_at=datetime.fromisoformat(created_at),
+        next_attempt_at=datetime.fromisoformat(next_attempt_at),
+        status=OutboxStatus(status),
+        attempts=attempts,
+        claimed_until=_time(claimed_until),
+        last_error=last_error,
+        delivered_at=_time(delivered_at),
+    )
+
+
+def encode_record(record: IdempotencyRecord) -> bytes:
+    """The body of an idempotency record."""
+    return encode_body(
+        [
+            record.key,
+            record.action,
+            record.fingerprint,
+            record.result,
+            record.created_at.isoformat(),
+        ]
+    )
+
+
+def decode_record(body: bytes) -> IdempotencyRecord:
+    """The idempotency record :func:`encode_record` wrote."""
+    record_key, action, fingerprint, result, created_at = decode_body(body)
+    return IdempotencyRecord(
+        record_key, action, fingerprint, result, datetime.fromisoformat(created_at)
+    )

@@ -1,0 +1,151 @@
+"""The outbox and idempotency tables of the SQLite unit of work.
+
+Outbox messages are rows ordered by ``position`` (the order they were written), with their
+status, due time and lease in indexed columns and the whole message as a JSON body. A message
+this storage object wrote or changed is remembered, while pending, in the storage's shared
+state, so that marking it delivered right after the commit that wrote it need not read it back;
+like cached aggregates it is trusted only while no other connection has committed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from ordercore._replace import replace
+from ordercore.errors import NotFound, StorageError
+from ordercore.storage import _sqlite_codec as codec
+from ordercore.storage.ports import IdempotencyRecord, OutboxMessage, OutboxStatus
+
+if TYPE_CHECKING:
+    from ordercore.storage._sqlite_uow import SQLiteUnitOfWork
+
+__all__ = ["SQLiteIdempotency", "SQLiteOutbox"]
+
+
+class SQLiteOutbox:
+    """The outbox table; its position column keeps messages oldest first."""
+
+    def __init__(self, uow: SQLiteUnitOfWork) -> None:
+        self._uow = uow
+        self._connection = uow.connection
+
+    def _write(self, message: OutboxMessage) -> None:
+        self._uow.messages[message.id] = message
+        self._connection.execute(
+            "UPDATE outbox SET status = ?, next_attempt_at = ?, claimed_until = ?, body = ? "
+            "WHERE id = ?",
+            (
+                message.status.value,
+                codec.micros(message.next_attempt_at),
+                None if message.claimed_until is None else codec.micros(message.claimed_until),
+                codec.encode_message(message),
+                codec.key(message.id),
+            ),
+        )
+
+    def put(self, message: OutboxMessage) -> None:
+        try:
+            self._connection.execute(
+                "INSERT INTO outbox (id, status, next_attempt_at, claimed_until, body) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    codec.key(message.id),
+                    message.status.value,
+                    codec.micros(message.next_attempt_at),
+                    None if message.claimed_until is None else codec.micros(message.claimed_until),
+                    codec.encode_message(message),
+                ),
+            )
+        except sqlite3.IntegrityError:
+            raise StorageError(f"outbox message {message.id!r} already exists") from None
+        self._uow.messages[message.id] = message
+
+    def get(self, message_id: str) -> OutboxMessage:
+        message = self._uow.messages.get(message_id)
+        if message is not None:
+            return message
+        shared = self._uow.shared
+        cached = shared.messages.get(message_id)
+        if cached is not None and cached[1] == shared.epoch:
+            return cached[0]
+        row = self._connection.execute(
+            "SELECT body FROM outbox WHERE id = ?", (codec.key(message_id),)
+        ).fetchone()
+        if row is None:
+            raise NotFound("outbox message", message_id)
+        return codec.decode_message(row[0])
+
+    def claim_due(self, now: datetime, *, limit: int, lease: timedelta) -> list[OutboxMessage]:
+        moment = codec.micros(now)
+        rows = self._connection.execute(
+            "SELECT body FROM outbox WHERE status = ? AND next_attempt_at <= ? "
+            "AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY position LIMIT ?",
+            (OutboxStatus.PENDING.value, moment, moment, limit),
+        ).fetchall()
+        claimed = []
+        for (body,) in rows:
+            leased = replace(codec.decode_message(body), claimed_until=now + lease)
+            self._write(leased)
+            claimed.append(leased)
+        return claimed
+
+    def mark_delivered(self, message_id: str, at: datetime) -> None:
+        message = self.get(message_id)
+        self._write(
+            replace(
+                message,
+                status=OutboxStatus.DELIVERED,
+                attempts=message.attempts + 1,
+                delivered_at=at,
+                claimed_until=None,
+                last_error=None,
+            )
+        )
+
+    def mark_failed(
+        self, message_id: str, *, error: str, next_attempt_at: datetime, dead: bool
+    ) -> None:
+        message = self.get(message_id)
+        self._write(
+            replace(
+                message,
+                status=OutboxStatus.DEAD if dead else OutboxStatus.PENDING,
+                attempts=message.attempts + 1,
+                next_attempt_at=next_attempt_at,
+                claimed_until=None,
+                last_error=error,
+            )
+        )
+
+    def list(self, status: OutboxStatus | None = None) -> list[OutboxMessage]:
+        if status is None:
+            rows = self._connection.execute("SELECT body FROM outbox ORDER BY position")
+        else:
+            rows = self._connection.execute(
+                "SELECT body FROM outbox WHERE status = ? ORDER BY position", (status.value,)
+            )
+        return [codec.decode_message(body) for (body,) in rows.fetchall()]
+
+
+class SQLiteIdempotency:
+    """The idempotency table, keyed by idempotency key."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def get(self, key: str) -> IdempotencyRecord | None:
+        row = self._connection.execute(
+            "SELECT body FROM idempotency WHERE key = ?", (codec.key(key),)
+        ).fetchone()
+        return None if row is None else codec.decode_record(row[0])
+
+    def put(self, record: IdempotencyRecord) -> None:
+        try:
+            self._connection.execute(
+                "INSERT INTO idempotency (key, body) VALUES (?, ?)",
+                (codec.key(record.key), codec.encode_record(record)),
+            )
+        except sqlite3.IntegrityError:
+            raise StorageError(f"idempotency key {record.key!r} is already recorded") from None

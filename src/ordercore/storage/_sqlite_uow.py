@@ -1,0 +1,295 @@
+"""The SQLite unit of work: one ``BEGIN IMMEDIATE`` transaction and its repositories.
+
+A unit of work takes SQLite's write lock when it opens, so nothing another connection commits
+can come between what it reads and what it writes: a compare-and-swap that passed on a value read
+inside it is still true when it commits. Every write runs at once inside the transaction (reads
+see the unit's own writes); ``COMMIT`` on a clean exit, ``ROLLBACK`` on an error.
+
+Decoded aggregates are kept in a cache shared by the units of work of one storage object, since
+they are immutable. ``PRAGMA data_version`` changes only when another connection commits; when
+it has, each cached value is checked against its stored version (one indexed lookup) before it
+is trusted again, so the cache never serves a value another process replaced.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+from collections.abc import Iterator
+from typing import Any, Generic, cast
+
+import cattrs
+
+from ordercore.audit.journal import GENESIS_HASH, EntryDraft, JournalEntry, JournalHead, seal
+from ordercore.errors import ConcurrencyConflict, NotFound, ValidationError
+from ordercore.serialization import structure
+from ordercore.storage import _sqlite_codec as codec
+from ordercore.storage._sqlite_outbox import SQLiteIdempotency, SQLiteOutbox
+from ordercore.storage.ports import A, AggregateKind, OutboxMessage, OutboxStatus
+
+__all__ = ["SQLiteUnitOfWork", "SharedState"]
+
+_BATCH = 500
+ABSENT = object()
+"""Cached in place of a value to remember that no aggregate has that id."""
+
+
+class SharedState:
+    """What the units of work of one storage object share: the connection and the caches."""
+
+    def __init__(
+        self, connection: sqlite3.Connection, converter: cattrs.Converter, cache_size: int
+    ) -> None:
+        self.connection = connection
+        self.converter = converter
+        self.cache: dict[tuple[str, str], tuple[Any, int]] = {}
+        self.cache_size = cache_size
+        self.data_version = -1
+        self.epoch = 0
+        self.head: tuple[JournalHead, int] | None = None
+        self.messages: dict[str, tuple[OutboxMessage, int]] = {}
+
+    def remember(self, cache_key: tuple[str, str], item: Any) -> None:
+        """Cache a committed value, dropping the oldest entry when full."""
+        cache = self.cache
+        if len(cache) >= self.cache_size and cache_key not in cache:
+            # Forget the older half in one pass: deleting the oldest entry one at a time
+            # would make every eviction walk the run of deleted slots at the dict's start.
+            for stale in list(itertools.islice(cache, len(cache) // 2 + 1)):
+                del cache[stale]
+        cache[cache_key] = (item, self.epoch)
+
+
+class SQLiteUnitOfWork:
+    """One transaction; built and entered by :class:`~ordercore.storage.sqlite.SQLiteStorage`."""
+
+    def __init__(self, shared: SharedState) -> None:
+        self.shared = shared
+        self.connection = shared.connection
+        self.written: dict[tuple[str, str], Any] = {}
+        self.messages: dict[str, OutboxMessage] = {}
+        self.head: JournalHead | None = None
+        self._repositories: dict[str, SQLiteAggregates[Any]] = {}
+        self._journal: SQLiteJournal | None = None
+        self._outbox: SQLiteOutbox | None = None
+        self._idempotency: SQLiteIdempotency | None = None
+
+    @property
+    def journal(self) -> SQLiteJournal:
+        """The hash-chained journal."""
+        if self._journal is None:
+            self._journal = SQLiteJournal(self)
+        return self._journal
+
+    @property
+    def outbox(self) -> SQLiteOutbox:
+        """The outbox."""
+        if self._outbox is None:
+            self._outbox = SQLiteOutbox(self)
+        return self._outbox
+
+    @property
+    def idempotency(self) -> SQLiteIdempotency:
+        """The idempotency store."""
+        if self._idempotency is None:
+            self._idempotency = SQLiteIdempotency(self.connection)
+        return self._idempotency
+
+    def aggregates(self, kind: AggregateKind[A]) -> SQLiteAggregates[A]:
+        """The repository of one kind of aggregate."""
+        repository = self._repositories.get(kind.name)
+        if repository is None:
+            repository = SQLiteAggregates(kind, self)
+            self._repositories[kind.name] = repository
+        return cast("SQLiteAggregates[A]", repository)
+
+    def committed(self) -> None:
+        """After ``COMMIT``: what this unit wrote becomes what the caches know."""
+        shared = self.shared
+        for cache_key, item in self.written.items():
+            shared.remember(cache_key, item)
+        if self.head is not None:
+            shared.head = (self.head, shared.epoch)
+        # Pending messages are remembered until delivered: the desk marks each one right after
+        # the commit that wrote it, and then need not read it back.
+        messages = shared.messages
+        for message_id, message in self.messages.items():
+            if message.status is OutboxStatus.PENDING:
+                if len(messages) >= shared.cache_size:
+                    messages.clear()  # pending messages are few; a full cache is a backlog
+                messages[message_id] = (message, shared.epoch)
+            else:
+                messages.pop(message_id, None)
+
+
+class SQLiteAggregates(Generic[A]):
+    """Versioned aggregates of one kind, one row each: ``(kind, id, version, body)``."""
+
+    def __init__(self, kind: AggregateKind[A], uow: SQLiteUnitOfWork) -> None:
+        self._kind = kind
+        self._name = kind.name
+        self._kind_key = codec.key(kind.name)
+        self._uow = uow
+        self._shared = uow.shared
+        self._connection = uow.connection
+
+    def _decode(self, body: bytes) -> A:
+        data = codec.decode_body(body)
+        return structure(self._shared.converter, data, self._kind.type, self._name)
+
+    def find(self, aggregate_id: str) -> A | None:
+        cache_key = (self._name, aggregate_id)
+        item = self._uow.written.get(cache_key)
+        if item is not None:
+            return cast("A", item)
+        shared = self._shared
+        cached = shared.cache.get(cache_key)
+        if cached is not None:
+            item, epoch = cached
+            if epoch != shared.epoch:
+                row = self._connection.execute(
+                    "SELECT version FROM aggregates WHERE kind = ? AND id = ?",
+                    (self._kind_key, codec.key(aggregate_id)),
+                ).fetchone()
+                stored = None if row is None else row[0]
+                if stored != (None if item is ABSENT else item.version):
+                    item = None
+                else:
+                    shared.cache[cache_key] = (item, shared.epoch)
+            if item is ABSENT:
+                return None
+            if item is not None:
+                return cast("A", item)
+        row = self._connection.execute(
+            "SELECT body FROM aggregates WHERE kind = ? AND id = ?",
+            (self._kind_key, codec.key(aggregate_id)),
+        ).fetchone()
+        if row is None:
+            # Absence is remembered too: commands look up many ids that do not exist (an
+            # untracked SKU's stock item, an order's channel reference before it is placed).
+            shared.remember(cache_key, ABSENT)
+            return None
+        found = self._decode(row[0])
+        shared.remember(cache_key, found)
+        return found
+
+    def get(self, aggregate_id: str) -> A:
+        item = self.find(aggregate_id)
+        if item is None:
+            raise NotFound(self._name, aggregate_id)
+        return item
+
+    def save(self, item: A, *, expected_version: int) -> None:
+        current = self.find(item.id)
+        actual = None if current is None else current.version
+        if (actual or 0) != expected_version:
+            raise ConcurrencyConflict(self._name, item.id, expected_version, actual)
+        if item.version <= expected_version:
+            raise ValidationError(
+                "version", f"new version {item.version} must exceed {expected_version}"
+            )
+        if not isinstance(item, self._kind.type):
+            raise ValidationError(
+                self._name, f"expected {self._kind.type.__name__}, got {type(item).__name__}"
+            )
+        body = codec.encode_body(self._shared.converter.unstructure(item))
+        row_key = codec.key(item.id)
+        if expected_version == 0:
+            try:
+                self._connection.execute(
+                    "INSERT INTO aggregates (kind, id, version, body) VALUES (?, ?, ?, ?)",
+                    (self._kind_key, row_key, item.version, body),
+                )
+            except sqlite3.IntegrityError:
+                raise ConcurrencyConflict(self._name, item.id, 0, None) from None
+        else:
+            # The version check is repeated in SQL: the row count proves the swap happened.
+            changed = self._connection.execute(
+                "UPDATE aggregates SET version = ?, body = ? "
+                "WHERE kind = ? AND id = ? AND version = ?",
+                (item.version, body, self._kind_key, row_key, expected_version),
+            ).rowcount
+            if changed != 1:
+                raise ConcurrencyConflict(self._name, item.id, expected_version, None)
+        self._uow.written[(self._name, item.id)] = item
+
+    def scan(self) -> Iterator[A]:
+        shared = self._shared
+        written = self._uow.written
+        cursor = self._connection.execute(
+            "SELECT id, version, body FROM aggregates WHERE kind = ?", (self._kind_key,)
+        )
+        while rows := cursor.fetchmany(_BATCH):
+            for row_key, version, body in rows:
+                cache_key = (self._name, row_key.decode("utf-8", "surrogatepass"))
+                item = written.get(cache_key)
+                if item is None:
+                    cached = shared.cache.get(cache_key)
+                    if cached is not None and getattr(cached[0], "version", None) == version:
+                        item = cached[0]
+                    else:
+                        item = self._decode(body)
+                        shared.remember(cache_key, item)
+                yield cast("A", item)
+
+    def count(self) -> int:
+        (total,) = self._connection.execute(
+            "SELECT count(*) FROM aggregates WHERE kind = ?", (self._kind_key,)
+        ).fetchone()
+        return int(total)
+
+
+class SQLiteJournal:
+    """The journal table: one row per entry, its sequence the row id."""
+
+    def __init__(self, uow: SQLiteUnitOfWork) -> None:
+        self._uow = uow
+        self._connection = uow.connection
+
+    def head(self) -> JournalHead:
+        uow = self._uow
+        if uow.head is not None:
+            return uow.head
+        shared = uow.shared
+        if shared.head is not None and shared.head[1] == shared.epoch:
+            return shared.head[0]
+        row = self._connection.execute(
+            "SELECT sequence, hash FROM journal ORDER BY sequence DESC LIMIT 1"
+        ).fetchone()
+        head = JournalHead(0, GENESIS_HASH) if row is None else JournalHead(row[0], row[1])
+        shared.head = (head, shared.epoch)
+        return head
+
+    def append(self, draft: EntryDraft) -> JournalEntry:
+        head = self.head()
+        entry = seal(draft, head.sequence + 1, head.digest)
+        self._connection.execute(
+            "INSERT INTO journal (sequence, stream_type, stream_id, hash, body) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (
+                entry.sequence,
+                codec.key(entry.stream_type),
+                codec.key(entry.stream_id),
+                entry.hash,
+                codec.encode_entry(entry),
+            ),
+        )
+        self._uow.head = JournalHead(entry.sequence, entry.hash)
+        return entry
+
+    def read(self, *, after: int = 0, limit: int | None = None) -> Iterator[JournalEntry]:
+        cursor = self._connection.execute(
+            "SELECT sequence, body FROM journal WHERE sequence > ? ORDER BY sequence LIMIT ?",
+            (after, -1 if limit is None else limit),
+        )
+        while rows := cursor.fetchmany(_BATCH):
+            for sequence, body in rows:
+                yield codec.decode_entry(sequence, body)
+
+    def stream(self, stream_type: str, stream_id: str) -> list[JournalEntry]:
+        rows = self._connection.execute(
+            "SELECT sequence, body FROM journal WHERE stream_type = ? AND stream_id = ? "
+            "ORDER BY sequence",
+            (codec.key(stream_type), codec.key(stream_id)),
+        ).fetchall()
+        return [codec.decode_entry(sequence, body) for sequence, body in rows]

@@ -1,0 +1,329 @@
+"""The SQLite backend beyond the shared contract: URLs, pragmas, migrations, locks, caches."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ordercore import OrderDesk, StorageError, ValidationError
+from ordercore.storage._sqlite_schema import SCHEMA_VERSION, migrate, schema_version
+from ordercore.storage.ports import OutboxMessage, OutboxStatus
+from ordercore.storage.sqlite import SchemaTooNew, SQLiteOptions, SQLiteStorage
+from ordercore.testing.fakes import COUNTERS, Counter
+
+
+def _url(path: Path, query: str = "") -> str:
+    return f"sqlite:///{path}" + (f"?{query}" if query else "")
+
+
+# -- URLs and options ---------------------------------------------------------------------------
+
+
+def test_url_forms_name_a_relative_file_an_absolute_file_or_memory() -> None:
+    assert SQLiteOptions.from_url("sqlite:///shop.db").path == "shop.db"
+    assert SQLiteOptions.from_url("sqlite:////var/lib/shop.db").path == "/var/lib/shop.db"
+    assert SQLiteOptions.from_url("sqlite://:memory:").path == ":memory:"
+    options = SQLiteOptions.from_url("sqlite:///a.db?synchronous=FULL&busy_timeout_ms=10")
+    assert (options.synchronous, options.busy_timeout_ms) == ("full", 10)
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("postgres:///shop.db", "url"),
+        ("sqlite:shop.db", "url"),
+        ("sqlite://", "url"),
+        ("sqlite:///", "url"),
+        ("sqlite:///a.db?colour=blue", "url.colour"),
+        ("sqlite:///a.db?synchronous=off", "url.synchronous"),
+        ("sqlite:///a.db?busy_timeout_ms=0", "url.busy_timeout_ms"),
+        ("sqlite:///a.db?lock_wait_s=soon", "url"),
+    ],
+)
+def test_a_bad_url_is_refused_naming_what_is_wrong(url: str, field: str, tmp_path: Path) -> None:
+    with pytest.raises(ValidationError) as refused:
+        SQLiteStorage(url)
+    assert refused.value.field == field
+
+
+def test_a_file_is_opened_in_wal_mode_with_normal_or_full_synchronous(tmp_path: Path) -> None:
+    normal = SQLiteStorage(_url(tmp_path / "n.db"))
+    full = SQLiteStorage(_url(tmp_path / "f.db", "synchronous=full"))
+    try:
+        for storage, expected in ((normal, 1), (full, 2)):
+            connection = storage._shared.connection
+            assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+            assert connection.execute("PRAGMA synchronous").fetchone() == (expected,)
+    finally:
+        normal.close()
+        full.close()
+
+
+def test_the_desk_opens_sqlite_urls_through_the_builtin_plugin(tmp_path: Path) -> None:
+    with OrderDesk.open(_url(tmp_path / "shop.db"), entry_points=False) as desk:
+        assert isinstance(desk.storage, SQLiteStorage)
+        assert desk.storage.path == str(tmp_path / "shop.db")
+
+
+def test_an_unopenable_path_is_a_storage_error_naming_it(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such" / "folder" / "shop.db"
+    with pytest.raises(StorageError, match=r"shop\.db"):
+        SQLiteStorage(_url(missing))
+
+
+def test_a_file_that_is_not_a_database_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"these are my notes, not a database" * 100)
+    before = path.read_bytes()
+    with pytest.raises(StorageError, match=r"notes\.txt"):
+        SQLiteStorage(_url(path))
+    assert path.read_bytes() == before
+
+
+# -- persistence and caches ---------------------------------------------------------------------
+
+
+def test_committed_work_is_there_after_reopening(tmp_path: Path) -> None:
+    storage = SQLiteStorage(_url(tmp_path / "shop.db"))
+    with storage.unit_of_work() as uow:
+        uow.aggregates(COUNTERS).save(Counter("c1", 1, 7), expected_version=0)
+    storage.close()
+    reopened = SQLiteStorage(_url(tmp_path / "shop.db"))
+    try:
+        with reopened.unit_of_work() as uow:
+            assert uow.aggregates(COUNTERS).get("c1") == Counter("c1", 1, 7)
+    finally:
+        reopened.close()
+
+
+def test_two_storage_objects_on_one_file_see_each_others_commits(tmp_path: Path) -> None:
+    first = SQLiteStorage(_url(tmp_path / "shop.db"))
+    second = SQLiteStorage(_url(tmp_path / "shop.db"))
+    try:
+        with first.unit_of_work() as uow:
+            uow.aggregates(COUNTERS).save(Counter("c1", 1, 1), expected_version=0)
+            assert uow.aggregates(COUNTERS).find("c2") is None  # absence is cached, too
+        with second.unit_of_work() as uow:
+            assert uow.aggregates(COUNTERS).get("c1") == Counter("c1", 1, 1)
+            uow.aggregates(COUNTERS).save(Counter("c1", 2, 2), expected_version=1)
+            uow.aggregates(COUNTERS).save(Counter("c2", 1, 5), expected_version=0)
+        with first.unit_of_work() as uow:
+            # The first object had both ids cached; the second's commit must win.
+            assert uow.aggregates(COUNTERS).get("c1") == Counter("c1", 2, 2)
+            assert uow.aggregates(COUNTERS).get("c2") == Counter("c2", 1, 5)
+            assert uow.journal.head().sequence == 0
+    finally:
+        first.close()
+        second.close()
+
+
+def test_the_cache_does_not_keep_what_a_failed_unit_of_work_wrote(tmp_path: Path) -> None:
+    storage = SQLiteStorage(_url(tmp_path / "shop.db"))
+    try:
+
+        def save_then_fail() -> None:
+            with storage.unit_of_work() as uow:
+                uow.aggregates(COUNTERS).save(Counter("c1", 1, 1), expected_version=0)
+                raise RuntimeError("boom")
+
+        with pytest.raises(RuntimeError):
+            save_then_fail()
+        with storage.unit_of_work() as uow:
+            assert uow.aggregates(COUNTERS).find("c1") is None
+    finally:
+        storage.close()
+
+
+def test_a_small_cache_forgets_the_oldest_values_and_reads_them_again(tmp_path: Path) -> None:
+    storage = SQLiteStorage(_url(tmp_path / "shop.db", "cache_size=2"))
+    try:
+        with storage.unit_of_work() as uow:
+            for index in range(5):
+                uow.aggregates(COUNTERS).save(Counter(f"c{index}", 1, index), expected_version=0)
+        assert len(storage._shared.cache) <= 2
+        with storage.unit_of_work() as uow:
+            assert [uow.aggregates(COUNTERS).get(f"c{i}").value for i in range(5)] == [
+                0,
+                1,
+                2,
+                3,
+                4,
+            ]
+            assert sorted(c.value for c in uow.aggregates(COUNTERS).scan()) == [0, 1, 2, 3, 4]
+    finally:
+        storage.close()
+
+
+def test_a_nested_unit_of_work_in_one_thread_is_refused() -> None:
+    storage = SQLiteStorage("sqlite://:memory:")
+    try:
+        with storage.unit_of_work(), pytest.raises(StorageError, match="already open"):
+            storage.unit_of_work().__enter__()
+    finally:
+        storage.close()
+
+
+# -- locks --------------------------------------------------------------------------------------
+
+
+def _hold_write_lock(path: Path, seconds: float, holding: threading.Event) -> None:
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("BEGIN IMMEDIATE")
+    holding.set()
+    time.sleep(seconds)
+    connection.execute("COMMIT")
+    connection.close()
+
+
+def test_a_unit_of_work_waits_for_a_held_lock_past_the_busy_timeout(tmp_path: Path) -> None:
+    path = tmp_path / "shop.db"
+    storage = SQLiteStorage(_url(path, "busy_timeout_ms=20"))
+    holding = threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(path, 0.3, holding))
+    holder.start()
+    holding.wait()
+    try:
+        with storage.unit_of_work() as uow:  # waits through several busy timeouts
+            uow.aggregates(COUNTERS).save(Counter("c1", 1), expected_version=0)
+    finally:
+        holder.join()
+        storage.close()
+
+
+def test_a_lock_held_past_lock_wait_is_a_storage_error_not_database_is_locked(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "shop.db"
+    storage = SQLiteStorage(_url(path, "busy_timeout_ms=10&lock_wait_s=0.1"))
+    holding = threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(path, 0.5, holding))
+    holder.start()
+    holding.wait()
+    try:
+        with pytest.raises(StorageError) as refused, storage.unit_of_work():
+            pass  # pragma: no cover - never entered
+        assert "lock" in str(refused.value)
+        assert "lock_wait_s" in str(refused.value)
+    finally:
+        holder.join()
+        storage.close()
+
+
+# -- migrations ---------------------------------------------------------------------------------
+
+
+def test_a_database_of_the_first_schema_version_opens_under_the_latest(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    connection = sqlite3.connect(path, isolation_level=None)
+    assert migrate(connection, str(path), upto=1) == 0
+    assert schema_version(connection) == 1
+    # A row as version 1 wrote it: a counter stored as JSON.
+    connection.execute(
+        "INSERT INTO aggregates (kind, id, version, body) VALUES (?, ?, ?, ?)",
+        (b"counter", b"c1", 3, b'{"id":"c1","version":3,"value":9}'),
+    )
+    connection.close()
+    storage = SQLiteStorage(_url(path))
+    try:
+        connection = storage._shared.connection
+        assert schema_version(connection) == SCHEMA_VERSION
+        indexes = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+        assert {"journal_by_stream", "outbox_by_status"} <= indexes
+        with storage.unit_of_work() as uow:
+            assert uow.aggregates(COUNTERS).get("c1") == Counter("c1", 3, 9)
+            uow.aggregates(COUNTERS).save(Counter("c1", 4, 10), expected_version=3)
+    finally:
+        storage.close()
+
+
+def test_a_database_from_a_newer_ordercore_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    connection = sqlite3.connect(path, isolation_level=None)
+    migrate(connection, str(path))
+    connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    connection.execute("PRAGMA journal_mode = DELETE")
+    connection.close()
+    before = path.read_bytes()
+    with pytest.raises(SchemaTooNew) as refused:
+        SQLiteStorage(_url(path))
+    assert (refused.value.found, refused.value.supported) == (SCHEMA_VERSION + 1, SCHEMA_VERSION)
+    assert "newer" in str(refused.value) or "upgrade" in str(refused.value)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["future.db"]
+
+
+def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "shop.db"
+    SQLiteStorage(_url(path)).close()
+    connection = sqlite3.connect(path, isolation_level=None)
+    assert migrate(connection, str(path)) == SCHEMA_VERSION
+    connection.close()
+
+
+def test_an_outbox_message_marked_by_another_storage_object_is_read_fresh(tmp_path: Path) -> None:
+    first = SQLiteStorage(_url(tmp_path / "shop.db"))
+    second = SQLiteStorage(_url(tmp_path / "shop.db"))
+    at = datetime(2025, 1, 1, tzinfo=UTC)
+    message = OutboxMessage("m1", "notifier:log", "hello", {}, at, at)
+    try:
+        with first.unit_of_work() as uow:
+            uow.outbox.put(message)
+        with first.unit_of_work() as uow:
+            assert uow.outbox.get("m1") == message  # from the cache
+        with second.unit_of_work() as uow:
+            uow.outbox.mark_delivered("m1", at)
+        with first.unit_of_work() as uow:
+            assert uow.outbox.get("m1").status is OutboxStatus.DELIVERED
+            assert uow.outbox.get("m1").attempts == 1
+    finally:
+        first.close()
+        second.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "parameters", "index"),
+    [
+        # Scans of one kind (orders for the audit sweeps and the review queue, reservations
+        # for the expiry sweep) and lookups by id.
+        ("SELECT id, version, body FROM aggregates WHERE kind = ?", (b"order",), "autoindex"),
+        ("SELECT body FROM aggregates WHERE kind = ? AND id = ?", (b"order", b"o"), "autoindex"),
+        # One aggregate's history: an order's timeline and replay, a level's ledger.
+        (
+            "SELECT sequence, body FROM journal WHERE stream_type = ? AND stream_id = ? "
+            "ORDER BY sequence",
+            (b"order", b"o"),
+            "journal_by_stream",
+        ),
+        (
+            "SELECT sequence, body FROM journal WHERE sequence > ? ORDER BY sequence LIMIT ?",
+            (10, 5),
+            "PRIMARY KEY",
+        ),
+        # The outbox's due messages and its lists by status.
+        (
+            "SELECT body FROM outbox WHERE status = ? AND next_attempt_at <= ? "
+            "AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY position LIMIT ?",
+            ("pending", 1, 1, 10),
+            "outbox_by_status",
+        ),
+        ("SELECT body FROM outbox WHERE status = ? ORDER BY position", ("dead",), "outbox_by"),
+    ],
+)
+def test_the_queries_of_the_desk_and_the_sweeps_use_an_index(
+    query: str, parameters: tuple[object, ...], index: str
+) -> None:
+    storage = SQLiteStorage("sqlite://:memory:")
+    try:
+        plan = [
+            row[3]
+            for row in storage._shared.connection.execute(f"EXPLAIN QUERY PLAN {query}", parameters)
+        ]
+    finally:
+        storage.close()
+    assert all(step.startswith("SEARCH") for step in plan), plan
+    assert index in plan[0], plan
