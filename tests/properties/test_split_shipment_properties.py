@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from ordercore import (
@@ -48,6 +48,8 @@ def scenario(draw: st.DrawFn) -> tuple[dict[tuple[str, str], int], list[tuple[st
 
 
 @given(scenario())
+# Only untracked units and no stock anywhere: nothing is reserved, yet the order must ship.
+@example(({(sku, loc): 0 for sku in SKUS for loc in LOCATIONS}, [("UNTRACKED", 1)], "priority"))
 def test_shipping_every_split_shipment_ships_the_order_exactly(
     case: tuple[dict[tuple[str, str], int], list[tuple[str, int]], str],
 ) -> None:

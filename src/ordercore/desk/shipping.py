@@ -117,7 +117,8 @@ class ShippingDesk(TrackingCommands, LabelCommands):
         Without ``plan``, the allocation is the one the order's reservations were made from:
         each location gets the units reserved there (less those already in a shipment that has
         not left). Units not reserved anywhere (SKUs not tracked) go with ``location``, or with
-        the first location of the allocation.
+        the first location of the allocation, or else with the inventory's best-priority
+        location.
 
         Raises:
             ValidationError: If some units have no location to leave from, or the plan asks for
@@ -140,6 +141,11 @@ class ShippingDesk(TrackingCommands, LabelCommands):
             return tuple(made)
 
         return self._run("create_from_plan", key, work, actor=actor)
+
+    def _best_location(self, writes: ShipmentWrites) -> str | None:
+        """The inventory's best-priority location, if it has any."""
+        locations = self._desk.inventory.session(writes.ctx).locations()
+        return locations[0].id if locations else None
 
     def _known_location(self, writes: ShipmentWrites, location: str) -> None:
         """Refuse a location the inventory does not have (any code goes without an inventory)."""
@@ -170,7 +176,7 @@ class ShippingDesk(TrackingCommands, LabelCommands):
                 if room > 0:
                     per_location.setdefault(place, {})[line.line_id] = room
                     placed[line.line_id] = placed.get(line.line_id, 0) + room
-        rest_location = fallback or next(iter(per_location), None)
+        rest_location = fallback or next(iter(per_location), None) or self._best_location(writes)
         for line in order.lines:
             left = writes.room(order, "")[line.line_id].units - placed.get(line.line_id, 0)
             if left <= 0 or group.held(line.line_id):

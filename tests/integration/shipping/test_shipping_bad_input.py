@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from ordercore import Address, Contact, LineDraft, OrderDesk, OrderDraft
+from ordercore import Address, Contact, LineDraft, ManualClock, OrderDesk, OrderDraft, SequentialIds
 from ordercore.errors import InvalidTransition, NotFound, OrderCoreError, ValidationError
 from ordercore.shipping.model import ShipmentStatus
 from ordercore.shipping.tracking import CarrierEvent
@@ -195,3 +195,19 @@ def test_an_unknown_location_is_refused(desk: OrderDesk) -> None:
     assert isinstance(error, ValidationError)
     assert error.field == "location"
     assert "BER" in str(error)
+
+
+def test_units_with_no_location_to_leave_from_are_refused_naming_the_location(
+    clock: ManualClock,
+) -> None:
+    bare = OrderDesk.open(clock=clock, ids=SequentialIds(), entry_points=False)
+    order = paid_order(bare, ("MUG", 2))  # no inventory locations, nothing reserved
+    error = _refused(
+        bare, lambda: bare.shipping.create_from_plan(order.id, actor=CLERK), ValidationError
+    )
+    assert isinstance(error, ValidationError)
+    assert error.field == "location"
+    assert "L1" in str(error)
+    (shipment,) = bare.shipping.create_from_plan(order.id, actor=CLERK, location="DOCK-1")
+    assert (shipment.location, shipment.units) == ("DOCK-1", {"L1": 2})
+    bare.close()

@@ -118,3 +118,14 @@ def test_shipping_and_delivery_tell_the_customer_once_each_with_the_tracking_lin
     assert shipped.data["tracking_url"] == labelled.tracking_url
     assert shipped.data["tracking_url"]
     assert shipped.recipient == "ada@example.com"
+
+
+def test_an_order_of_untracked_skus_only_leaves_from_the_best_priority_location(
+    desk: OrderDesk,
+) -> None:
+    order = paid_order(desk, ("MUG", 2))
+    assert not desk.inventory.reservations(order.id).active()
+
+    (shipment,) = desk.shipping.create_from_plan(order.id, actor=CLERK, carrier="acme")
+
+    assert (shipment.location, shipment.units) == ("BER", {"L1": 2})
