@@ -35,6 +35,7 @@ __all__ = [
     "canonical_json",
     "canonical_json_unchecked",
     "ensure_json_ready",
+    "ensure_valid_unicode",
     "fingerprint",
     "make_converter",
     "structure",
@@ -337,8 +338,58 @@ def canonical_json(value: object, field: str = "value") -> bytes:
         return orjson.dumps(value, option=_ORJSON_SORTED)
     except orjson.JSONEncodeError:
         # Integers beyond 64 bits, or text that is not valid Unicode: the standard library
-        # writes the first and reports the second as it always did.
+        # writes the first; the second is refused naming where it is.
+        return _reference_or_refuse(value, field)
+
+
+def ensure_valid_unicode(text: str, field: str) -> None:
+    """Refuse text that cannot be written as UTF-8 (a lone surrogate) with a ValidationError.
+
+    Python carries undecodable bytes as lone surrogates; the journal's canonical JSON is UTF-8,
+    so such text is refused where it comes in, naming its field.
+    """
+    if text.isascii():
+        return
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(
+            field, "text is not valid Unicode (it holds a lone surrogate)"
+        ) from None
+
+
+def _reference_or_refuse(value: object, field: str) -> bytes:
+    try:
         return reference_canonical_json(value)
+    except UnicodeEncodeError:
+        raise ValidationError(
+            _path_of_broken_text(value, field) or field,
+            "text is not valid Unicode (it holds a lone surrogate)",
+        ) from None
+
+
+def _path_of_broken_text(value: object, path: str) -> str | None:
+    """The path of the first string (or key) that cannot be written as UTF-8, if any."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _path_of_broken_text(key, f"{path}.<key>") or _path_of_broken_text(
+                item, f"{path}.{key}"
+            )
+            if found is not None:
+                return found
+        return None
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = _path_of_broken_text(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 def ensure_json_ready(value: object, field: str = "value") -> None:
@@ -347,17 +398,18 @@ def ensure_json_ready(value: object, field: str = "value") -> None:
         _explain_not_json(value, field)
 
 
-def canonical_json_unchecked(value: object) -> bytes:
+def canonical_json_unchecked(value: object, field: str = "value") -> bytes:
     """:func:`canonical_json` for values known to be JSON already, without the check.
 
     For data whose shape is proven by its type (see ``ordercore._json_types``) and for
     re-hashing stored journal entries, where a changed value shows as a changed digest anyway.
-    Anything orjson cannot write still goes through the standard library, which refuses it.
+    Anything orjson cannot write still goes through the standard library; text that is not
+    valid Unicode is refused with a :class:`ValidationError` naming its path under ``field``.
     """
     try:
         return orjson.dumps(value, option=_ORJSON_SORTED)
     except orjson.JSONEncodeError:
-        return reference_canonical_json(value)
+        return _reference_or_refuse(value, field)
 
 
 def fingerprint(value: object, field: str = "value") -> str:

@@ -19,6 +19,7 @@ from ordercore.money import Money
 from ordercore.serialization import (
     JSONValue,
     canonical_json,
+    ensure_valid_unicode,
     fingerprint,
     make_converter,
     structure,
@@ -620,3 +621,24 @@ def test_money_read_again_is_the_same_value_and_bad_money_is_still_refused() -> 
     ):
         with pytest.raises(ValidationError):
             structure(converter, bad, Money)
+
+
+def test_canonical_json_refuses_a_lone_surrogate_naming_its_path() -> None:
+    with pytest.raises(ValidationError) as caught:
+        canonical_json({"contact": {"names": ["Ada", "Bad\ud800"]}}, "payload")
+    assert caught.value.field == "payload.contact.names[1]"
+    assert "not valid Unicode" in str(caught.value)
+    with pytest.raises(ValidationError) as caught:
+        canonical_json({"k\udc80": 1})
+    assert caught.value.field == "value.<key>"
+
+
+def test_canonical_json_still_writes_integers_beyond_64_bits() -> None:
+    assert canonical_json({"n": 2**70}) == b'{"n":1180591620717411303424}'
+
+
+def test_valid_unicode_passes_and_a_lone_surrogate_is_refused_with_its_field() -> None:
+    ensure_valid_unicode("Zoë 🚚", "name")
+    with pytest.raises(ValidationError) as caught:
+        ensure_valid_unicode("Zo\udceb", "contact.name")
+    assert caught.value.field == "contact.name"

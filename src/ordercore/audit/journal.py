@@ -202,7 +202,7 @@ def entry_digest(content: dict[str, JSONValue]) -> str:
     The content is not checked for floats here: :func:`seal` checks a payload before it first
     hashes it, and when a stored entry is re-hashed any change shows as a different digest.
     """
-    return hashlib.sha256(canonical_json_unchecked(content)).hexdigest()
+    return hashlib.sha256(canonical_json_unchecked(content, "entry")).hexdigest()
 
 
 def seal(draft: EntryDraft, sequence: int, previous_hash: str) -> JournalEntry:

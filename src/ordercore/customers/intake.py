@@ -25,6 +25,7 @@ from ordercore.customers.validation import (
 from ordercore.errors import ValidationError
 from ordercore.money import Money
 from ordercore.orders.model import Address
+from ordercore.serialization import ensure_valid_unicode
 
 __all__ = ["KEEP", "CustomerDraft", "CustomerUpdate", "Keep", "apply_update", "new_customer"]
 
@@ -216,6 +217,7 @@ def new_customer(draft: CustomerDraft, *, customer_id: str, now: datetime) -> Cu
 def _text(value: object, field: str) -> str:
     if not isinstance(value, str):
         raise ValidationError(field, "must be text")
+    ensure_valid_unicode(value, field)
     return value.strip()
 
 

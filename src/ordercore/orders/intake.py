@@ -16,6 +16,7 @@ import attrs
 from ordercore.errors import CurrencyMismatch, ValidationError
 from ordercore.money import Money, is_known_currency
 from ordercore.orders.model import Address, Contact
+from ordercore.serialization import ensure_valid_unicode
 
 __all__ = [
     "IntakePolicy",
@@ -119,6 +120,7 @@ def _text(value: object, field: str, *, required: bool = True, limit: int = 500)
         raise ValidationError(field, "is required")
     if len(value) > limit:
         raise ValidationError(field, f"is longer than {limit} characters")
+    ensure_valid_unicode(value, field)
     return value
 
 

@@ -139,6 +139,18 @@ BAD_DRAFTS: list[tuple[str, dict[str, object], type[ValidationError], str]] = [
         ValidationError,
         "contact.name",
     ),
+    (
+        "lone-surrogate-in-name",
+        {"contact": Contact("Ada\udc80", email="a@example.com")},
+        ValidationError,
+        "contact.name",
+    ),
+    (
+        "lone-surrogate-in-city",
+        {"shipping_address": attrs.evolve(ADDRESS, city="Berl\ud800in")},
+        ValidationError,
+        "shipping_address.city",
+    ),
     ("no-email-or-phone", {"contact": Contact("Ada")}, ValidationError, "contact.email"),
     (
         "bad-email",
