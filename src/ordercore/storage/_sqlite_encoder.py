@@ -1,17 +1,18 @@
-"""The shared converter, with unchanged parts of an aggregate unstructured once.
+"""Aggregates written as JSON, with unchanged parts of an aggregate serialized once.
 
 A command changes an aggregate by building a new value that shares every unchanged part with the
 old one (``attrs.evolve`` keeps references): an order that is approved keeps its lines, contact,
-addresses and totals as the very same objects. Unstructuring those parts again on every save is
-most of the cost of writing an aggregate, so this converter remembers, by identity, what each
-deeply immutable attrs value unstructured to, and hands the same result back when it meets the
-same object again.
+addresses and totals as the very same objects. Unstructuring and serializing those parts again
+on every save is most of the cost of writing an aggregate, so the encoder remembers, by
+identity, the JSON bytes each deeply immutable attrs value serialized to, and copies them in
+when it meets the same object again.
 
 That is only safe for values that cannot change after they are built: frozen attrs classes whose
 fields, all the way down, are strings, numbers, decimals, times, enums, money, tuples or
 frozensets of such values, or other such classes. Anything holding a dict, list or set is
-unstructured afresh every time. The results are the converter's own (the same generated
-function does the work), which ``tests/unit/storage/test_sqlite_encoder.py`` checks.
+unstructured afresh every time. The bytes are those the shared converter's result serializes to
+(the same generated functions do the work), which ``tests/unit/storage/test_sqlite_encoder.py``
+checks.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ from typing import Any
 
 import attrs
 import cattrs
+import orjson
 
 from ordercore.money import Money
 from ordercore.serialization import make_converter
+from ordercore.storage._sqlite_codec import encode_body
 
-__all__ = ["memoizing_converter"]
+__all__ = ["AggregateEncoder"]
 
 _SCALARS = (str, int, bool, NoneType, Decimal, datetime, date, Money)
 
@@ -82,14 +85,45 @@ def _tuple_hook(converter: cattrs.Converter, cls: Any) -> Callable[[Any], Any]:
     return unstructure_items
 
 
-def memoizing_converter(limit: int = 100_000) -> cattrs.Converter:
-    """:func:`~ordercore.serialization.make_converter` that unstructures each immutable part once.
+class AggregateEncoder:
+    """Writes aggregates as JSON bytes, each immutable part serialized once.
+
+    The memo keeps, for each immutable part met (by identity, with the part itself so that its
+    id cannot be reused meanwhile), the JSON bytes it serialized to as an ``orjson.Fragment``,
+    which the next document that holds the same part copies in as it is. Bytes rather than the
+    unstructured dicts and lists: a remembered part then costs the garbage collector one object
+    to look at instead of a tree of them, and serializing an aggregate whose parts are mostly
+    unchanged copies their bytes instead of walking them again.
+
+    The bytes are exactly those of ``orjson.dumps`` over the shared converter's result. A part
+    orjson cannot write (text that is not valid Unicode, an integer beyond 64 bits) is not
+    remembered, and its aggregate is written by :func:`~ordercore.storage._sqlite_codec.
+    encode_body` from the shared converter's result, as before.
 
     Args:
-        limit: How many unstructured parts to remember; when full, the memo starts afresh.
+        limit: How many serialized parts to remember; when full, the memo starts afresh.
+
+    Attributes:
+        converter: The shared converter (:func:`~ordercore.serialization.make_converter`), for
+            reading aggregates back.
     """
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self.converter = make_converter()
+        self._fragments = _fragmenting_converter(limit)
+
+    def encode(self, item: object) -> bytes:
+        """The JSON body of ``item``, as ``encode_body`` of the shared converter's result."""
+        try:
+            return orjson.dumps(self._fragments.unstructure(item))
+        except orjson.JSONEncodeError:
+            return encode_body(self.converter.unstructure(item))
+
+
+def _fragmenting_converter(limit: int) -> cattrs.Converter:
+    """A converter whose immutable parts unstructure to remembered ``orjson.Fragment`` bytes."""
     converter = make_converter()
-    memo: dict[int, tuple[object, Any]] = {}
+    memo: dict[int, tuple[object, orjson.Fragment]] = {}
 
     def applies(cls: Any) -> bool:
         # Money keeps the converter's own hook for it (cheap, and not a generated one).
@@ -110,12 +144,16 @@ def memoizing_converter(limit: int = 100_000) -> cattrs.Converter:
             if remembered is not None and remembered[0] is value:
                 return remembered[1]
             result = generated(value)
+            try:
+                fragment = orjson.Fragment(orjson.dumps(result))
+            except orjson.JSONEncodeError:
+                return result  # not for orjson: the whole aggregate takes the slow path
             if len(memo) >= limit:
                 # Forget everything at once: dropping the oldest entry one by one would make
                 # each eviction walk the ever longer run of deleted slots at the dict's start.
                 memo.clear()
-            memo[id(value)] = (value, result)
-            return result
+            memo[id(value)] = (value, fragment)
+            return fragment
 
         return unstructure
 

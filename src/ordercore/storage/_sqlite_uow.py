@@ -24,6 +24,7 @@ from ordercore.audit.journal import GENESIS_HASH, EntryDraft, JournalEntry, Jour
 from ordercore.errors import ConcurrencyConflict, NotFound, ValidationError
 from ordercore.serialization import structure
 from ordercore.storage import _sqlite_codec as codec
+from ordercore.storage._sqlite_encoder import AggregateEncoder
 from ordercore.storage._sqlite_outbox import SQLiteIdempotency, SQLiteOutbox
 from ordercore.storage.ports import A, AggregateKind, OutboxMessage, OutboxStatus
 
@@ -38,10 +39,11 @@ class SharedState:
     """What the units of work of one storage object share: the connection and the caches."""
 
     def __init__(
-        self, connection: sqlite3.Connection, converter: cattrs.Converter, cache_size: int
+        self, connection: sqlite3.Connection, encoder: AggregateEncoder, cache_size: int
     ) -> None:
         self.connection = connection
-        self.converter = converter
+        self.converter: cattrs.Converter = encoder.converter
+        self.encode = encoder.encode
         self.cache: dict[tuple[str, str], tuple[Any, int]] = {}
         self.cache_size = cache_size
         self.data_version = -1
@@ -192,7 +194,7 @@ class SQLiteAggregates(Generic[A]):
             raise ValidationError(
                 self._name, f"expected {self._kind.type.__name__}, got {type(item).__name__}"
             )
-        body = codec.encode_body(self._shared.converter.unstructure(item))
+        body = self._shared.encode(item)
         row_key = codec.key(item.id)
         if expected_version == 0:
             try:

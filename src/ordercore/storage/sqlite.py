@@ -42,7 +42,7 @@ import attrs
 from ordercore.errors import StorageError, ValidationError
 from ordercore.storage._sqlite_busy import is_busy, retry_while_busy
 from ordercore.storage._sqlite_checkpoint import Checkpointer
-from ordercore.storage._sqlite_encoder import memoizing_converter
+from ordercore.storage._sqlite_encoder import AggregateEncoder
 from ordercore.storage._sqlite_schema import SCHEMA_VERSION, SchemaTooNew, migrate, schema_version
 from ordercore.storage._sqlite_uow import SharedState, SQLiteUnitOfWork
 from ordercore.storage.ports import StorageBackend
@@ -144,7 +144,7 @@ class SQLiteStorage:
         self._jitter = random.Random()  # noqa: S311 -- backoff jitter, not security
         memory = self.options.path == MEMORY
         self._path = MEMORY if memory else str(Path(self.options.path).resolve())
-        self._shared = SharedState(self._connect(), memoizing_converter(), self.options.cache_size)
+        self._shared = SharedState(self._connect(), AggregateEncoder(), self.options.cache_size)
         self._checkpointer = None if memory else Checkpointer(self._path, self._lock)
 
     @property

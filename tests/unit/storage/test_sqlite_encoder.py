@@ -1,5 +1,5 @@
-"""The memoizing converter gives exactly what the shared converter gives, and only memoizes
-values that cannot change."""
+"""The aggregate encoder writes exactly the bytes of the shared converter's result, and only
+memoizes values that cannot change."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ from ordercore.desk.review_context import IdentityActivity, OrderSighting
 from ordercore.inventory.model import StockItem
 from ordercore.orders.model import Order
 from ordercore.serialization import make_converter
-from ordercore.storage._sqlite_encoder import _immutable_class, memoizing_converter
+from ordercore.storage._sqlite_codec import decode_body, encode_body
+from ordercore.storage._sqlite_encoder import AggregateEncoder, _immutable_class
 from ordercore.testing.lifecycle_machine import drafts
 
 CLERK = Actor("clerk", roles={"clerk"})
@@ -62,16 +63,16 @@ def _versions(draft: OrderDraft) -> list[Order]:
 def test_every_version_of_an_order_unstructures_as_the_shared_converter_does(
     draft: OrderDraft,
 ) -> None:
-    plain, memoizing = make_converter(), memoizing_converter()
+    plain, encoder = make_converter(), AggregateEncoder()
     for order in _versions(draft):
-        first = memoizing.unstructure(order)
-        assert first == plain.unstructure(order)
-        assert memoizing.unstructure(order) is first  # the second time comes from the memo
-        assert memoizing.structure(first, Order) == order
+        first = encoder.encode(order)
+        assert first == encode_body(plain.unstructure(order))
+        assert encoder.encode(order) == first  # the second time from the memo
+        assert encoder.converter.structure(decode_body(first), Order) == order
 
 
 def test_a_forgetful_memo_still_gives_the_right_result() -> None:
-    plain, tiny = make_converter(), memoizing_converter(limit=1)
+    plain, tiny = make_converter(), AggregateEncoder(limit=1)
     draft = OrderDraft(
         channel="web",
         currency="EUR",
@@ -80,7 +81,7 @@ def test_a_forgetful_memo_still_gives_the_right_result() -> None:
         lines=[LineDraft("SKU-A", 2, "10.00"), LineDraft("SKU-B", 1, "3.50")],
     )
     for order in _versions(draft):
-        assert tiny.unstructure(order) == plain.unstructure(order)
+        assert tiny.encode(order) == encode_body(plain.unstructure(order))
 
 
 @attrs.frozen
@@ -110,28 +111,45 @@ def test_only_classes_fixed_all_the_way_down_are_memoized() -> None:
 
 
 def test_a_value_holding_a_dict_is_unstructured_afresh_each_time() -> None:
-    converter = memoizing_converter()
+    encoder = AggregateEncoder()
     value = _HoldsADict({"a": 1})
-    first = converter.unstructure(value)
+    first = encoder.encode(value)
     value.data["a"] = 2  # frozen, yet its dict can change: it must not be memoized
-    assert converter.unstructure(value) == {"data": {"a": 2}}
-    assert first == {"data": {"a": 1}}
+    assert decode_body(encoder.encode(value)) == {"data": {"a": 2}}
+    assert decode_body(first) == {"data": {"a": 1}}
     fixed = _Fixed("x", datetime(2025, 1, 1, tzinfo=UTC), (1, 2))
-    assert converter.unstructure(fixed) == make_converter().unstructure(fixed)
+    assert encoder.encode(fixed) == encode_body(make_converter().unstructure(fixed))
 
 
 @given(st.lists(st.integers(), max_size=5))
 def test_tuples_of_immutable_values_round_trip(parts: list[int]) -> None:
     fixed = _Fixed("x", datetime(2025, 1, 1, tzinfo=UTC), tuple(parts))
-    assert memoizing_converter().unstructure(fixed)["parts"] == parts
+    assert decode_body(AggregateEncoder().encode(fixed))["parts"] == parts
 
 
 def test_a_growing_tuple_of_memoized_items_unstructures_as_the_shared_converter_does() -> None:
-    plain, memoizing = make_converter(), memoizing_converter()
+    plain, encoder = make_converter(), AggregateEncoder()
     at = datetime(2025, 1, 1, tzinfo=UTC)
     sightings: tuple[OrderSighting, ...] = ()
     for index in range(60):
         sightings = (*sightings[-49:], OrderSighting(f"o{index}", at))
         activity = IdentityActivity("key", sightings, index + 1)
-        assert memoizing.unstructure(activity) == plain.unstructure(activity)
-    assert len(memoizing.unstructure(activity)["orders"]) == 50
+        assert encoder.encode(activity) == encode_body(plain.unstructure(activity))
+    assert len(decode_body(encoder.encode(activity))["orders"]) == 50
+
+
+@attrs.frozen
+class _Named:
+    name: str
+    big: int
+
+
+def test_text_or_numbers_orjson_cannot_write_take_the_slow_path_and_read_back() -> None:
+    encoder = AggregateEncoder()
+    for value in (_Named("lone \udc80 surrogate", 1), _Named("fine", 2**70)):
+        for _ in range(2):  # not remembered: the same result the second time
+            body = encoder.encode(_Fixed(value.name, datetime(2025, 1, 1, tzinfo=UTC), (1,)))
+            assert decode_body(body)["name"] == value.name
+            body = encoder.encode(value)
+            assert body == encode_body(make_converter().unstructure(value))
+            assert encoder.converter.structure(decode_body(body), _Named) == value
