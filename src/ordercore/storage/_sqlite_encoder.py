@@ -111,13 +111,25 @@ class AggregateEncoder:
     def __init__(self, limit: int = 100_000) -> None:
         self.converter = make_converter()
         self._fragments = _fragmenting_converter(limit)
+        self._outer: dict[type, Callable[[Any], Any]] = {}
 
     def encode(self, item: object) -> bytes:
         """The JSON body of ``item``, as ``encode_body`` of the shared converter's result."""
+        cls = type(item)
+        unstructure = self._outer.get(cls)
+        if unstructure is None:
+            unstructure = self._outer[cls] = self._outer_hook(cls)
         try:
-            return orjson.dumps(self._fragments.unstructure(item))
+            return orjson.dumps(unstructure(item))
         except orjson.JSONEncodeError:
             return encode_body(self.converter.unstructure(item))
+
+    def _outer_hook(self, cls: type) -> Callable[[Any], Any]:
+        # The aggregate itself is not remembered, only its parts: a saved aggregate is a new
+        # value every time, and remembering it would only keep its old versions alive.
+        if cls is not Money and attrs.has(cls) and _immutable_class(cls, set()):
+            return self._fragments.gen_unstructure_attrs_fromdict(cls)
+        return self._fragments.get_unstructure_hook(cls)
 
 
 def _fragmenting_converter(limit: int) -> cattrs.Converter:
