@@ -101,14 +101,14 @@ class AggregateEncoder:
     encode_body` from the shared converter's result, as before.
 
     Args:
-        limit: How many serialized parts to remember; when full, the memo starts afresh.
+        limit: How many serialized parts to remember, at most, in two generations.
 
     Attributes:
         converter: The shared converter (:func:`~ordercore.serialization.make_converter`), for
             reading aggregates back.
     """
 
-    def __init__(self, limit: int = 100_000) -> None:
+    def __init__(self, limit: int = 10_000) -> None:
         self.converter = make_converter()
         self._fragments = _fragmenting_converter(limit)
         self._outer: dict[type, Callable[[Any], Any]] = {}
@@ -133,15 +133,31 @@ class AggregateEncoder:
 
 
 def _fragmenting_converter(limit: int) -> cattrs.Converter:
-    """A converter whose immutable parts unstructure to remembered ``orjson.Fragment`` bytes."""
+    """A converter whose immutable parts unstructure to remembered ``orjson.Fragment`` bytes.
+
+    The memo has two generations of up to ``limit // 2`` parts each: when the young one is
+    full it becomes the old one and the previous old one is forgotten, all at once (dropping
+    entries one by one from a dict's start makes each eviction walk the run of deleted slots).
+    A part found in the old generation moves back to the young one, so the parts of aggregates
+    still being worked on stay while those of finished ones go: a small memo serves as well as
+    a big one, and keeps far fewer old values alive for the garbage collector to walk.
+    """
     converter = make_converter()
-    memo: dict[int, tuple[object, orjson.Fragment]] = {}
+    young: dict[int, tuple[object, orjson.Fragment]] = {}
+    old: dict[int, tuple[object, orjson.Fragment]] = {}
+    generation = max(limit // 2, 1)
 
     def applies(cls: Any) -> bool:
         # Money keeps the converter's own hook for it (cheap, and not a generated one).
         if typing.get_origin(cls) is tuple:
             return _immutable_type(cls, set())
         return cls is not Money and attrs.has(cls) and _immutable_class(cls, set())
+
+    def remember(key: int, entry: tuple[object, orjson.Fragment]) -> None:
+        nonlocal young, old
+        if len(young) >= generation:
+            old, young = young, {}
+        young[key] = entry
 
     def factory(cls: Any) -> Callable[[Any], Any]:
         generated: Callable[[Any], Any]
@@ -151,20 +167,21 @@ def _fragmenting_converter(limit: int) -> cattrs.Converter:
             generated = converter.gen_unstructure_attrs_fromdict(cls)
 
         def unstructure(value: Any) -> Any:
-            remembered = memo.get(id(value))
+            key = id(value)
             # The memo holds the value itself, so its id cannot be reused while remembered.
+            remembered = young.get(key)
             if remembered is not None and remembered[0] is value:
+                return remembered[1]
+            remembered = old.get(key)
+            if remembered is not None and remembered[0] is value:
+                remember(key, remembered)
                 return remembered[1]
             result = generated(value)
             try:
                 fragment = orjson.Fragment(orjson.dumps(result))
             except orjson.JSONEncodeError:
                 return result  # not for orjson: the whole aggregate takes the slow path
-            if len(memo) >= limit:
-                # Forget everything at once: dropping the oldest entry one by one would make
-                # each eviction walk the ever longer run of deleted slots at the dict's start.
-                memo.clear()
-            memo[id(value)] = (value, fragment)
+            remember(key, (value, fragment))
             return fragment
 
         return unstructure
