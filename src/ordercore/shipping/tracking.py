@@ -196,13 +196,24 @@ def advance(
     ``status`` must be :func:`latest_status` of ``history``. When the news comes after
     everything known (the usual case) the status is worked out from the news alone.
     """
-    seen = {event.key for event in history}
-    added: list[TrackingEvent] = []
-    for event in incoming:
-        key = event.key
-        if key not in seen:
-            seen.add(key)
-            added.append(event)
+    fresh = list(incoming)
+    last = history[-1].at if history else None
+    # History is sorted by time first, so when every piece of news is later than its last event
+    # (the usual case) nothing in it can share a key (time, code) with the news: only the news
+    # is compared among itself, which spares a set of the whole history on every scan.
+    if last is None or all(event.at > last for event in fresh):
+        seen: set[tuple[datetime, str]] = set()
+    else:
+        seen = {event.key for event in history}
+    if not seen and len(fresh) == 1:
+        added = fresh
+    else:
+        added = []
+        for event in fresh:
+            key = event.key
+            if key not in seen:
+                seen.add(key)
+                added.append(event)
     if not added:
         return history, (), status
     added.sort(key=_rank)
