@@ -28,7 +28,7 @@ _set = object.__setattr__
 
 
 @functools.lru_cache(maxsize=512)
-def _copier(cls: type[Any]) -> tuple[Callable[[Any], Any], frozenset[str]]:
+def _copier(cls: Any) -> tuple[Callable[[Any], Any], frozenset[str]]:
     """The copying function of ``cls`` and its field names."""
     names = [field.name for field in cls.__attrs_attrs__]
     scope: dict[str, Any] = {"_new": _new, "_set": _set, "cls": cls}
