@@ -63,7 +63,7 @@ def replace(instance: T, **changes: Any) -> T:
     Raises:
         TypeError: If a name in ``changes`` is not a field of the class (as ``attrs.evolve``).
     """
-    cls: type[Any] = type(instance)
+    cls: Any = type(instance)
     copy_instance, names = _copier(cls)
     copy: T = copy_instance(instance)
     for name, value in changes.items():
