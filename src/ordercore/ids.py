@@ -111,9 +111,13 @@ class SequentialIds:
 
     def new_id(self, prefix: str) -> str:
         """Return the next id for ``prefix``."""
-        _check_prefix(prefix)
         with self._lock:
-            number = self._counters.get(prefix, 0) + 1
+            counted = self._counters.get(prefix)
+            if counted is None:
+                # A prefix is checked when first seen: only checked ones are ever counted.
+                _check_prefix(prefix)
+                counted = 0
+            number = counted + 1
             self._counters[prefix] = number
         return f"{prefix}_{number:0{self._width}d}"
 

@@ -137,16 +137,19 @@ class TrackingCommands(ShippingBase):
         news: list[Any],
     ) -> Shipment:
         """Open due exceptions, save, journal, announce and deliver the order if it arrived."""
-        after, opened = decide.open_exceptions(
-            after, due_on_news(after, writes.ctx.now, self.policy.exceptions)
-        )
-        events: list[ShipmentEvent] = [*news, *opened]
+        events: list[ShipmentEvent] = list(news)
+        due = due_on_news(after, writes.ctx.now, self.policy.exceptions)
+        if due:
+            after, opened = decide.open_exceptions(after, due)
+            events.extend(opened)
         if after.status is ShipmentStatus.DELIVERED and after.delivered_at is not None:
             after, closed = decide.close_on_delivery(after, at=after.delivered_at)
             events.extend(closed)
         after = writes.save(before, after, events)
         writes.announce(before, after, events)
-        if any(isinstance(event, ShipmentDelivered) for event in events):
+        if after.status is ShipmentStatus.DELIVERED and any(
+            isinstance(event, ShipmentDelivered) for event in events
+        ):
             writes.deliver_order(after)
         return after
 
