@@ -19,7 +19,7 @@ import types
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["replace"]
+__all__ = ["constructor", "replace"]
 
 T = TypeVar("T")
 
@@ -71,3 +71,35 @@ def replace(instance: T, **changes: Any) -> T:
             raise TypeError(f"{cls.__name__} has no field {name!r}")
         _set(copy, name, value)
     return copy
+
+
+@functools.lru_cache(maxsize=512)
+def _constructor(cls: Any) -> Callable[..., Any]:
+    names = [field.name for field in cls.__attrs_attrs__]
+    scope: dict[str, Any] = {"_new": _new, "_set": _set, "cls": cls}
+    body = []
+    for index, name in enumerate(names):
+        slot = _slot(cls, name)
+        if slot is None:
+            body.append(f"    _set(made, {name!r}, {name})")
+        else:
+            scope[f"_set_{index}"] = slot.__set__
+            body.append(f"    _set_{index}(made, {name})")
+    source = "\n".join(
+        [f"def make({', '.join(names)}):", "    made = _new(cls)", *body, "    return made"]
+    )
+    exec(compile(source, f"<ordercore constructor {cls.__qualname__}>", "exec"), scope)  # noqa: S102
+    made: Callable[..., Any] = scope["make"]
+    return made
+
+
+def constructor(cls: type[T]) -> Callable[..., T]:
+    """A function that builds ``cls`` from every field, positionally, without ``__init__``.
+
+    For the same classes as :func:`replace` (no validators, converters, defaults that
+    ``__init__`` computes, or ``__attrs_post_init__``), or for callers that have made the
+    checks of ``__init__`` themselves; every field must be given.
+    """
+    key: Any = cls
+    made: Callable[..., T] = _constructor(key)
+    return made

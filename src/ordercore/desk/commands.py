@@ -101,24 +101,25 @@ class CommandContext:
         Returns:
             The sealed journal entry.
         """
-        event_type = getattr(type(event), "event_type", None) or type(event).__name__
+        cls = type(event)
+        event_type = getattr(cls, "event_type", None) or cls.__name__
         payload = self._converter.unstructure(event)
         if not isinstance(payload, dict):
             raise ValidationError("event", f"{event_type} must unstructure to an object")
-        personal = _split_personal(payload, getattr(type(event), "personal_fields", ()))
-        draft = EntryDraft(
-            event_id=self.ids.new_id("evt"),
-            stream_type=stream_type,
-            stream_id=stream_id,
-            version=version,
-            event_type=event_type,
-            payload=payload,
-            actor=self.actor.id,
-            recorded_at=self.now,
-            reason=reason,
-            correlation_id=self.correlation_id,
-            personal=None if personal is None else PersonalData.of(personal),
-            payload_checked=self._json_only is not None and self._json_only(type(event)),
+        personal = _split_personal(payload, getattr(cls, "personal_fields", ()))
+        draft = EntryDraft.of(
+            self.ids.new_id("evt"),
+            stream_type,
+            stream_id,
+            version,
+            event_type,
+            payload,
+            self.actor.id,
+            self.now,
+            reason,
+            self.correlation_id,
+            None if personal is None else PersonalData.of(personal),
+            self._json_only is not None and self._json_only(cls),
         )
         entry = self.uow.journal.append(draft)
         if self._event_listeners:
