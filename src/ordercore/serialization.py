@@ -15,8 +15,9 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import typing
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeAlias, TypeVar
 
@@ -24,6 +25,7 @@ import attrs
 import cattrs
 import orjson
 from cattrs.errors import ClassValidationError, IterableValidationError
+from cattrs.fns import identity
 from cattrs.v import format_exception
 
 from ordercore.clock import ensure_aware_utc
@@ -121,10 +123,13 @@ def _unstructure_money(money: Money) -> dict[str, str]:
 
 
 def _enum_value(member: enum.Enum) -> Any:
-    return member.value
+    # ``_value_`` is what ``Enum.value`` returns, read without the property's Python call.
+    return member._value_
 
 
 def _unstructure_datetime(value: datetime) -> str:
+    if type(value) is datetime and value.tzinfo is UTC:
+        return value.isoformat()  # what ensure_aware_utc would hand back unchanged
     return ensure_aware_utc(value).isoformat()
 
 
@@ -164,6 +169,39 @@ def _structure_objects_from_mappings(
     return factory
 
 
+def _homogeneous_sequence_item(cls: Any) -> Any:
+    """The item type of ``tuple[X, ...]`` or ``list[X]`` (a concrete ``X``), else ``None``."""
+    origin = typing.get_origin(cls)
+    arguments = typing.get_args(cls)
+    homogeneous_tuple = origin is tuple and len(arguments) == 2 and arguments[1] is Ellipsis
+    if not (homogeneous_tuple or (origin is list and len(arguments) == 1)):
+        return None
+    item = arguments[0]
+    return None if isinstance(item, TypeVar) or item is Any else item
+
+
+def _sequences_to_lists(
+    converter: cattrs.Converter,
+) -> Callable[[type[Any]], Callable[[Any], list[Any]]]:
+    """Unstructure ``tuple[X, ...]`` and ``list[X]`` fields with a list comprehension.
+
+    What cattrs' own hook gives (a list of the items' unstructured values, through the hook
+    the converter has for ``X`` when the field's hook is made), without a generator per value.
+    """
+
+    def factory(cls: type[Any]) -> Callable[[Any], list[Any]]:
+        hook = converter.get_unstructure_hook(_homogeneous_sequence_item(cls), cache_result=False)
+        if hook is identity:
+            return list
+
+        def unstructure_sequence(items: Iterable[Any]) -> list[Any]:
+            return [hook(item) for item in items]
+
+        return unstructure_sequence
+
+    return factory
+
+
 def make_converter() -> cattrs.Converter:
     """Build the converter for all ordercore domain values.
 
@@ -192,6 +230,9 @@ def make_converter() -> cattrs.Converter:
     converter.register_unstructure_hook(date, date.isoformat)
     converter.register_structure_hook(date, _structure_date)
     converter.register_unstructure_hook(enum.Enum, _enum_value)
+    converter.register_unstructure_hook_factory(
+        lambda cls: _homogeneous_sequence_item(cls) is not None, _sequences_to_lists(converter)
+    )
     return converter
 
 

@@ -198,22 +198,26 @@ def advance(
     """
     fresh = list(incoming)
     last = history[-1].at if history else None
+    if len(fresh) == 1 and (last is None or fresh[0].at > last):
+        # One scan after everything known (the usual webhook): new, and the status is its own
+        # unless it is unknown. What the general case below gives, without set, sort or ranks.
+        news: tuple[TrackingEvent, ...] = (fresh[0],)
+        newest = fresh[0].status
+        return history + news, news, status if newest is S.UNKNOWN else newest
     # History is sorted by time first, so when every piece of news is later than its last event
-    # (the usual case) nothing in it can share a key (time, code) with the news: only the news
-    # is compared among itself, which spares a set of the whole history on every scan.
-    if last is None or all(event.at > last for event in fresh):
-        seen: set[tuple[datetime, str]] = set()
-    else:
-        seen = {event.key for event in history}
-    if not seen and len(fresh) == 1:
-        added = fresh
-    else:
-        added = []
-        for event in fresh:
-            key = event.key
-            if key not in seen:
-                seen.add(key)
-                added.append(event)
+    # nothing in it can share a key (time, code) with the news: only the news is compared among
+    # itself, which spares a set of the whole history.
+    seen: set[tuple[datetime, str]] = (
+        set()
+        if last is None or all(event.at > last for event in fresh)
+        else {event.key for event in history}
+    )
+    added = []
+    for event in fresh:
+        key = event.key
+        if key not in seen:
+            seen.add(key)
+            added.append(event)
     if not added:
         return history, (), status
     added.sort(key=_rank)
