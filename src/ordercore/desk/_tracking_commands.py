@@ -85,7 +85,9 @@ class TrackingCommands(ShippingBase):
                 the batch is written.
         """
         batch = list(events)
-        per_parcel: dict[str, list[TrackingEvent]] = {}
+        # A parcel's one event of the batch is kept as it is, several in a list: most batches
+        # hold one scan per parcel, and a list per parcel would only be more objects to collect.
+        per_parcel: dict[str, TrackingEvent | list[TrackingEvent]] = {}
         tables: dict[str, StatusTable] = {}
         for index, event in enumerate(batch):
             if not isinstance(event, CarrierEvent):
@@ -95,7 +97,14 @@ class TrackingCommands(ShippingBase):
             if table is None:
                 table = tables[event.carrier] = self.carrier(event.carrier).status_table
             key = tracking_key(event.carrier, event.tracking_number)
-            per_parcel.setdefault(key, []).append(normalize(event, table))
+            normalized = normalize(event, table)
+            known = per_parcel.get(key)
+            if known is None:
+                per_parcel[key] = normalized
+            elif isinstance(known, list):
+                known.append(normalized)
+            else:
+                per_parcel[key] = [known, normalized]
         if not per_parcel:
             return TrackingReport(0, 0, 0)
 
@@ -104,7 +113,8 @@ class TrackingCommands(ShippingBase):
             recorded = ignored = 0
             changed: list[str] = []
             delivered: list[str] = []
-            for key, incoming in per_parcel.items():
+            for key, grouped in per_parcel.items():
+                incoming = grouped if isinstance(grouped, list) else (grouped,)
                 ref = refs.find(key)
                 if ref is None:
                     raise NotFound("shipment", f"tracking number {key}")

@@ -134,8 +134,11 @@ class CarrierEvent:
 
     def check(self) -> None:
         """Raise :class:`ValidationError` naming the first bad field."""
-        for field in ("carrier", "tracking_number", "code"):
-            value = getattr(self, field)
+        for field, value in (
+            ("carrier", self.carrier),
+            ("tracking_number", self.tracking_number),
+            ("code", self.code),
+        ):
             if not isinstance(value, str) or not value.strip():
                 raise ValidationError(field, "must be non-empty text")
         if not isinstance(self.at, datetime) or self.at.utcoffset() is None:
