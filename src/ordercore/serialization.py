@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
@@ -202,6 +203,38 @@ def _sequences_to_lists(
     return factory
 
 
+def _optional_item(cls: Any) -> Any:
+    """The ``X`` of ``X | None`` (a concrete ``X``), else ``None``."""
+    if typing.get_origin(cls) not in (typing.Union, types.UnionType):
+        return None
+    arguments = typing.get_args(cls)
+    if len(arguments) != 2 or type(None) not in arguments:
+        return None
+    item = arguments[0] if arguments[1] is type(None) else arguments[1]
+    return None if isinstance(item, TypeVar) else item
+
+
+def _optionals(converter: cattrs.Converter) -> Callable[[type[Any]], Callable[[Any], Any]]:
+    """Unstructure ``X | None`` as cattrs does, and not at all when ``X`` is left as it is.
+
+    cattrs wraps even ``str | None`` in a function call per value; when the hook of ``X`` is
+    the identity, ``None`` and ``X`` both stay as they are, so the identity is the whole hook
+    (and the generated hook of an attrs class then reads the field directly).
+    """
+
+    def factory(cls: type[Any]) -> Callable[[Any], Any]:
+        hook = converter.get_unstructure_hook(_optional_item(cls))
+        if hook is identity:
+            return identity
+
+        def unstructure_optional(value: Any) -> Any:
+            return None if value is None else hook(value)
+
+        return unstructure_optional
+
+    return factory
+
+
 def make_converter() -> cattrs.Converter:
     """Build the converter for all ordercore domain values.
 
@@ -232,6 +265,9 @@ def make_converter() -> cattrs.Converter:
     converter.register_unstructure_hook(enum.Enum, _enum_value)
     converter.register_unstructure_hook_factory(
         lambda cls: _homogeneous_sequence_item(cls) is not None, _sequences_to_lists(converter)
+    )
+    converter.register_unstructure_hook_factory(
+        lambda cls: _optional_item(cls) is not None, _optionals(converter)
     )
     return converter
 

@@ -1,8 +1,9 @@
 """The shared converter's fast hooks give what cattrs' own hooks give.
 
 ``make_converter`` unstructures ``tuple[X, ...]`` and ``list[X]`` fields with a list
-comprehension and reads an enum's ``_value_`` directly; a converter built the same way without
-those must give equal data of the same types, for nested and empty sequences alike.
+comprehension, reads an enum's ``_value_`` directly and leaves ``X | None`` as it is when ``X``
+is; a converter built the same way without those must give equal data of the same types, for
+nested, empty and missing values alike.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import cattrs
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ordercore.inventory.ledger import MovementKind, StockMoved
 from ordercore.money import Money
 from ordercore.orders.events import OrderDelivered
 from ordercore.orders.model import LineQuantity
@@ -57,6 +59,18 @@ class Nested:
     tags: frozenset[str]
 
 
+@attrs.frozen
+class Optionals:
+    """Optional fields of every kind of leaf."""
+
+    text: str | None
+    number: int | None
+    price: Money | None
+    day: date | None
+    status: TrackingStatus | None
+    lines: tuple[LineQuantity, ...] | None
+
+
 tracking_events = st.builds(
     TrackingEvent,
     at=st.integers(0, 10**6).map(lambda seconds: T0 + timedelta(seconds=seconds)),
@@ -65,6 +79,27 @@ tracking_events = st.builds(
     incident=st.none() | st.sampled_from(IncidentReason),
 )
 values: st.SearchStrategy[Any] = st.one_of(
+    st.builds(
+        StockMoved,
+        st.sampled_from(MovementKind),
+        st.just("MUG"),
+        st.just("BER"),
+        st.integers(-3, 3),
+        st.integers(-3, 3),
+        st.none() | st.just("o-1#1"),
+        st.none() | st.just("o-1"),
+        st.none() | st.just("L1"),
+        st.none() | st.just(T0),
+    ),
+    st.builds(
+        Optionals,
+        st.none() | st.text(max_size=3),
+        st.none() | st.integers(),
+        st.none() | st.just(Money(Decimal("1.50"), "EUR")),
+        st.none() | st.dates(),
+        st.none() | st.sampled_from(TrackingStatus),
+        st.none() | st.just((LineQuantity("L1", 2),)),
+    ),
     st.builds(
         TrackingRecorded,
         st.lists(tracking_events, max_size=4).map(tuple),
