@@ -125,3 +125,25 @@ def test_replace_refuses_a_name_that_is_not_a_field() -> None:
     shipment = Shipment("shp_1", "ord_1", "BER", (), "manual", "std", ShipmentStatus.PLANNED, T0)
     with pytest.raises(TypeError, match="no field 'versoin'"):
         replace(shipment, versoin=2)
+
+
+@given(st.lists(tracking_events, min_size=1, max_size=8), st.data())
+def test_a_single_scan_among_known_times_equals_the_plain_merge(
+    known: list[TrackingEvent], data: st.DataObject
+) -> None:
+    history = _history(known)
+    seen = data.draw(st.sampled_from(history))
+    # The same key again (a repeated webhook, maybe normalized differently), or a new code at a
+    # known time, or a time before the last one.
+    news = data.draw(
+        st.sampled_from(
+            [
+                seen,
+                attrs.evolve(seen, status=TrackingStatus.UNKNOWN, location="elsewhere"),
+                attrs.evolve(seen, code=seen.code + "-new"),
+                attrs.evolve(seen, at=seen.at - timedelta(minutes=1)),
+            ]
+        )
+    )
+    got = advance(history, latest_status(history), [news])
+    assert got == _plain_advance(history, [news])

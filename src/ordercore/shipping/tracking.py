@@ -134,11 +134,8 @@ class CarrierEvent:
 
     def check(self) -> None:
         """Raise :class:`ValidationError` naming the first bad field."""
-        for field, value in (
-            ("carrier", self.carrier),
-            ("tracking_number", self.tracking_number),
-            ("code", self.code),
-        ):
+        for field in ("carrier", "tracking_number", "code"):
+            value = getattr(self, field)
             if not isinstance(value, str) or not value.strip():
                 raise ValidationError(field, "must be non-empty text")
         if not isinstance(self.at, datetime) or self.at.utcoffset() is None:
@@ -201,20 +198,28 @@ def advance(
     """
     fresh = list(incoming)
     last = history[-1].at if history else None
-    if len(fresh) == 1 and (last is None or fresh[0].at > last):
-        # One scan after everything known (the usual webhook): new, and the status is its own
-        # unless it is unknown. What the general case below gives, without set, sort or ranks.
-        news: tuple[TrackingEvent, ...] = (fresh[0],)
-        newest = fresh[0].status
-        return history + news, news, status if newest is S.UNKNOWN else newest
-    # History is sorted by time first, so when every piece of news is later than its last event
-    # nothing in it can share a key (time, code) with the news: only the news is compared among
-    # itself, which spares a set of the whole history.
-    seen: set[tuple[datetime, str]] = (
-        set()
-        if last is None or all(event.at > last for event in fresh)
-        else {event.key for event in history}
-    )
+    if len(fresh) == 1:
+        event = fresh[0]
+        if last is None or event.at > last:
+            # One scan after everything known (the usual webhook): new, and the status is its
+            # own unless it is unknown. What the general case below gives, without set, sort
+            # or ranks.
+            news: tuple[TrackingEvent, ...] = (event,)
+            newest = event.status
+            return history + news, news, status if newest is S.UNKNOWN else newest
+        # One scan among known times (a repeated webhook): a duplicate is found by comparing
+        # keys one by one, which spares building a set of the history.
+        at, code = event.key
+        if any(known.at == at and known.code == code for known in history):
+            return history, (), status
+        seen: set[tuple[datetime, str]] = set()
+    elif last is None or all(event.at > last for event in fresh):
+        # History is sorted by time first, so when every piece of news is later than its last
+        # event nothing in it can share a key (time, code) with the news: only the news is
+        # compared among itself.
+        seen = set()
+    else:
+        seen = {event.key for event in history}
     added = []
     for event in fresh:
         key = event.key
