@@ -35,24 +35,31 @@ def _changer(cls: Any, changed: tuple[str, ...]) -> Callable[..., Any]:
     if unknown:
         raise TypeError(f"{cls.__name__} has no field {unknown[0]!r}")
     arguments = {name: f"value_{index}" for index, name in enumerate(changed)}
+    values = {name: arguments.get(name, f"instance.{name}") for name in names}
+    return _generate(cls, ["instance", *arguments.values()], values, "replace")
+
+
+def _generate(
+    cls: Any, parameters: list[str], values: dict[str, str], purpose: str
+) -> Callable[..., Any]:
+    """Compile ``def made(*parameters)`` building ``cls`` with each field set to its value."""
     scope: dict[str, Any] = {"_new": _new, "_set": _set, "cls": cls}
     body = []
-    for index, name in enumerate(names):
-        value = arguments.get(name, f"instance.{name}")
+    for index, (name, value) in enumerate(values.items()):
         slot = _slot(cls, name)
         if slot is None:
-            body.append(f"    _set(copy, {name!r}, {value})")
+            body.append(f"    _set(made, {name!r}, {value})")
         else:
             # A slot's own setter, bound once: it writes the slot without looking the name up.
             scope[f"_set_{index}"] = slot.__set__
-            body.append(f"    _set_{index}(copy, {value})")
-    signature = ", ".join(["instance", *arguments.values()])
+            body.append(f"    _set_{index}(made, {value})")
     source = "\n".join(
-        [f"def copy_instance({signature}):", "    copy = _new(cls)", *body, "    return copy"]
+        [f"def make({', '.join(parameters)}):", "    made = _new(cls)", *body, "    return made"]
     )
-    exec(compile(source, f"<ordercore replace {cls.__qualname__}>", "exec"), scope)  # noqa: S102
-    change: Callable[..., Any] = scope["copy_instance"]
-    return change
+    # Field names are identifiers (attrs refuses anything else), so the source is well formed.
+    exec(compile(source, f"<ordercore {purpose} {cls.__qualname__}>", "exec"), scope)  # noqa: S102
+    made: Callable[..., Any] = scope["make"]
+    return made
 
 
 def _slot(cls: type[Any], name: str) -> types.MemberDescriptorType | None:
@@ -78,21 +85,7 @@ def replace(instance: T, **changes: Any) -> T:
 @functools.lru_cache(maxsize=512)
 def _constructor(cls: Any) -> Callable[..., Any]:
     names = [field.name for field in cls.__attrs_attrs__]
-    scope: dict[str, Any] = {"_new": _new, "_set": _set, "cls": cls}
-    body = []
-    for index, name in enumerate(names):
-        slot = _slot(cls, name)
-        if slot is None:
-            body.append(f"    _set(made, {name!r}, {name})")
-        else:
-            scope[f"_set_{index}"] = slot.__set__
-            body.append(f"    _set_{index}(made, {name})")
-    source = "\n".join(
-        [f"def make({', '.join(names)}):", "    made = _new(cls)", *body, "    return made"]
-    )
-    exec(compile(source, f"<ordercore constructor {cls.__qualname__}>", "exec"), scope)  # noqa: S102
-    made: Callable[..., Any] = scope["make"]
-    return made
+    return _generate(cls, names, {name: name for name in names}, "constructor")
 
 
 def constructor(cls: type[T]) -> Callable[..., T]:
