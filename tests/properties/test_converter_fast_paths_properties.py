@@ -9,7 +9,7 @@ nested, empty and missing values alike.
 from __future__ import annotations
 
 import enum
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +25,7 @@ from ordercore.orders.model import LineQuantity
 from ordercore.serialization import (
     _sorted_list,
     _unstructure_money,
+    _utc_isoformat,
     canonical_json,
     make_converter,
 )
@@ -148,3 +149,14 @@ def test_unstructure_equals_cattrs_own_hooks(value: Any) -> None:
 def test_structure_reads_back_what_unstructure_wrote(value: Any) -> None:
     converter = make_converter()
     assert converter.structure(converter.unstructure(value), type(value)) == value
+
+
+@given(st.datetimes(timezones=st.just(UTC)))
+def test_utc_times_are_written_as_isoformat_writes_them(value: datetime) -> None:
+    assert _utc_isoformat(value) == value.isoformat()
+    assert make_converter().unstructure(value) == value.isoformat()
+
+
+@given(st.datetimes(timezones=st.sampled_from([timezone(timedelta(hours=5, minutes=30))])))
+def test_other_zones_are_converted_to_utc_first(value: datetime) -> None:
+    assert make_converter().unstructure(value) == value.astimezone(UTC).isoformat()

@@ -30,6 +30,7 @@ from ordercore.clock import ensure_aware_utc
 from ordercore.errors import TamperDetected, ValidationError
 from ordercore.serialization import (
     JSONValue,
+    _utc_isoformat,
     canonical_json,
     canonical_json_unchecked,
     ensure_json_ready,
@@ -62,7 +63,7 @@ def _time_text(value: datetime) -> str:
 @functools.lru_cache(maxsize=256)
 def _utc_text(value: datetime) -> str:
     # Keyed by equality, which for two UTC datetimes means the same fields, hence the same text.
-    return value.isoformat()
+    return _utc_isoformat(value)
 
 
 def _check_text(field: str) -> Any:
