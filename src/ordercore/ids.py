@@ -105,17 +105,24 @@ class SequentialIds:
     """
 
     def __init__(self, width: int = 6) -> None:
+        if isinstance(width, bool) or not isinstance(width, int) or width < 0:
+            raise ValidationError("width", "give the number of digits as a whole number >= 0")
         self._width = width
         self._lock = threading.Lock()
         self._counters: dict[str, int] = {}
 
     def new_id(self, prefix: str) -> str:
         """Return the next id for ``prefix``."""
-        _check_prefix(prefix)
         with self._lock:
-            number = self._counters.get(prefix, 0) + 1
+            counted = self._counters.get(prefix)
+            if counted is None:
+                # A prefix is checked when first seen: only checked ones are ever counted.
+                _check_prefix(prefix)
+                counted = 0
+            number = counted + 1
             self._counters[prefix] = number
-        return f"{prefix}_{number:0{self._width}d}"
+        # zfill pads as the format spec "0{width}d" does for positive numbers, far cheaper.
+        return prefix + "_" + str(number).zfill(self._width)
 
     def __repr__(self) -> str:
         return f"SequentialIds(width={self._width})"

@@ -15,8 +15,10 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import types
+import typing
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeAlias, TypeVar
 
@@ -24,6 +26,7 @@ import attrs
 import cattrs
 import orjson
 from cattrs.errors import ClassValidationError, IterableValidationError
+from cattrs.fns import identity
 from cattrs.v import format_exception
 
 from ordercore.clock import ensure_aware_utc
@@ -122,10 +125,23 @@ def _unstructure_money(money: Money) -> dict[str, str]:
 
 
 def _enum_value(member: enum.Enum) -> Any:
-    return member.value
+    # ``_value_`` is what ``Enum.value`` returns, read without the property's Python call.
+    return member._value_
+
+
+def _utc_isoformat(value: datetime) -> str:
+    """``value.isoformat()`` of a ``datetime`` in UTC, written by orjson (about 3x faster).
+
+    orjson writes an aware time in RFC 3339 with the offset as ``+00:00`` and microseconds
+    only when there are some, which is ``isoformat()``'s text for UTC times exactly (a property
+    test checks it over the whole range).
+    """
+    return orjson.dumps(value)[1:-1].decode()
 
 
 def _unstructure_datetime(value: datetime) -> str:
+    if type(value) is datetime and value.tzinfo is UTC:
+        return _utc_isoformat(value)  # what ensure_aware_utc would hand back unchanged
     return ensure_aware_utc(value).isoformat()
 
 
@@ -165,6 +181,71 @@ def _structure_objects_from_mappings(
     return factory
 
 
+def _homogeneous_sequence_item(cls: Any) -> Any:
+    """The item type of ``tuple[X, ...]`` or ``list[X]`` (a concrete ``X``), else ``None``."""
+    origin = typing.get_origin(cls)
+    arguments = typing.get_args(cls)
+    homogeneous_tuple = origin is tuple and len(arguments) == 2 and arguments[1] is Ellipsis
+    if not (homogeneous_tuple or (origin is list and len(arguments) == 1)):
+        return None
+    item = arguments[0]
+    return None if isinstance(item, TypeVar) or item is Any else item
+
+
+def _sequences_to_lists(
+    converter: cattrs.Converter,
+) -> Callable[[type[Any]], Callable[[Any], list[Any]]]:
+    """Unstructure ``tuple[X, ...]`` and ``list[X]`` fields with a list comprehension.
+
+    What cattrs' own hook gives (a list of the items' unstructured values, through the hook
+    the converter has for ``X`` when the field's hook is made), without a generator per value.
+    """
+
+    def factory(cls: type[Any]) -> Callable[[Any], list[Any]]:
+        hook = converter.get_unstructure_hook(_homogeneous_sequence_item(cls), cache_result=False)
+        if hook is identity:
+            return list
+
+        def unstructure_sequence(items: Iterable[Any]) -> list[Any]:
+            return [hook(item) for item in items]
+
+        return unstructure_sequence
+
+    return factory
+
+
+def _optional_item(cls: Any) -> Any:
+    """The ``X`` of ``X | None`` (a concrete ``X``), else ``None``."""
+    if typing.get_origin(cls) not in (typing.Union, types.UnionType):
+        return None
+    arguments = typing.get_args(cls)
+    if len(arguments) != 2 or type(None) not in arguments:
+        return None
+    item = arguments[0] if arguments[1] is type(None) else arguments[1]
+    return None if isinstance(item, TypeVar) else item
+
+
+def _optionals(converter: cattrs.Converter) -> Callable[[type[Any]], Callable[[Any], Any]]:
+    """Unstructure ``X | None`` as cattrs does, and not at all when ``X`` is left as it is.
+
+    cattrs wraps even ``str | None`` in a function call per value; when the hook of ``X`` is
+    the identity, ``None`` and ``X`` both stay as they are, so the identity is the whole hook
+    (and the generated hook of an attrs class then reads the field directly).
+    """
+
+    def factory(cls: type[Any]) -> Callable[[Any], Any]:
+        hook = converter.get_unstructure_hook(_optional_item(cls))
+        if hook is identity:
+            return identity
+
+        def unstructure_optional(value: Any) -> Any:
+            return None if value is None else hook(value)
+
+        return unstructure_optional
+
+    return factory
+
+
 def make_converter() -> cattrs.Converter:
     """Build the converter for all ordercore domain values.
 
@@ -193,6 +274,12 @@ def make_converter() -> cattrs.Converter:
     converter.register_unstructure_hook(date, date.isoformat)
     converter.register_structure_hook(date, _structure_date)
     converter.register_unstructure_hook(enum.Enum, _enum_value)
+    converter.register_unstructure_hook_factory(
+        lambda cls: _homogeneous_sequence_item(cls) is not None, _sequences_to_lists(converter)
+    )
+    converter.register_unstructure_hook_factory(
+        lambda cls: _optional_item(cls) is not None, _optionals(converter)
+    )
     return converter
 
 

@@ -225,3 +225,28 @@ def test_a_refused_prefix_does_not_consume_a_sequence_number() -> None:
         factory.new_id("bad prefix")
 
     assert factory.new_id("ord") == "ord_000001"
+
+
+@pytest.mark.parametrize("width", [0, 1, 3, 6, 9])
+def test_sequential_ids_pad_as_the_format_spec_does(width: int) -> None:
+    factory = SequentialIds(width=width)
+
+    for number in range(1, 1200):
+        assert factory.new_id("ord") == f"ord_{number:0{width}d}"
+
+
+@pytest.mark.parametrize("width", [-1, True, 2.0, "6"])
+def test_sequential_ids_refuse_a_width_that_is_not_a_count_of_digits(width: object) -> None:
+    with pytest.raises(ValidationError) as raised:
+        SequentialIds(width=width)  # type: ignore[arg-type]
+
+    assert raised.value.field == "width"
+
+
+def test_sequential_ids_refuse_a_bad_prefix_every_time() -> None:
+    factory = SequentialIds()
+
+    for _ in range(2):
+        with pytest.raises(ValidationError):
+            factory.new_id("no spaces")
+    assert factory.new_id("ord") == "ord_000001"

@@ -16,18 +16,21 @@ This module is pure: storage backends call :func:`seal` when they append and kee
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
 
+from ordercore._replace import constructor
 from ordercore.clock import ensure_aware_utc
 from ordercore.errors import TamperDetected, ValidationError
 from ordercore.serialization import (
     JSONValue,
+    _utc_isoformat,
     canonical_json,
     canonical_json_unchecked,
     ensure_json_ready,
@@ -48,6 +51,19 @@ __all__ = [
 
 GENESIS_HASH = "0" * 64
 """The ``previous_hash`` of the first entry."""
+
+
+def _time_text(value: datetime) -> str:
+    """``value.isoformat()``, remembered for UTC times (every entry of a command shares one)."""
+    if type(value) is datetime and value.tzinfo is UTC:
+        return _utc_text(value)
+    return value.isoformat()
+
+
+@functools.lru_cache(maxsize=256)
+def _utc_text(value: datetime) -> str:
+    # Keyed by equality, which for two UTC datetimes means the same fields, hence the same text.
+    return _utc_isoformat(value)
 
 
 def _check_text(field: str) -> Any:
@@ -120,6 +136,76 @@ class EntryDraft:
     personal: PersonalData | None = None
     payload_checked: bool = attrs.field(default=False, kw_only=True, eq=False, repr=False)
 
+    @classmethod
+    def of(
+        cls,
+        event_id: str,
+        stream_type: str,
+        stream_id: str,
+        version: int,
+        event_type: str,
+        payload: dict[str, JSONValue],
+        actor: str,
+        recorded_at: datetime,
+        reason: str | None,
+        correlation_id: str | None,
+        personal: PersonalData | None,
+        payload_checked: bool,
+    ) -> EntryDraft:
+        """The same as ``EntryDraft(...)`` with every field given, faster for plain values.
+
+        Values that pass the checks of ``__init__`` outright (non-empty ``str`` texts, a UTC
+        ``datetime``, which the converter would return as it is) are set directly; anything
+        else goes through ``__init__``, which checks, converts or refuses it as always.
+        """
+        if (
+            type(event_id) is str
+            and event_id
+            and type(stream_type) is str
+            and stream_type
+            and type(stream_id) is str
+            and stream_id
+            and type(event_type) is str
+            and event_type
+            and type(actor) is str
+            and actor
+            and type(recorded_at) is datetime
+            and recorded_at.tzinfo is UTC
+            and (reason is None or type(reason) is str)
+            and (correlation_id is None or type(correlation_id) is str)
+        ):
+            return _make_draft(
+                event_id,
+                stream_type,
+                stream_id,
+                version,
+                event_type,
+                payload,
+                actor,
+                recorded_at,
+                reason,
+                correlation_id,
+                personal,
+                payload_checked,
+            )
+        return cls(
+            event_id=event_id,
+            stream_type=stream_type,
+            stream_id=stream_id,
+            version=version,
+            event_type=event_type,
+            payload=payload,
+            actor=actor,
+            recorded_at=recorded_at,
+            reason=reason,
+            correlation_id=correlation_id,
+            personal=personal,
+            payload_checked=payload_checked,
+        )
+
+
+_make_draft = constructor(EntryDraft)
+
 
 @attrs.frozen(slots=True)
 class JournalEntry:
@@ -156,7 +242,7 @@ class JournalEntry:
             "event_type": self.event_type,
             "payload": self.payload,
             "actor": self.actor,
-            "recorded_at": self.recorded_at.isoformat(),
+            "recorded_at": _time_text(self.recorded_at),
             "reason": self.reason,
             "correlation_id": self.correlation_id,
             "previous_hash": self.previous_hash,
@@ -190,6 +276,7 @@ class JournalHead:
 
 
 EMPTY_HEAD = JournalHead(0, GENESIS_HASH)
+_make_entry = constructor(JournalEntry)
 
 
 def _is_hex(text: str) -> bool:
@@ -222,7 +309,7 @@ def seal(draft: EntryDraft, sequence: int, previous_hash: str) -> JournalEntry:
         "event_type": draft.event_type,
         "payload": draft.payload,
         "actor": draft.actor,
-        "recorded_at": draft.recorded_at.isoformat(),
+        "recorded_at": _time_text(draft.recorded_at),
         "reason": draft.reason,
         "correlation_id": draft.correlation_id,
         "previous_hash": previous_hash,
@@ -230,22 +317,23 @@ def seal(draft: EntryDraft, sequence: int, previous_hash: str) -> JournalEntry:
     personal_digest = None if draft.personal is None else draft.personal.digest()
     if personal_digest is not None:
         content["personal_digest"] = personal_digest
-    return JournalEntry(
-        sequence=sequence,
-        event_id=draft.event_id,
-        stream_type=draft.stream_type,
-        stream_id=draft.stream_id,
-        version=draft.version,
-        event_type=draft.event_type,
-        payload=draft.payload,
-        actor=draft.actor,
-        recorded_at=draft.recorded_at,
-        reason=draft.reason,
-        correlation_id=draft.correlation_id,
-        previous_hash=previous_hash,
-        hash=entry_digest(content),
-        personal=draft.personal,
-        personal_digest=personal_digest,
+    # JournalEntry has no checks in __init__; its fields in declaration order.
+    return _make_entry(
+        sequence,
+        draft.event_id,
+        draft.stream_type,
+        draft.stream_id,
+        draft.version,
+        draft.event_type,
+        draft.payload,
+        draft.actor,
+        draft.recorded_at,
+        draft.reason,
+        draft.correlation_id,
+        previous_hash,
+        entry_digest(content),
+        draft.personal,
+        personal_digest,
     )
 
 

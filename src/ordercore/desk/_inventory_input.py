@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
+from ordercore._replace import constructor
 from ordercore.errors import ValidationError
 from ordercore.inventory.allocation import Demand, DemandLine
 
 __all__ = ["code", "demand", "line_quantities", "quantity", "ttl"]
+
+_demand_line = constructor(DemandLine)
 
 
 def code(value: object, field: str) -> str:
@@ -44,8 +47,12 @@ def demand(lines: object, region: object = "") -> Demand:
     if isinstance(lines, Mapping):
         built = []
         for sku, units in lines.items():
+            # The two checks are those of DemandLine's validators (non-empty text, a positive
+            # whole number), so the line is built without running them a second time.
             code(sku, "lines")
-            built.append(DemandLine(sku, sku, quantity(units, f"lines[{sku}].quantity")))
+            if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
+                quantity(units, f"lines[{sku}].quantity")  # raises, naming the line
+            built.append(_demand_line(sku, sku, units))
         return Demand(tuple(built), region)
     if isinstance(lines, Sequence) and not isinstance(lines, str):
         for index, line in enumerate(lines):

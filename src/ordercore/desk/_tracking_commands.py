@@ -85,7 +85,9 @@ class TrackingCommands(ShippingBase):
                 the batch is written.
         """
         batch = list(events)
-        per_parcel: dict[str, list[TrackingEvent]] = {}
+        # A parcel's one event of the batch is kept as it is, several in a list: most batches
+        # hold one scan per parcel, and a list per parcel would only be more objects to collect.
+        per_parcel: dict[str, TrackingEvent | list[TrackingEvent]] = {}
         tables: dict[str, StatusTable] = {}
         for index, event in enumerate(batch):
             if not isinstance(event, CarrierEvent):
@@ -95,7 +97,14 @@ class TrackingCommands(ShippingBase):
             if table is None:
                 table = tables[event.carrier] = self.carrier(event.carrier).status_table
             key = tracking_key(event.carrier, event.tracking_number)
-            per_parcel.setdefault(key, []).append(normalize(event, table))
+            normalized = normalize(event, table)
+            known = per_parcel.get(key)
+            if known is None:
+                per_parcel[key] = normalized
+            elif isinstance(known, list):
+                known.append(normalized)
+            else:
+                per_parcel[key] = [known, normalized]
         if not per_parcel:
             return TrackingReport(0, 0, 0)
 
@@ -104,7 +113,8 @@ class TrackingCommands(ShippingBase):
             recorded = ignored = 0
             changed: list[str] = []
             delivered: list[str] = []
-            for key, incoming in per_parcel.items():
+            for key, grouped in per_parcel.items():
+                incoming = grouped if isinstance(grouped, list) else (grouped,)
                 ref = refs.find(key)
                 if ref is None:
                     raise NotFound("shipment", f"tracking number {key}")
@@ -137,16 +147,19 @@ class TrackingCommands(ShippingBase):
         news: list[Any],
     ) -> Shipment:
         """Open due exceptions, save, journal, announce and deliver the order if it arrived."""
-        after, opened = decide.open_exceptions(
-            after, due_on_news(after, writes.ctx.now, self.policy.exceptions)
-        )
-        events: list[ShipmentEvent] = [*news, *opened]
+        events: list[ShipmentEvent] = list(news)
+        due = due_on_news(after, writes.ctx.now, self.policy.exceptions)
+        if due:
+            after, opened = decide.open_exceptions(after, due)
+            events.extend(opened)
         if after.status is ShipmentStatus.DELIVERED and after.delivered_at is not None:
             after, closed = decide.close_on_delivery(after, at=after.delivered_at)
             events.extend(closed)
         after = writes.save(before, after, events)
         writes.announce(before, after, events)
-        if any(isinstance(event, ShipmentDelivered) for event in events):
+        if after.status is ShipmentStatus.DELIVERED and any(
+            isinstance(event, ShipmentDelivered) for event in events
+        ):
             writes.deliver_order(after)
         return after
 

@@ -28,11 +28,45 @@ __all__ = [
     "EVENT_DESTINATION_PREFIX",
     "NOTIFIER_DESTINATION_PREFIX",
     "CommandContext",
+    "EventClasses",
     "merge_personal",
 ]
 
 NOTIFIER_DESTINATION_PREFIX = "notifier:"
 EVENT_DESTINATION_PREFIX = "hook:event_committed:"
+
+
+class EventClasses:
+    """What the journal needs to know of an event class, worked out once per class.
+
+    The event type, the dotted paths of personal data, and whether the payload needs no
+    value-by-value check (asked of the desk's :class:`~ordercore._json_types.JsonOnlyTypes`).
+    Reading two class attributes that most event classes do not have costs an exception each
+    on every entry, so the desk keeps one of these (bounded to :attr:`LIMIT` classes).
+    """
+
+    LIMIT = 4096
+
+    def __init__(self, json_only: JsonOnlyTypes | None) -> None:
+        self._json_only = json_only
+        self._known: dict[type[Any], tuple[str, tuple[str, ...], bool]] = {}
+
+    def __call__(self, cls: type[Any]) -> tuple[str, tuple[str, ...], bool]:
+        """``(event_type, personal_fields, payload_checked)`` of ``cls``."""
+        known = self._known.get(cls)
+        if known is None:
+            known = _event_class_facts(cls, self._json_only)
+            if len(self._known) < self.LIMIT:
+                self._known[cls] = known
+        return known
+
+
+def _event_class_facts(
+    cls: type[Any], json_only: JsonOnlyTypes | None
+) -> tuple[str, tuple[str, ...], bool]:
+    event_type = getattr(cls, "event_type", None) or cls.__name__
+    personal = tuple(getattr(cls, "personal_fields", ()))
+    return event_type, personal, json_only is not None and json_only(cls)
 
 
 class CommandContext:
@@ -48,7 +82,9 @@ class CommandContext:
         written: The outbox messages this command wrote, in order.
 
     ``json_only`` (the desk's :class:`~ordercore._json_types.JsonOnlyTypes`) lets the journal
-    skip re-checking payloads of event classes whose types can only give JSON.
+    skip re-checking payloads of event classes whose types can only give JSON; ``event_classes``
+    (the desk's :class:`EventClasses`) remembers that and the rest of what the journal needs
+    to know of each event class.
     """
 
     def __init__(
@@ -65,6 +101,7 @@ class CommandContext:
         event_listeners: Sequence[str],
         claim_until: datetime | None = None,
         json_only: JsonOnlyTypes | None = None,
+        event_classes: EventClasses | None = None,
     ) -> None:
         self.uow = uow
         self.actor = actor
@@ -77,6 +114,7 @@ class CommandContext:
         self._event_listeners = event_listeners
         self._claim_until = claim_until
         self._json_only = json_only
+        self._event_classes = event_classes
         self.written: list[OutboxMessage] = []
 
     def record(
@@ -101,24 +139,28 @@ class CommandContext:
         Returns:
             The sealed journal entry.
         """
-        event_type = getattr(type(event), "event_type", None) or type(event).__name__
+        cls = type(event)
+        if self._event_classes is None:
+            event_type, paths, checked = _event_class_facts(cls, self._json_only)
+        else:
+            event_type, paths, checked = self._event_classes(cls)
         payload = self._converter.unstructure(event)
         if not isinstance(payload, dict):
             raise ValidationError("event", f"{event_type} must unstructure to an object")
-        personal = _split_personal(payload, getattr(type(event), "personal_fields", ()))
-        draft = EntryDraft(
-            event_id=self.ids.new_id("evt"),
-            stream_type=stream_type,
-            stream_id=stream_id,
-            version=version,
-            event_type=event_type,
-            payload=payload,
-            actor=self.actor.id,
-            recorded_at=self.now,
-            reason=reason,
-            correlation_id=self.correlation_id,
-            personal=None if personal is None else PersonalData.of(personal),
-            payload_checked=self._json_only is not None and self._json_only(type(event)),
+        personal = _split_personal(payload, paths) if paths else None
+        draft = EntryDraft.of(
+            self.ids.new_id("evt"),
+            stream_type,
+            stream_id,
+            version,
+            event_type,
+            payload,
+            self.actor.id,
+            self.now,
+            reason,
+            self.correlation_id,
+            None if personal is None else PersonalData.of(personal),
+            checked,
         )
         entry = self.uow.journal.append(draft)
         if self._event_listeners:

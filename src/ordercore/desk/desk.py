@@ -23,7 +23,7 @@ from ordercore.clock import Clock, SystemClock
 from ordercore.desk.analytics import AnalyticsDesk
 from ordercore.desk.audit import AuditDesk
 from ordercore.desk.authorization import RolePolicy
-from ordercore.desk.commands import CommandContext
+from ordercore.desk.commands import CommandContext, EventClasses
 from ordercore.desk.config import DeskConfig
 from ordercore.desk.customers import CustomersDesk, with_tier_exemptions
 from ordercore.desk.idempotency import check_idempotency_key, request_fingerprint
@@ -87,6 +87,7 @@ class OrderDesk:
         self.config = config
         self.converter: cattrs.Converter = make_converter()
         self._json_only = JsonOnlyTypes(self.converter)
+        self._event_classes = EventClasses(self._json_only)
         self._notifiers = tuple(plugins.notifiers().values())
         self._event_listeners = plugins.event_listeners()
         self._random = random.Random()  # noqa: S311 -- jitter, not security
@@ -304,6 +305,7 @@ class OrderDesk:
                 ids=self.ids,
                 converter=self.converter,
                 json_only=self._json_only,
+                event_classes=self._event_classes,
                 notifiers=self._notifiers,
                 event_listeners=self._event_listeners,
                 claim_until=claim_until,

@@ -196,9 +196,32 @@ def advance(
     ``status`` must be :func:`latest_status` of ``history``. When the news comes after
     everything known (the usual case) the status is worked out from the news alone.
     """
-    seen = {event.key for event in history}
-    added: list[TrackingEvent] = []
-    for event in incoming:
+    fresh = list(incoming)
+    last = history[-1].at if history else None
+    if len(fresh) == 1:
+        event = fresh[0]
+        if last is None or event.at > last:
+            # One scan after everything known (the usual webhook): new, and the status is its
+            # own unless it is unknown. What the general case below gives, without set, sort
+            # or ranks.
+            news: tuple[TrackingEvent, ...] = (event,)
+            newest = event.status
+            return history + news, news, status if newest is S.UNKNOWN else newest
+        # One scan among known times (a repeated webhook): a duplicate is found by comparing
+        # keys one by one, which spares building a set of the history.
+        at, code = event.key
+        if any(known.at == at and known.code == code for known in history):
+            return history, (), status
+        seen: set[tuple[datetime, str]] = set()
+    elif last is None or all(event.at > last for event in fresh):
+        # History is sorted by time first, so when every piece of news is later than its last
+        # event nothing in it can share a key (time, code) with the news: only the news is
+        # compared among itself.
+        seen = set()
+    else:
+        seen = {event.key for event in history}
+    added = []
+    for event in fresh:
         key = event.key
         if key not in seen:
             seen.add(key)
