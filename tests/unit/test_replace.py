@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import attrs
 import pytest
@@ -35,3 +36,27 @@ def test_replace_equals_evolve_and_leaves_the_original_alone() -> None:
     assert copied is not milestones
     assert milestones.approved_at is None
     assert hash(copied) == hash(attrs.evolve(milestones, approved_at=later))
+
+
+def test_constructor_builds_a_class_whose_field_names_clash_with_the_generated_code() -> None:
+    from ordercore._replace import constructor
+
+    @attrs.frozen
+    class Clash:
+        made: int
+        cls: str
+        instance: bool
+
+    built = constructor(Clash)(1, "c", True)
+    assert built == Clash(1, "c", True)
+    assert replace(built, made=2, instance=False) == Clash(2, "c", False)
+
+
+def test_a_field_name_that_is_not_an_identifier_is_refused_before_any_code_is_made() -> None:
+    from ordercore._replace import constructor
+
+    class Forged:  # attrs itself refuses such names; this class only claims to be attrs
+        __attrs_attrs__ = (SimpleNamespace(name="x = 1"),)
+
+    with pytest.raises(TypeError, match="not an identifier"):
+        constructor(Forged)
