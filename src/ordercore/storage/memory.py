@@ -298,28 +298,12 @@ class _MemoryOutbox:
         return claimed
 
     def mark_delivered(self, message_id: str, at: datetime) -> None:
-        message = self.get(message_id)
-        self.pending[message_id] = replace(
-            message,
-            status=OutboxStatus.DELIVERED,
-            attempts=message.attempts + 1,
-            delivered_at=at,
-            claimed_until=None,
-            last_error=None,
-        )
+        self.pending[message_id] = self.get(message_id).delivered(at)
 
     def mark_failed(
         self, message_id: str, *, error: str, next_attempt_at: datetime, dead: bool
     ) -> None:
-        message = self.get(message_id)
-        self.pending[message_id] = replace(
-            message,
-            status=OutboxStatus.DEAD if dead else OutboxStatus.PENDING,
-            attempts=message.attempts + 1,
-            next_attempt_at=next_attempt_at,
-            claimed_until=None,
-            last_error=error,
-        )
+        self.pending[message_id] = self.get(message_id).failed(error, next_attempt_at, dead=dead)
 
     def list(self, status: OutboxStatus | None = None) -> list[OutboxMessage]:
         merged = dict(self._state.outbox)

@@ -20,6 +20,7 @@ from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
+from ordercore._replace import replace
 from ordercore.audit.journal import EntryDraft, JournalEntry, JournalHead
 from ordercore.errors import ValidationError
 from ordercore.serialization import JSONValue
@@ -184,6 +185,28 @@ class OutboxMessage:
     claimed_until: datetime | None = None
     last_error: str | None = None
     delivered_at: datetime | None = None
+
+    def delivered(self, at: datetime) -> OutboxMessage:
+        """This message after a successful attempt at ``at``: delivered, its claim released."""
+        return replace(
+            self,
+            status=OutboxStatus.DELIVERED,
+            attempts=self.attempts + 1,
+            delivered_at=at,
+            claimed_until=None,
+            last_error=None,
+        )
+
+    def failed(self, error: str, next_attempt_at: datetime, *, dead: bool) -> OutboxMessage:
+        """This message after a failed attempt: due again at ``next_attempt_at``, or dead."""
+        return replace(
+            self,
+            status=OutboxStatus.DEAD if dead else OutboxStatus.PENDING,
+            attempts=self.attempts + 1,
+            next_attempt_at=next_attempt_at,
+            claimed_until=None,
+            last_error=error,
+        )
 
 
 class OutboxRepository(Protocol):
