@@ -55,6 +55,20 @@ def test_plain_demo_returns_zero_and_shows_the_journal_verifying_and_tampering_c
     assert "TamperDetected" in out
 
 
+def test_demo_ships_the_split_order_in_two_parcels_and_tracks_it_to_delivery(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    status = main(["--plain", "demo", "--db", str(tmp_path / "demo.db")])
+
+    out = capsys.readouterr().out
+    assert status == 0
+    shipping = out[out.index("== Shipping") : out.index("== Audit journal")]
+    assert "from VIE: units {'L1': 3}" in shipping
+    assert "from GRZ: units {'L1': 1}" in shipping
+    assert "4 events recorded, 2 duplicates ignored" in shipping
+    assert "SO-000005 is delivered" in shipping
+
+
 def test_plain_demo_never_prints_the_raw_email_address(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -17,6 +17,7 @@ from ordercore.actors import Actor
 from ordercore.audit.journal import verify_chain
 from ordercore.cli._output import Printer
 from ordercore.cli.demo_orders import run_orders_part
+from ordercore.cli.demo_shipping import run_shipping_part
 from ordercore.cli.demo_stock import run_stock_part
 from ordercore.desk.commands import CommandContext
 from ordercore.desk.desk import OrderDesk
@@ -189,7 +190,8 @@ def run_demo(printer: Printer, *, url: str | None = None, db: str | None = None)
         _money_part(printer)
         _commands_part(printer, desk)
         run_orders_part(printer, desk)
-        run_stock_part(printer, desk)
+        reserved_order = run_stock_part(printer, desk)
+        run_shipping_part(printer, desk, reserved_order)
         _journal_part(printer, desk)
         delivered = desk.outbox.delivered()
         printer.heading("Outbox")

@@ -30,8 +30,12 @@ def _approved_order(desk: OrderDesk, clerk: Actor, units: int, index: int) -> st
     return order.id
 
 
-def run_stock_part(printer: Printer, desk: OrderDesk) -> None:
-    """Track a SKU in two locations, confirm orders against it, hold a cart, expire it."""
+def run_stock_part(printer: Printer, desk: OrderDesk) -> str:
+    """Track a SKU in two locations, confirm orders against it, hold a cart, expire it.
+
+    Returns:
+        The id of the confirmed order reserved across both locations.
+    """
     printer.heading("Stock: reserved on confirmation, never oversold")
     clerk = Actor("u-clerk", roles={"clerk"})
     inventory = desk.inventory
@@ -70,3 +74,4 @@ def run_stock_part(printer: Printer, desk: OrderDesk) -> None:
             for level in [inventory.level(_SKU, location)]
         ],
     )
+    return first.id
