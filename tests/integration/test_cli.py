@@ -69,6 +69,21 @@ def test_demo_ships_the_split_order_in_two_parcels_and_tracks_it_to_delivery(
     assert "SO-000005 is delivered" in shipping
 
 
+def test_demo_moves_a_customer_up_the_tiers_and_never_prints_her_e_mail(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    status = main(["--plain", "demo", "--db", str(tmp_path / "demo.db")])
+
+    captured = capsys.readouterr()
+    assert status == 0
+    part = captured.out[captured.out.index("== Customers") : captured.out.index("== Audit")]
+    assert "tier member, net spend 160.50 EUR, 160 points" in part
+    assert "tier gold, net spend 1123.50 EUR" in part
+    assert "member -> gold" in part
+    for shown in (captured.out, captured.err):
+        assert "emmy@example.de" not in shown.lower()
+
+
 def test_plain_demo_never_prints_the_raw_email_address(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -16,10 +16,13 @@ import attrs
 from ordercore.actors import Actor
 from ordercore.audit.journal import verify_chain
 from ordercore.cli._output import Printer
+from ordercore.cli.demo_customers import DEMO_TIERS, run_customers_part
 from ordercore.cli.demo_orders import run_orders_part
 from ordercore.cli.demo_shipping import run_shipping_part
 from ordercore.cli.demo_stock import run_stock_part
+from ordercore.customers.policy import CustomerPolicy
 from ordercore.desk.commands import CommandContext
+from ordercore.desk.config import DeskConfig
 from ordercore.desk.desk import OrderDesk
 from ordercore.errors import IdempotencyConflict, TamperDetected, ValidationError
 from ordercore.money import Money
@@ -182,7 +185,8 @@ def demo_storage(*, url: str | None = None, db: str | None = None) -> tuple[str,
 def run_demo(printer: Printer, *, url: str | None = None, db: str | None = None) -> int:
     """Open a desk (by default on a new SQLite file) and exercise every capability that exists."""
     url, path = demo_storage(url=url, db=db)
-    with OrderDesk.open(url) as desk, _show_notifications(printer):
+    config = DeskConfig(customers=CustomerPolicy(tiers=DEMO_TIERS))
+    with OrderDesk.open(url, config=config) as desk, _show_notifications(printer):
         printer.line(f"ordercore demo on {desk.storage.url}")
         if path is not None:
             printer.line(f"  the shop is a SQLite file: {path} (kept; look inside with sqlite3)")
@@ -192,6 +196,7 @@ def run_demo(printer: Printer, *, url: str | None = None, db: str | None = None)
         run_orders_part(printer, desk)
         reserved_order = run_stock_part(printer, desk)
         run_shipping_part(printer, desk, reserved_order)
+        run_customers_part(printer, desk)
         _journal_part(printer, desk)
         delivered = desk.outbox.delivered()
         printer.heading("Outbox")
