@@ -11,7 +11,6 @@ would deadlock) and raises :class:`~ordercore.errors.StorageError` instead.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -20,6 +19,7 @@ from typing import Any, Generic, cast
 from ordercore._replace import replace
 from ordercore.audit.journal import EntryDraft, JournalEntry, JournalHead, redact, seal
 from ordercore.errors import ConcurrencyConflict, NotFound, StorageError, ValidationError
+from ordercore.storage._gate import UnitOfWorkGate
 from ordercore.storage.ports import (
     A,
     AggregateKind,
@@ -55,8 +55,7 @@ class MemoryStorage:
 
     def __init__(self, url: str = "memory://") -> None:
         self._url = url
-        self._lock = threading.Lock()
-        self._holder: int | None = None
+        self._gate = UnitOfWorkGate()
         self._state = _State()
 
     @property
@@ -88,15 +87,7 @@ class _MemoryUnitOfWork:
         self._idempotency: _MemoryIdempotency | None = None
 
     def __enter__(self) -> _MemoryUnitOfWork:
-        storage = self._storage
-        me = threading.get_ident()
-        if storage._holder == me:
-            raise StorageError(
-                "a unit of work is already open in this thread; nested units of work would "
-                "deadlock (finish the outer one first)"
-            )
-        storage._lock.acquire()
-        storage._holder = me
+        self._storage._gate.enter()
         return self
 
     def __exit__(
@@ -109,8 +100,7 @@ class _MemoryUnitOfWork:
             if exc_type is None:
                 self.commit()
         finally:
-            self._storage._holder = None
-            self._storage._lock.release()
+            self._storage._gate.leave()
 
     @property
     def journal(self) -> _MemoryJournal:

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import random
 import sqlite3
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -40,6 +39,7 @@ from urllib.parse import parse_qsl, unquote
 import attrs
 
 from ordercore.errors import StorageError, ValidationError
+from ordercore.storage._gate import UnitOfWorkGate
 from ordercore.storage._sqlite_busy import is_busy, retry_while_busy
 from ordercore.storage._sqlite_checkpoint import Checkpointer
 from ordercore.storage._sqlite_encoder import AggregateEncoder
@@ -139,8 +139,8 @@ class SQLiteStorage:
     def __init__(self, url: str = "sqlite://:memory:") -> None:
         self.options = SQLiteOptions.from_url(url)
         self._url = url
-        self._lock = threading.Lock()
-        self._holder: int | None = None
+        self._gate = UnitOfWorkGate()
+        self._lock = self._gate.lock
         self._jitter = random.Random()  # noqa: S311 -- backoff jitter, not security
         memory = self.options.path == MEMORY
         self._path = MEMORY if memory else str(Path(self.options.path).resolve())
@@ -235,20 +235,12 @@ class _SQLiteTransaction(SQLiteUnitOfWork):
         self._storage = storage
 
     def __enter__(self) -> _SQLiteTransaction:
-        storage = self._storage
-        me = threading.get_ident()
-        if storage._holder == me:
-            raise StorageError(
-                "a unit of work is already open in this thread; nested units of work would "
-                "deadlock (finish the outer one first)"
-            )
-        storage._lock.acquire()
-        storage._holder = me
+        gate = self._storage._gate
+        gate.enter()
         try:
             self._begin()
         except BaseException:
-            storage._holder = None
-            storage._lock.release()
+            gate.leave()
             raise
         return self
 
@@ -303,8 +295,7 @@ class _SQLiteTransaction(SQLiteUnitOfWork):
             if isinstance(exc, sqlite3.Error):
                 raise StorageError(f"{storage.path}: {exc}") from exc
         finally:
-            storage._holder = None
-            storage._lock.release()
+            storage._gate.leave()
 
 
 def sqlite_backend() -> StorageBackend:
