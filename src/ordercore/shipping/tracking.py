@@ -198,26 +198,18 @@ def advance(
     """
     fresh = list(incoming)
     last = history[-1].at if history else None
-    if len(fresh) == 1:
-        event = fresh[0]
-        if last is None or event.at > last:
+    if last is None or all(event.at > last for event in fresh):
+        if len(fresh) == 1:
             # One scan after everything known (the usual webhook): new, and the status is its
-            # own unless it is unknown. What the general case below gives, without set, sort
+            # own unless it is unknown; what the general case below gives, without set, sort
             # or ranks.
-            news: tuple[TrackingEvent, ...] = (event,)
-            newest = event.status
+            news: tuple[TrackingEvent, ...] = (fresh[0],)
+            newest = fresh[0].status
             return history + news, news, status if newest is S.UNKNOWN else newest
-        # One scan among known times (a repeated webhook): a duplicate is found by comparing
-        # keys one by one, which spares building a set of the history.
-        at, code = event.key
-        if any(known.at == at and known.code == code for known in history):
-            return history, (), status
-        seen: set[tuple[datetime, str]] = set()
-    elif last is None or all(event.at > last for event in fresh):
         # History is sorted by time first, so when every piece of news is later than its last
         # event nothing in it can share a key (time, code) with the news: only the news is
         # compared among itself.
-        seen = set()
+        seen: set[tuple[datetime, str]] = set()
     else:
         seen = {event.key for event in history}
     added = []
