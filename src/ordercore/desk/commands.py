@@ -81,10 +81,9 @@ class CommandContext:
         ids: The desk's id factory.
         written: The outbox messages this command wrote, in order.
 
-    ``json_only`` (the desk's :class:`~ordercore._json_types.JsonOnlyTypes`) lets the journal
-    skip re-checking payloads of event classes whose types can only give JSON; ``event_classes``
-    (the desk's :class:`EventClasses`) remembers that and the rest of what the journal needs
-    to know of each event class.
+    ``event_classes`` (the desk's :class:`EventClasses`) tells the journal each event class's
+    type name and personal fields, and whether its payloads can only be JSON (so need no
+    value-by-value check); without it every payload is checked.
     """
 
     def __init__(
@@ -100,7 +99,6 @@ class CommandContext:
         notifiers: Sequence[Notifier],
         event_listeners: Sequence[str],
         claim_until: datetime | None = None,
-        json_only: JsonOnlyTypes | None = None,
         event_classes: EventClasses | None = None,
     ) -> None:
         self.uow = uow
@@ -113,8 +111,7 @@ class CommandContext:
         self._notifiers = notifiers
         self._event_listeners = event_listeners
         self._claim_until = claim_until
-        self._json_only = json_only
-        self._event_classes = event_classes
+        self._event_classes = EventClasses(None) if event_classes is None else event_classes
         self.written: list[OutboxMessage] = []
 
     def record(
@@ -139,11 +136,7 @@ class CommandContext:
         Returns:
             The sealed journal entry.
         """
-        cls = type(event)
-        if self._event_classes is None:
-            event_type, paths, checked = _event_class_facts(cls, self._json_only)
-        else:
-            event_type, paths, checked = self._event_classes(cls)
+        event_type, paths, checked = self._event_classes(type(event))
         payload = self._converter.unstructure(event)
         if not isinstance(payload, dict):
             raise ValidationError("event", f"{event_type} must unstructure to an object")

@@ -86,8 +86,7 @@ class OrderDesk:
         self.ids = ids
         self.config = config
         self.converter: cattrs.Converter = make_converter()
-        self._json_only = JsonOnlyTypes(self.converter)
-        self._event_classes = EventClasses(self._json_only)
+        self._event_classes = EventClasses(JsonOnlyTypes(self.converter))
         self._notifiers = tuple(plugins.notifiers().values())
         self._event_listeners = plugins.event_listeners()
         self._random = random.Random()  # noqa: S311 -- jitter, not security
@@ -304,7 +303,6 @@ class OrderDesk:
                 correlation_id=idempotency_key or self.ids.new_id("cmd"),
                 ids=self.ids,
                 converter=self.converter,
-                json_only=self._json_only,
                 event_classes=self._event_classes,
                 notifiers=self._notifiers,
                 event_listeners=self._event_listeners,
