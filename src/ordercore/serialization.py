@@ -40,6 +40,7 @@ __all__ = [
     "ensure_json_ready",
     "ensure_valid_unicode",
     "fingerprint",
+    "iso_text",
     "make_converter",
     "structure",
 ]
@@ -129,20 +130,20 @@ def _enum_value(member: enum.Enum) -> Any:
     return member._value_
 
 
-def _utc_isoformat(value: datetime) -> str:
-    """``value.isoformat()`` of a ``datetime`` in UTC, written by orjson (about 3x faster).
+def iso_text(value: datetime) -> str:
+    """``value.isoformat()`` of an aware ``datetime``; UTC times are written by orjson.
 
     orjson writes an aware time in RFC 3339 with the offset as ``+00:00`` and microseconds
     only when there are some, which is ``isoformat()``'s text for UTC times exactly (a property
-    test checks it over the whole range).
+    test checks it over the whole range), about three times faster.
     """
-    return orjson.dumps(value)[1:-1].decode()
+    if type(value) is datetime and value.tzinfo is UTC:
+        return orjson.dumps(value)[1:-1].decode()
+    return value.isoformat()
 
 
 def _unstructure_datetime(value: datetime) -> str:
-    if type(value) is datetime and value.tzinfo is UTC:
-        return _utc_isoformat(value)  # what ensure_aware_utc would hand back unchanged
-    return ensure_aware_utc(value).isoformat()
+    return iso_text(ensure_aware_utc(value))
 
 
 def _sorted_list(items: Iterable[Any]) -> list[Any]:

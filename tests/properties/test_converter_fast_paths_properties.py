@@ -25,8 +25,8 @@ from ordercore.orders.model import LineQuantity
 from ordercore.serialization import (
     _sorted_list,
     _unstructure_money,
-    _utc_isoformat,
     canonical_json,
+    iso_text,
     make_converter,
 )
 from ordercore.shipping.events import TrackingRecorded
@@ -153,7 +153,7 @@ def test_structure_reads_back_what_unstructure_wrote(value: Any) -> None:
 
 @given(st.datetimes(timezones=st.just(UTC)))
 def test_utc_times_are_written_as_isoformat_writes_them(value: datetime) -> None:
-    assert _utc_isoformat(value) == value.isoformat()
+    assert iso_text(value) == value.isoformat()
     assert make_converter().unstructure(value) == value.isoformat()
 
 

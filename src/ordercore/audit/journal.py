@@ -16,7 +16,6 @@ This module is pure: storage backends call :func:`seal` when they append and kee
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import secrets
 from collections.abc import Iterable
@@ -30,10 +29,10 @@ from ordercore.clock import ensure_aware_utc
 from ordercore.errors import TamperDetected, ValidationError
 from ordercore.serialization import (
     JSONValue,
-    _utc_isoformat,
     canonical_json,
     canonical_json_unchecked,
     ensure_json_ready,
+    iso_text,
 )
 
 __all__ = [
@@ -51,19 +50,6 @@ __all__ = [
 
 GENESIS_HASH = "0" * 64
 """The ``previous_hash`` of the first entry."""
-
-
-def _time_text(value: datetime) -> str:
-    """``value.isoformat()``, remembered for UTC times (every entry of a command shares one)."""
-    if type(value) is datetime and value.tzinfo is UTC:
-        return _utc_text(value)
-    return value.isoformat()
-
-
-@functools.lru_cache(maxsize=256)
-def _utc_text(value: datetime) -> str:
-    # Keyed by equality, which for two UTC datetimes means the same fields, hence the same text.
-    return _utc_isoformat(value)
 
 
 def _check_text(field: str) -> Any:
@@ -242,7 +228,7 @@ class JournalEntry:
             "event_type": self.event_type,
             "payload": self.payload,
             "actor": self.actor,
-            "recorded_at": _time_text(self.recorded_at),
+            "recorded_at": iso_text(self.recorded_at),
             "reason": self.reason,
             "correlation_id": self.correlation_id,
             "previous_hash": self.previous_hash,
@@ -309,7 +295,7 @@ def seal(draft: EntryDraft, sequence: int, previous_hash: str) -> JournalEntry:
         "event_type": draft.event_type,
         "payload": draft.payload,
         "actor": draft.actor,
-        "recorded_at": _time_text(draft.recorded_at),
+        "recorded_at": iso_text(draft.recorded_at),
         "reason": draft.reason,
         "correlation_id": draft.correlation_id,
         "previous_hash": previous_hash,
