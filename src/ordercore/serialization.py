@@ -430,40 +430,40 @@ def canonical_json(value: object, field: str = "value") -> bytes:
         return _reference_or_refuse(value, field)
 
 
+_BROKEN_TEXT = "text is not valid Unicode (it holds a lone surrogate)"
+
+
+def _is_valid_unicode(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def ensure_valid_unicode(text: str, field: str) -> None:
     """Refuse text that cannot be written as UTF-8 (a lone surrogate) with a ValidationError.
 
     Python carries undecodable bytes as lone surrogates; the journal's canonical JSON is UTF-8,
     so such text is refused where it comes in, naming its field.
     """
-    if text.isascii():
-        return
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValidationError(
-            field, "text is not valid Unicode (it holds a lone surrogate)"
-        ) from None
+    if not _is_valid_unicode(text):
+        raise ValidationError(field, _BROKEN_TEXT)
 
 
 def _reference_or_refuse(value: object, field: str) -> bytes:
     try:
         return reference_canonical_json(value)
     except UnicodeEncodeError:
-        raise ValidationError(
-            _path_of_broken_text(value, field) or field,
-            "text is not valid Unicode (it holds a lone surrogate)",
-        ) from None
+        raise ValidationError(_path_of_broken_text(value, field) or field, _BROKEN_TEXT) from None
 
 
 def _path_of_broken_text(value: object, path: str) -> str | None:
     """The path of the first string (or key) that cannot be written as UTF-8, if any."""
     if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return path
-        return None
+        return None if _is_valid_unicode(value) else path
     if isinstance(value, dict):
         for key, item in value.items():
             found = _path_of_broken_text(key, f"{path}.<key>") or _path_of_broken_text(
