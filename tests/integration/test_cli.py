@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
+import attrs
 import pytest
 
 import ordercore
@@ -44,25 +47,37 @@ def test_an_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str])
     assert "invalid choice" in capsys.readouterr().err
 
 
-def test_plain_demo_returns_zero_and_shows_the_journal_verifying_and_tampering_caught(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    status = main(["--plain", "demo", "--db", str(tmp_path / "demo.db")])
+@attrs.frozen
+class DemoRun:
+    status: int
+    out: str
+    err: str
 
-    out = capsys.readouterr().out
-    assert status == 0
-    assert "verify: ok=True" in out
-    assert "TamperDetected" in out
+    def part(self, heading: str, next_heading: str) -> str:
+        return self.out[self.out.index(f"== {heading}") : self.out.index(f"== {next_heading}")]
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """One plain demo run, shared by the tests that read its output."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        status = main(["--plain", "demo", "--db", str(tmp_path_factory.mktemp("demo") / "d.db")])
+    return DemoRun(status, out.getvalue(), err.getvalue())
+
+
+def test_plain_demo_returns_zero_and_shows_the_journal_verifying_and_tampering_caught(
+    demo_run: DemoRun,
+) -> None:
+    assert demo_run.status == 0
+    assert "verify: ok=True" in demo_run.out
+    assert "TamperDetected" in demo_run.out
 
 
 def test_demo_ships_the_split_order_in_two_parcels_and_tracks_it_to_delivery(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    demo_run: DemoRun,
 ) -> None:
-    status = main(["--plain", "demo", "--db", str(tmp_path / "demo.db")])
-
-    out = capsys.readouterr().out
-    assert status == 0
-    shipping = out[out.index("== Shipping") : out.index("== Audit journal")]
+    shipping = demo_run.part("Shipping", "Customers")
     assert "from VIE: units {'L1': 3}" in shipping
     assert "from GRZ: units {'L1': 1}" in shipping
     assert "4 events recorded, 2 duplicates ignored" in shipping
@@ -70,29 +85,20 @@ def test_demo_ships_the_split_order_in_two_parcels_and_tracks_it_to_delivery(
 
 
 def test_demo_moves_a_customer_up_the_tiers_and_never_prints_her_e_mail(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    demo_run: DemoRun,
 ) -> None:
-    status = main(["--plain", "demo", "--db", str(tmp_path / "demo.db")])
-
-    captured = capsys.readouterr()
-    assert status == 0
-    part = captured.out[captured.out.index("== Customers") : captured.out.index("== Audit")]
+    part = demo_run.part("Customers", "Audit")
     assert "tier member, net spend 160.50 EUR, 160 points" in part
     assert "tier gold, net spend 1123.50 EUR" in part
     assert "member -> gold" in part
-    for shown in (captured.out, captured.err):
+    for shown in (demo_run.out, demo_run.err):
         assert "emmy@example.de" not in shown.lower()
 
 
-def test_plain_demo_never_prints_the_raw_email_address(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    main(["--plain", "demo", "--db", str(tmp_path / "demo.db")])
-
-    captured = capsys.readouterr()
-    assert RAW_EMAIL not in captured.out
-    assert RAW_EMAIL not in captured.err
-    assert "a***@e***.com" in captured.out
+def test_plain_demo_never_prints_the_raw_email_address(demo_run: DemoRun) -> None:
+    assert RAW_EMAIL not in demo_run.out
+    assert RAW_EMAIL not in demo_run.err
+    assert "a***@e***.com" in demo_run.out
 
 
 def test_demo_on_an_unknown_storage_reports_the_error_and_returns_one(
