@@ -160,7 +160,7 @@ class EntryDraft:
             and (reason is None or type(reason) is str)
             and (correlation_id is None or type(correlation_id) is str)
         ):
-            return _make_draft(
+            return constructor(cls)(
                 event_id,
                 stream_type,
                 stream_id,
@@ -188,9 +188,6 @@ class EntryDraft:
             personal=personal,
             payload_checked=payload_checked,
         )
-
-
-_make_draft = constructor(EntryDraft)
 
 
 @attrs.frozen(slots=True)
@@ -262,7 +259,6 @@ class JournalHead:
 
 
 EMPTY_HEAD = JournalHead(0, GENESIS_HASH)
-_make_entry = constructor(JournalEntry)
 
 
 def _is_hex(text: str) -> bool:
@@ -304,7 +300,7 @@ def seal(draft: EntryDraft, sequence: int, previous_hash: str) -> JournalEntry:
     if personal_digest is not None:
         content["personal_digest"] = personal_digest
     # JournalEntry has no checks in __init__; its fields in declaration order.
-    return _make_entry(
+    return constructor(JournalEntry)(
         sequence,
         draft.event_id,
         draft.stream_type,

@@ -11,8 +11,6 @@ from ordercore.inventory.allocation import Demand, DemandLine
 
 __all__ = ["code", "demand", "line_quantities", "quantity", "ttl"]
 
-_demand_line = constructor(DemandLine)
-
 
 def code(value: object, field: str) -> str:
     """A SKU, location or holder id: non-empty text."""
@@ -52,7 +50,7 @@ def demand(lines: object, region: object = "") -> Demand:
             code(sku, "lines")
             if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
                 quantity(units, f"lines[{sku}].quantity")  # raises, naming the line
-            built.append(_demand_line(sku, sku, units))
+            built.append(constructor(DemandLine)(sku, sku, units))
         return Demand(tuple(built), region)
     if isinstance(lines, Sequence) and not isinstance(lines, str):
         for index, line in enumerate(lines):
