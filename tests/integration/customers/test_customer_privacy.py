@@ -121,7 +121,11 @@ def test_anonymize_erases_personal_data_and_keeps_orders_and_the_chain(
         exported = json.dumps(desk.customers.export(ada.id, actor=CLERK, personal=personal))
         for text in PERSONAL:
             assert text not in exported
-    journal_text = json.dumps([e.content() for e in entries])
+    # Digests are left out: they are random-salted hex, which may hold "7946" by chance.
+    digests = ("hash", "previous_hash", "personal_digest")
+    journal_text = json.dumps(
+        [{k: v for k, v in e.content().items() if k not in digests} for e in entries]
+    )
     for text in PERSONAL:
         assert text not in journal_text
         assert text not in caplog.text
