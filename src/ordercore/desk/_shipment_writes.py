@@ -266,10 +266,12 @@ class ShipmentWrites:
                 }
                 self.tell_customer(after, "shipment_exception", extra)
                 self.tell_staff(after, "shipment_exception", extra)
-        template = _TRACKING_TEMPLATES.get(after.tracking_status)
+        # Most news keeps the status or moves it in transit: compare before looking it up.
         if (
-            template is not None
-            and before.tracking_status is not after.tracking_status
-            and after.status is ShipmentStatus.SHIPPED
+            before.tracking_status is after.tracking_status
+            or after.status is not ShipmentStatus.SHIPPED
         ):
+            return
+        template = _TRACKING_TEMPLATES.get(after.tracking_status)
+        if template is not None:
             self.tell_customer(after, template)

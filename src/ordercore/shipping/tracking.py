@@ -198,7 +198,9 @@ def advance(
     """
     fresh = list(incoming)
     last = history[-1].at if history else None
-    if last is None or all(event.at > last for event in fresh):
+    if last is None or (
+        fresh[0].at > last if len(fresh) == 1 else all(event.at > last for event in fresh)
+    ):
         if len(fresh) == 1:
             # One scan after everything known (the usual webhook): new, and the status is its
             # own unless it is unknown; what the general case below gives, without set, sort
