@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any, Generic, cast
+from typing import Any, Generic
 
 from ordercore._replace import replace
 from ordercore.audit.journal import EntryDraft, JournalEntry, JournalHead, redact, seal
@@ -126,7 +126,9 @@ class _MemoryUnitOfWork:
             writes = self._aggregate_writes.setdefault(kind.name, {})
             repository = _MemoryAggregates(kind, self._state, writes)
             self._repositories[kind.name] = repository
-        return cast("_MemoryAggregates[A]", repository)
+        # Stored as Any and annotated: a ``typing.cast`` would be a call on every lookup.
+        found: _MemoryAggregates[A] = repository
+        return found
 
     def commit(self) -> None:
         # Everything that can fail was checked when it was buffered; from here on it is
@@ -157,14 +159,15 @@ class _MemoryUnitOfWork:
 class _MemoryAggregates(Generic[A]):
     def __init__(self, kind: AggregateKind[A], state: _State, writes: dict[str, Any]) -> None:
         self._kind = kind
-        self._committed = state.aggregates.setdefault(kind.name, {})
-        self._writes = writes
+        # The values are ``A``; annotated so, no ``typing.cast`` call is needed per read.
+        self._committed: dict[str, A] = state.aggregates.setdefault(kind.name, {})
+        self._writes: dict[str, A] = writes
 
     def find(self, aggregate_id: str) -> A | None:
         item = self._writes.get(aggregate_id)
         if item is None:
-            item = self._committed.get(aggregate_id)
-        return cast("A | None", item)
+            return self._committed.get(aggregate_id)
+        return item
 
     def get(self, aggregate_id: str) -> A:
         item = self.find(aggregate_id)
@@ -190,9 +193,8 @@ class _MemoryAggregates(Generic[A]):
     def scan(self) -> Iterator[A]:
         for aggregate_id, item in self._committed.items():
             if aggregate_id not in self._writes:
-                yield cast("A", item)
-        for item in list(self._writes.values()):
-            yield cast("A", item)
+                yield item
+        yield from list(self._writes.values())
 
     def count(self) -> int:
         new = sum(1 for aggregate_id in self._writes if aggregate_id not in self._committed)
