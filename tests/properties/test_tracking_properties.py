@@ -3,13 +3,21 @@ outcome; business-day counting agrees with counting day by day."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
-from hypothesis import given
+import pytest
+from hypothesis import example, given
 from hypothesis import strategies as st
 
+from ordercore.errors import ValidationError
 from ordercore.shipping.eta import BusinessCalendar
-from ordercore.shipping.model import Shipment, ShipmentLine, ShipmentStatus, TrackingStatus
+from ordercore.shipping.model import (
+    Shipment,
+    ShipmentLine,
+    ShipmentStatus,
+    TrackingEvent,
+    TrackingStatus,
+)
 from ordercore.shipping.shipments import track
 from ordercore.shipping.tracking import CarrierEvent, normalize
 from ordercore.testing.carriers import SCRIPTED_CODES
@@ -130,3 +138,83 @@ def test_business_days_agree_with_counting_day_by_day(
             counted += 1
     assert result == day
     assert working(result)
+
+
+_good_texts = st.sampled_from(["x", "DHL", " x ", "1Z999"])
+_bad_texts = st.one_of(st.sampled_from(["", " ", "\t\n"]), st.integers(), st.none())
+_good_times = st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=-5))]))
+_bad_times = st.one_of(st.datetimes(), st.none(), st.text(max_size=2))  # naive, missing, text
+
+
+@st.composite
+def _maybe_broken_events(draw: st.DrawFn) -> CarrierEvent:
+    """A good event with none, one or several of its checked fields made bad."""
+    broken = draw(
+        st.sets(st.sampled_from(["carrier", "tracking_number", "at", "code"]), max_size=2)
+    )
+    values = {
+        field: draw(_bad_texts if field in broken else _good_texts)
+        for field in ("carrier", "tracking_number", "code")
+    }
+    at = draw(_bad_times if "at" in broken else _good_times)
+    # Bad values are the point here, so the types are not what the class declares.
+    return CarrierEvent(values["carrier"], values["tracking_number"], at, values["code"])  # type: ignore[arg-type]
+
+
+def _reference_problem(event: CarrierEvent) -> str | None:
+    """The field the event's check must name, written out plainly (the loop it had before)."""
+    for field in ("carrier", "tracking_number", "code"):
+        value = getattr(event, field)
+        if not isinstance(value, str) or not value.strip():
+            return field
+    if not isinstance(event.at, datetime) or event.at.utcoffset() is None:
+        return "at"
+    return None
+
+
+_AT = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+
+
+@given(_maybe_broken_events())
+@example(CarrierEvent("x", "y", _AT, " "))  # each field bad on its own, the others good
+@example(CarrierEvent("", "y", _AT, "z"))
+@example(CarrierEvent("x", 7, _AT, "z"))  # type: ignore[arg-type]
+@example(CarrierEvent("x", "y", datetime(2025, 3, 3), "z"))
+def test_carrier_event_check_names_the_same_field_as_the_plain_rules(event: CarrierEvent) -> None:
+    expected = _reference_problem(event)
+    if expected is None:
+        event.check()
+    else:
+        with pytest.raises(ValidationError) as raised:
+            event.check()
+        assert raised.value.field == expected
+
+
+_described_events = st.lists(
+    st.builds(
+        CarrierEvent,
+        carrier=st.just("scripted"),
+        tracking_number=st.just("P1"),
+        at=_good_times,
+        code=st.sampled_from(CODES),
+        location=st.sampled_from(["", "Berlin", "Hub 7"]),
+        description=st.sampled_from(["", "Arrived", "Out with courier"]),
+    ),
+    max_size=8,
+)
+
+
+@given(_described_events)
+def test_normalize_builds_what_the_class_would(events: list[CarrierEvent]) -> None:
+    table = SCRIPTED_CODES
+    for event in events:
+        made = normalize(event, table)
+        row = table.lookup(event.code)
+        assert made == TrackingEvent(
+            at=event.at,
+            status=TrackingStatus.UNKNOWN if row is None else row.status,
+            code=event.code,
+            location=event.location,
+            description=event.description,
+            incident=None if row is None else row.incident,
+        )

@@ -147,7 +147,7 @@ class TrackingCommands(ShippingBase):
         news: list[Any],
     ) -> Shipment:
         """Open due exceptions, save, journal, announce and deliver the order if it arrived."""
-        events: list[ShipmentEvent] = list(news)
+        events: list[ShipmentEvent] = news  # track() made the list for this call alone
         due = due_on_news(after, writes.ctx.now, self.policy.exceptions)
         if due:
             after, opened = decide.open_exceptions(after, due)

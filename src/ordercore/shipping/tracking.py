@@ -17,6 +17,7 @@ from types import MappingProxyType
 
 import attrs
 
+from ordercore._replace import constructor
 from ordercore.errors import ValidationError
 from ordercore.shipping.model import IncidentReason, TrackingEvent, TrackingStatus
 
@@ -134,6 +135,19 @@ class CarrierEvent:
 
     def check(self) -> None:
         """Raise :class:`ValidationError` naming the first bad field."""
+        carrier, number, code = self.carrier, self.tracking_number, self.code
+        if (
+            type(carrier) is str
+            and type(number) is str
+            and type(code) is str
+            and carrier.strip()
+            and number.strip()
+            and code.strip()
+            and type(self.at) is datetime
+            and self.at.tzinfo is not None
+            and self.at.utcoffset() is not None
+        ):
+            return  # the usual event, checked without a loop; the loop names a bad field
         for field in ("carrier", "tracking_number", "code"):
             value = getattr(self, field)
             if not isinstance(value, str) or not value.strip():
@@ -145,14 +159,11 @@ class CarrierEvent:
 def normalize(event: CarrierEvent, table: StatusTable) -> TrackingEvent:
     """Turn a carrier's event into a :class:`TrackingEvent` through its status table."""
     row = table.lookup(event.code)
-    return TrackingEvent(
-        at=event.at,
-        status=S.UNKNOWN if row is None else row.status,
-        code=event.code,
-        location=event.location,
-        description=event.description,
-        incident=None if row is None else row.incident,
-    )
+    # TrackingEvent's __init__ only stores its fields; its constructor does so positionally.
+    make = constructor(TrackingEvent)
+    if row is None:
+        return make(event.at, S.UNKNOWN, event.code, event.location, event.description, None)
+    return make(event.at, row.status, event.code, event.location, event.description, row.incident)
 
 
 def _rank(event: TrackingEvent) -> tuple[datetime, int, str]:
