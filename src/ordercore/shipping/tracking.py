@@ -135,19 +135,6 @@ class CarrierEvent:
 
     def check(self) -> None:
         """Raise :class:`ValidationError` naming the first bad field."""
-        carrier, number, code = self.carrier, self.tracking_number, self.code
-        if (
-            type(carrier) is str
-            and type(number) is str
-            and type(code) is str
-            and carrier.strip()
-            and number.strip()
-            and code.strip()
-            and type(self.at) is datetime
-            and self.at.tzinfo is not None
-            and self.at.utcoffset() is not None
-        ):
-            return  # the usual event, checked without a loop; the loop names a bad field
         for field in ("carrier", "tracking_number", "code"):
             value = getattr(self, field)
             if not isinstance(value, str) or not value.strip():
