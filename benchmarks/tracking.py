@@ -105,11 +105,15 @@ def _grouped(feed: list[CarrierEvent], per_parcel: int) -> list[CarrierEvent]:
     ]
 
 
+def _batches(feed: list[CarrierEvent], size: int) -> list[list[CarrierEvent]]:
+    return [feed[start : start + size] for start in range(0, len(feed), size)]
+
+
 def _run(parcels: int, batch_size: int, per_parcel: int) -> tuple[float, float]:
     desk, numbers = _shipped_desk(parcels)
     with desk:
         feed = _grouped(_feed(numbers), per_parcel)
-        batches = [feed[start : start + batch_size] for start in range(0, len(feed), batch_size)]
+        batches = _batches(feed, batch_size)
         # The previous run's desk is garbage in reference cycles: collect it (and settle the
         # setup's objects) before the clock starts, so that one run does not pay for another.
         # Collections the recording itself causes happen inside the window and are counted.
@@ -171,7 +175,7 @@ def _long_feed(parcels: int, batch_size: int) -> tuple[float, float]:
     desk, numbers = _shipped_desk(parcels)
     with desk:
         feed = _feed(numbers)
-        batches = [feed[start : start + batch_size] for start in range(0, len(feed), batch_size)]
+        batches = _batches(feed, batch_size)
         collecting = 0.0
         started: list[float] = []
 
