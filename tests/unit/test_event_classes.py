@@ -7,7 +7,7 @@ from typing import ClassVar
 import attrs
 
 from ordercore._json_types import JsonOnlyTypes
-from ordercore.desk.commands import EventClasses, _event_class_facts
+from ordercore.desk.commands import EventClasses
 from ordercore.inventory.ledger import StockMoved
 from ordercore.serialization import make_converter
 from ordercore.shipping.events import TrackingRecorded
@@ -28,15 +28,26 @@ class Plain:
 
 
 def test_remembered_facts_equal_the_facts_read_each_time() -> None:
-    json_only = JsonOnlyTypes(make_converter())
-    classes = EventClasses(json_only)
+    converter = make_converter()
+    json_only = JsonOnlyTypes(converter)
+    classes = EventClasses(json_only, converter)
 
     for cls in (Renamed, Plain, StockMoved, TrackingRecorded, Renamed):
-        assert classes(cls) == _event_class_facts(cls, json_only)
+        assert classes(cls) == EventClasses(json_only, converter)._facts(cls)
 
-    assert classes(Renamed) == ("SomethingHappened", ("contact.email", "name"), False)
-    assert classes(Plain) == ("Plain", (), True)
-    assert _event_class_facts(Plain, None) == ("Plain", (), False)
+    assert classes(Renamed)[:3] == ("SomethingHappened", ("contact.email", "name"), False)
+    assert classes(Plain)[:3] == ("Plain", (), True)
+    assert EventClasses(None)(Plain)[:3] == ("Plain", (), False)
+
+
+def test_the_remembered_hook_unstructures_as_the_converter_does() -> None:
+    converter = make_converter()
+    converter.register_unstructure_hook(Plain, lambda event: {"note": event.note.upper()})
+    classes = EventClasses(None, converter)
+    event = Renamed("Ada", 0.5)
+
+    assert classes(Renamed)[3](event) == converter.unstructure(event)
+    assert classes(Plain)[3](Plain("shout")) == {"note": "SHOUT"}
 
 
 def test_the_memory_is_bounded() -> None:

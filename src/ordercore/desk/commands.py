@@ -8,7 +8,7 @@ together or not at all; notifications and event callbacks go out only after the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +21,7 @@ from ordercore.errors import ValidationError
 from ordercore.events import CommittedEvent
 from ordercore.ids import IdFactory
 from ordercore.notifications import Notifier
-from ordercore.serialization import JSONValue
+from ordercore.serialization import JSONValue, make_converter
 from ordercore.storage.ports import OutboxMessage, UnitOfWork
 
 __all__ = [
@@ -36,37 +36,47 @@ NOTIFIER_DESTINATION_PREFIX = "notifier:"
 EVENT_DESTINATION_PREFIX = "hook:event_committed:"
 
 
+EventFacts = tuple[str, tuple[str, ...], bool, Callable[[Any], Any]]
+
+
 class EventClasses:
     """What the journal needs to know of an event class, worked out once per class.
 
-    The event type, the dotted paths of personal data, and whether the payload needs no
-    value-by-value check (asked of the desk's :class:`~ordercore._json_types.JsonOnlyTypes`).
-    Reading two class attributes that most event classes do not have costs an exception each
-    on every entry, so the desk keeps one of these (bounded to :attr:`LIMIT` classes).
+    The event type, the dotted paths of personal data, whether the payload needs no
+    value-by-value check (asked of the desk's :class:`~ordercore._json_types.JsonOnlyTypes`),
+    and the converter's unstructure hook for the class. Reading two class attributes that most
+    event classes do not have costs an exception each on every entry, and finding the hook
+    costs a dispatch, so the desk keeps one of these (bounded to :attr:`LIMIT` classes).
+
+    Args:
+        json_only: Decides which classes need no payload check (``None``: every one does).
+        converter: Whose hooks unstructure the events (``None``: a
+            :func:`~ordercore.serialization.make_converter` of its own).
     """
 
     LIMIT = 4096
 
-    def __init__(self, json_only: JsonOnlyTypes | None) -> None:
+    def __init__(
+        self, json_only: JsonOnlyTypes | None, converter: cattrs.Converter | None = None
+    ) -> None:
         self._json_only = json_only
-        self._known: dict[type[Any], tuple[str, tuple[str, ...], bool]] = {}
+        self._converter = make_converter() if converter is None else converter
+        self._known: dict[type[Any], EventFacts] = {}
 
-    def __call__(self, cls: type[Any]) -> tuple[str, tuple[str, ...], bool]:
-        """``(event_type, personal_fields, payload_checked)`` of ``cls``."""
+    def __call__(self, cls: type[Any]) -> EventFacts:
+        """``(event_type, personal_fields, payload_checked, unstructure)`` of ``cls``."""
         known = self._known.get(cls)
         if known is None:
-            known = _event_class_facts(cls, self._json_only)
+            known = self._facts(cls)
             if len(self._known) < self.LIMIT:
                 self._known[cls] = known
         return known
 
-
-def _event_class_facts(
-    cls: type[Any], json_only: JsonOnlyTypes | None
-) -> tuple[str, tuple[str, ...], bool]:
-    event_type = getattr(cls, "event_type", None) or cls.__name__
-    personal = tuple(getattr(cls, "personal_fields", ()))
-    return event_type, personal, json_only is not None and json_only(cls)
+    def _facts(self, cls: type[Any]) -> EventFacts:
+        event_type = getattr(cls, "event_type", None) or cls.__name__
+        personal = tuple(getattr(cls, "personal_fields", ()))
+        checked = self._json_only is not None and self._json_only(cls)
+        return event_type, personal, checked, self._converter.get_unstructure_hook(cls)
 
 
 class CommandContext:
@@ -111,7 +121,9 @@ class CommandContext:
         self._notifiers = notifiers
         self._event_listeners = event_listeners
         self._claim_until = claim_until
-        self._event_classes = EventClasses(None) if event_classes is None else event_classes
+        self._event_classes = (
+            EventClasses(None, converter) if event_classes is None else event_classes
+        )
         self.written: list[OutboxMessage] = []
 
     def record(
@@ -136,8 +148,8 @@ class CommandContext:
         Returns:
             The sealed journal entry.
         """
-        event_type, paths, checked = self._event_classes(type(event))
-        payload = self._converter.unstructure(event)
+        event_type, paths, checked, unstructure = self._event_classes(type(event))
+        payload = unstructure(event)
         if not isinstance(payload, dict):
             raise ValidationError("event", f"{event_type} must unstructure to an object")
         personal = _split_personal(payload, paths) if paths else None

@@ -86,7 +86,7 @@ class OrderDesk:
         self.ids = ids
         self.config = config
         self.converter: cattrs.Converter = make_converter()
-        self._event_classes = EventClasses(JsonOnlyTypes(self.converter))
+        self._event_classes = EventClasses(JsonOnlyTypes(self.converter), self.converter)
         self._notifiers = tuple(plugins.notifiers().values())
         self._event_listeners = plugins.event_listeners()
         self._random = random.Random()  # noqa: S311 -- jitter, not security
