@@ -9,7 +9,7 @@ Figures printed (medians over the runs; each run is a fresh child process, like 
   the child's, counted in full although they share pages.
 - ``peer_pandas_rfm_time_s`` and ``peer_pandas_rfm_peak_rss_mib``: ``../shared/peers/
   rfm_pandas.py --style vectorized`` on the same file in the same run (load + compute), in
-  its own virtual environment under ``.bench-venvs/pandas`` (created on first use).
+  its own virtual environment under ``.bench-venvs/`` (one per interpreter, created on first use).
 - ``rfm_time_ratio_vs_pandas`` and ``rfm_peak_rss_ratio_vs_pandas``: ours over the peer's
   (targets <= 1); ``rfm_workers2_...`` the same for ``workers=2``.
 - ``rfm_matches_pandas``: whether every customer's recency, frequency, monetary value, R/F/M
@@ -42,10 +42,12 @@ from itertools import accumulate
 from pathlib import Path
 from resource import RUSAGE_CHILDREN, RUSAGE_SELF
 
+from _interpreter import describe, peer_venv
+
 ROOT = Path(__file__).resolve().parents[1]
 PEERS = ROOT.parent / "shared" / "peers"
 DATA = ROOT / "benchmarks" / "data"
-PEER_VENV = ROOT / ".bench-venvs" / "pandas"
+PEER_VENV = peer_venv("pandas")
 PEER_PACKAGES = ("pandas==3.1.1", "numpy==2.4.6")
 LINES_SEED = 20240602
 
@@ -195,6 +197,8 @@ def main() -> None:
     if args.child:
         child(args.child, args.csv)
         return
+    for line in describe():
+        print(line)
     orders = 20_000 if args.quick else 1_000_000
     customers = 2_000 if args.quick else 100_000
     runs = 1 if args.quick else args.runs

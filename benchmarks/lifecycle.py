@@ -31,7 +31,7 @@ SQLite layer shows on its own:
 - ``db_bytes_per_order``: the file's size per completed order;
 - ``peer_oscar_lifecycle_orders_per_s``: ``../shared/peers/oscar_orders.py --sqlite wal`` in
   the same run: django-oscar 4.2.1 placing, allocating, shipping and completing orders on a WAL
-  SQLite file (its own virtual environment under ``.bench-venvs/oscar``);
+  SQLite file (its own virtual environment under ``.bench-venvs/``, one per interpreter);
 - ``lifecycle_ratio_vs_oscar``: our orders/s over Oscar's (target >= 40).
 
 Run: ``python benchmarks/lifecycle.py [--quick] [--url sqlite:///shop.db]`` from the repository
@@ -55,6 +55,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from _interpreter import describe, peer_venv
+
 from ordercore import (
     Actor,
     Address,
@@ -69,10 +71,10 @@ from ordercore import (
 
 ROOT = Path(__file__).resolve().parents[1]
 PEER_SCRIPT = ROOT.parent / "shared" / "peers" / "statemachines.py"
-PEER_VENV = ROOT / ".bench-venvs" / "statemachines"
+PEER_VENV = peer_venv("statemachines")
 PEER_PACKAGES = ("transitions==0.9.3", "python-statemachine==3.2.2")
 OSCAR_SCRIPT = ROOT.parent / "shared" / "peers" / "oscar_orders.py"
-OSCAR_VENV = ROOT / ".bench-venvs" / "oscar"
+OSCAR_VENV = peer_venv("oscar")
 OSCAR_PACKAGES = ("django-oscar==4.2.1", "Django==5.2.19")
 COMMANDS = ("place", "approve", "confirm", "pay", "ship", "deliver", "complete")
 CHANNELS = ("web", "phone", "email", "marketplace")
@@ -350,6 +352,8 @@ def main() -> None:
     parser.add_argument("--oscar-orders", type=int, default=2_000)
     parser.add_argument("--no-peers", action="store_true", help="skip the peer libraries")
     args = parser.parse_args()
+    for line in describe():
+        print(line)
     count = 300 if args.quick else args.orders
     runs = 1 if args.quick else args.runs
     peers = not (args.quick or args.no_peers)

@@ -26,6 +26,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from _interpreter import describe
+
 from ordercore import Actor, InsufficientStock, ManualClock, OrderDesk, SequentialIds
 
 CLERK = Actor("u-clerk")
@@ -102,6 +104,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
+    for line in describe():
+        print(line)
     count = 2_000 if args.quick else args.reservations
     runs = 1 if args.quick else args.runs
     threads = args.threads

@@ -22,6 +22,8 @@ import statistics
 import time
 from datetime import UTC, datetime
 
+from _interpreter import describe
+
 from ordercore import Actor, Address, Contact, LineDraft, ManualClock, OrderDesk, OrderDraft
 from ordercore.audit.plans import AuditPlan, AuditSchedule
 from ordercore.audit.report import AuditReport
@@ -65,6 +67,8 @@ def main() -> None:
     parser.add_argument("--changed", type=int, default=1_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    for line in describe():
+        print(line)
     orders = 2_000 if args.quick else args.orders
     changed = 50 if args.quick else args.changed
     runs = 1 if args.quick else args.runs
