@@ -9,105 +9,42 @@ opened, so a refused command writes nothing.
 
 from __future__ import annotations
 
-import builtins
-import copy
-from collections.abc import Callable, Iterator, Mapping
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
-
-import attrs
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from ordercore.actors import Actor
-from ordercore.audit.journal import JournalEntry
-from ordercore.desk.commands import CommandContext, merge_personal
+from ordercore.desk._order_frame import OrderCommandFrame
+from ordercore.desk._order_records import (
+    CHANNEL_REFS,
+    ORDER_NUMBERS,
+    ORDER_STREAM,
+    ChannelRef,
+    NumberSeries,
+    channel_key,
+    optional_text,
+)
+from ordercore.desk.commands import CommandContext
 from ordercore.desk.stock import StockPort, shortage
-from ordercore.errors import InvalidTransition, NotFound, ValidationError
+from ordercore.errors import InvalidTransition, ValidationError
 from ordercore.money import Money
 from ordercore.orders import lifecycle
 from ordercore.orders.edits import EditRequest, edit
 from ordercore.orders.events import (
-    EVENT_TYPES,
-    OrderCancelled,
-    OrderConfirmed,
-    OrderDelivered,
     OrderEvent,
-    OrderExpired,
-    OrderHeld,
-    OrderPlaced,
-    OrderRejected,
-    OrderShipped,
-    replay,
 )
 from ordercore.orders.intake import OrderDraft, validate_draft
-from ordercore.orders.model import ORDERS, Order, OrderStatus, PaymentKind
+from ordercore.orders.model import ORDERS, Order, PaymentKind
 from ordercore.orders.policy import OrderPolicy
-from ordercore.orders.timeline import Timeline, build_timeline
-from ordercore.serialization import JSONValue, structure
-from ordercore.storage.ports import AggregateKind, UnitOfWork
+from ordercore.serialization import JSONValue
+from ordercore.storage.ports import UnitOfWork
 
 if TYPE_CHECKING:
     from ordercore.desk.desk import OrderDesk
 
 __all__ = ["CHANNEL_REFS", "ORDER_NUMBERS", "ChannelRef", "NumberSeries", "OrdersDesk"]
 
-ORDER_STREAM = "order"
 
-
-@attrs.frozen(slots=True)
-class ChannelRef:
-    """Which order a channel's external order id became; keeps intake free of duplicates."""
-
-    id: str
-    order_id: str
-    version: int = 1
-
-
-@attrs.frozen(slots=True)
-class NumberSeries:
-    """The last human order number handed out."""
-
-    id: str
-    last: int
-    version: int
-
-
-CHANNEL_REFS = AggregateKind("order_channel_ref", ChannelRef)
-ORDER_NUMBERS = AggregateKind("order_number", NumberSeries)
-
-_TEMPLATES: Mapping[type[Any], str] = MappingProxyType(
-    {
-        OrderPlaced: "order_received",
-        OrderConfirmed: "order_confirmed",
-        OrderHeld: "order_on_hold",
-        OrderRejected: "order_rejected",
-        OrderCancelled: "order_cancelled",
-        OrderExpired: "order_expired",
-        OrderShipped: "order_shipped",
-        OrderDelivered: "order_delivered",
-    }
-)
-
-Decide = Callable[[Order, CommandContext], lifecycle.Decision]
-
-
-def channel_key(channel: str, external_id: str) -> str:
-    """The id of the :class:`ChannelRef` for a channel's external order id."""
-    return f"{channel}:{external_id}"
-
-
-def _order_id(value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError("order_id", "give the order's id")
-    return value
-
-
-def _optional_text(value: object, field: str) -> str | None:
-    if value is not None and not isinstance(value, str):
-        raise ValidationError(field, f"expected text, got {type(value).__name__}")
-    return value
-
-
-class OrdersDesk:
+class OrdersDesk(OrderCommandFrame):
     """Order commands and queries; reached as ``desk.orders``.
 
     Every command takes the acting :class:`~ordercore.actors.Actor` and an optional
@@ -279,8 +216,8 @@ class OrdersDesk:
             "kind": kind.value,
             "amount": str(amount.amount),
             "currency": amount.currency,
-            "reference": _optional_text(reference, "reference"),
-            "method": _optional_text(method, "method"),
+            "reference": optional_text(reference, "reference"),
+            "method": optional_text(method, "method"),
         }
         return self._command(
             "record_payment",
@@ -305,9 +242,9 @@ class OrdersDesk:
     ) -> Order:
         """Move an order to another queue and/or responsible person, with a reason."""
         request: JSONValue = {
-            "queue": _optional_text(queue, "queue"),
-            "assignee": _optional_text(assignee, "assignee"),
-            "reason": _optional_text(reason, "reason"),
+            "queue": optional_text(queue, "queue"),
+            "assignee": optional_text(assignee, "assignee"),
+            "reason": optional_text(reason, "reason"),
         }
         return self._command(
             "assign",
@@ -340,7 +277,7 @@ class OrdersDesk:
             raise ValidationError("lines", "give {line_id: quantity}")
         request: JSONValue = {
             "lines": None if lines is None else dict(lines),
-            "shipment_id": _optional_text(shipment_id, "shipment_id"),
+            "shipment_id": optional_text(shipment_id, "shipment_id"),
         }
         return self._command(
             "ship",
@@ -447,7 +384,7 @@ class OrdersDesk:
             raise ValidationError("request", "expected an EditRequest")
         body: JSONValue = {
             "edit": self._desk.converter.unstructure(request),
-            "reason": _optional_text(reason, "reason"),
+            "reason": optional_text(reason, "reason"),
         }
         return self._command(
             "edit",
@@ -458,222 +395,6 @@ class OrdersDesk:
             reason=reason,
             idempotency_key=idempotency_key,
         )
-
-    # -- queries ---------------------------------------------------------------------------
-
-    def get(self, order_id: str) -> Order:
-        """Return an order.
-
-        Raises:
-            NotFound: If there is no such order.
-        """
-        with self._desk.storage.unit_of_work() as uow:
-            return uow.aggregates(ORDERS).get(_order_id(order_id))
-
-    def find_by_channel(self, channel: str, external_id: str) -> Order | None:
-        """Return the order a channel's external order id became, if any."""
-        with self._desk.storage.unit_of_work() as uow:
-            ref = uow.aggregates(CHANNEL_REFS).find(channel_key(channel, external_id))
-            return None if ref is None else uow.aggregates(ORDERS).get(ref.order_id)
-
-    def list(
-        self,
-        *,
-        status: OrderStatus | None = None,
-        channel: str | None = None,
-        queue: str | None = None,
-        assignee: str | None = None,
-        customer_id: str | None = None,
-    ) -> builtins.list[Order]:
-        """Return the orders that match every filter given, oldest first."""
-        found = [
-            order
-            for order in self._scan()
-            if (status is None or order.status is status)
-            and (channel is None or order.channel == channel)
-            and (queue is None or order.queue == queue)
-            and (assignee is None or order.assignee == assignee)
-            and (customer_id is None or order.customer_id == customer_id)
-        ]
-        found.sort(key=lambda order: (order.milestones.placed_at, order.number))
-        return found
-
-    def timeline(self, order_id: str) -> Timeline:
-        """The customer-facing progress of an order: stages with times, current, next."""
-        return build_timeline(self.get(order_id))
-
-    def history(self, order_id: str) -> builtins.list[JournalEntry]:
-        """The order's journal entries, oldest first (who, what, when, why, before/after)."""
-        with self._desk.storage.unit_of_work() as uow:
-            entries = uow.journal.stream(ORDER_STREAM, _order_id(order_id))
-        if not entries:
-            raise NotFound(ORDER_STREAM, order_id)
-        return entries
-
-    def events(self, order_id: str) -> builtins.list[OrderEvent]:
-        """The order's events read back from the journal.
-
-        Raises:
-            NotFound: If the order has no events.
-            ValidationError: If an entry's personal data was redacted (it cannot be rebuilt).
-        """
-        return [self._event_of(entry) for entry in self.history(order_id)]
-
-    def replay(self, order_id: str) -> Order:
-        """Rebuild the order from its journal alone; an audit compares it with :meth:`get`."""
-        return replay(self.events(order_id))
-
-    # -- machinery -------------------------------------------------------------------------
-
-    def _event_of(self, entry: JournalEntry) -> OrderEvent:
-        event_type = EVENT_TYPES.get(entry.event_type)
-        if event_type is None:
-            raise ValidationError("event_type", f"unknown order event {entry.event_type!r}")
-        payload = entry.payload
-        if entry.personal_digest is not None:
-            if entry.personal is None:
-                raise ValidationError(
-                    "personal", f"entry {entry.sequence} was redacted; it cannot be replayed"
-                )
-            payload = copy.deepcopy(payload)  # the journal's entry must stay as it was
-            merge_personal(payload, entry.personal.data)
-        event: OrderEvent = structure(self._desk.converter, payload, event_type)
-        return event
-
-    def _scan(self) -> Iterator[Order]:
-        with self._desk.storage.unit_of_work() as uow:
-            orders = list(uow.aggregates(ORDERS).scan())
-        return iter(orders)
-
-    def _with_reason(
-        self,
-        command: str,
-        decide: Callable[..., lifecycle.Decision],
-        order_id: str,
-        actor: Actor,
-        reason: str | None,
-        idempotency_key: str | None,
-        *,
-        action: str | None = None,
-    ) -> Order:
-        """Run a command whose only argument is a reason (approve, hold, cancel, ...)."""
-        return self._command(
-            command,
-            order_id,
-            lambda order, ctx: decide(order, now=ctx.now, reason=reason),
-            actor=actor,
-            request={"reason": _optional_text(reason, "reason")},
-            reason=reason,
-            idempotency_key=idempotency_key,
-            action=action,
-        )
-
-    def _command(
-        self,
-        command: str,
-        order_id: str,
-        decide: Decide,
-        *,
-        actor: Actor,
-        request: JSONValue,
-        reason: str | None = None,
-        idempotency_key: str | None = None,
-        action: str | None = None,
-    ) -> Order:
-        key = _order_id(order_id)
-
-        def handler(ctx: CommandContext) -> Order:
-            order = ctx.uow.aggregates(ORDERS).get(key)
-            decision = decide(order, ctx)
-            self._commit(ctx, order.version, decision, reason)
-            return decision.order
-
-        return self._execute(
-            handler, action or f"order.{command}", actor, key, request, idempotency_key
-        )
-
-    def _execute(
-        self,
-        handler: Callable[[CommandContext], Order],
-        action: str,
-        actor: Actor,
-        subject: str,
-        request: JSONValue,
-        idempotency_key: str | None,
-        *,
-        authorized: bool = False,
-    ) -> Order:
-        if not authorized:
-            self._desk.authorize(actor, action, subject)
-        return self._desk._run_authorized(
-            handler,
-            action,
-            actor,
-            subject,
-            request,
-            idempotency_key,
-            None if idempotency_key is None else Order,
-        )
-
-    def commit_decision(
-        self,
-        ctx: CommandContext,
-        expected_version: int,
-        decision: lifecycle.Decision,
-        reason: str | None,
-        *,
-        notify: bool = True,
-    ) -> None:
-        """Save, journal, notify and move stock for a decision, inside ``ctx``'s unit of work.
-
-        For sub-desks (review, shipping) that decide on an order inside another command.
-        ``notify=False`` leaves the customer's message to the sub-desk (shipping sends its own,
-        with the tracking number).
-        """
-        self._commit(ctx, expected_version, decision, reason, notify=notify)
-
-    def _commit(
-        self,
-        ctx: CommandContext,
-        expected_version: int,
-        decision: lifecycle.Decision,
-        reason: str | None,
-        *,
-        notify: bool = True,
-    ) -> None:
-        order = decision.order
-        ctx.uow.aggregates(ORDERS).save(order, expected_version=expected_version)
-        for offset, event in enumerate(decision.events, start=1):
-            ctx.record(ORDER_STREAM, order.id, expected_version + offset, event, reason=reason)
-            if notify:
-                self._notify(ctx, order, event)
-        if not decision.stock.is_empty():
-            self.stock.apply(ctx, order, decision.stock)
-        if self.on_commit is not None:
-            self.on_commit(ctx, order, decision.events)
-
-    @staticmethod
-    def _notify(ctx: CommandContext, order: Order, event: OrderEvent) -> None:
-        template = _TEMPLATES.get(type(event))
-        if template is None:
-            return
-        if isinstance(event, OrderDelivered) and order.status is not OrderStatus.DELIVERED:
-            return
-        target = order.contact.recipient()
-        if target is None:
-            return
-        channel, recipient = target
-        data: dict[str, JSONValue] = {
-            "order_id": order.id,
-            "order_number": order.number,
-            "status": order.status.value,
-            "grand_total": str(order.totals.grand_total.amount),
-            "currency": order.currency,
-        }
-        if isinstance(event, OrderShipped):
-            data["shipment_id"] = event.shipment_id
-            data["units"] = sum(item.quantity for item in event.lines)
-        ctx.notify(template, channel=channel, recipient=recipient, data=data)
 
     def __repr__(self) -> str:
         return f"OrdersDesk(stock={self.stock!r})"
