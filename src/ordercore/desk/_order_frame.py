@@ -90,7 +90,7 @@ class OrderCommandFrame(OrderQueries):
         def handler(ctx: CommandContext) -> Order:
             order = ctx.uow.aggregates(ORDERS).get(key)
             decision = decide(order, ctx)
-            self._commit(ctx, order.version, decision, reason)
+            self.commit_decision(ctx, order.version, decision, reason)
             return decision.order
 
         return self._execute(
@@ -131,21 +131,11 @@ class OrderCommandFrame(OrderQueries):
     ) -> None:
         """Save, journal, notify and move stock for a decision, inside ``ctx``'s unit of work.
 
-        For sub-desks (review, shipping) that decide on an order inside another command.
+        Every order command ends here; so do sub-desks (review, shipping) that decide on an
+        order inside another command.
         ``notify=False`` leaves the customer's message to the sub-desk (shipping sends its own,
         with the tracking number).
         """
-        self._commit(ctx, expected_version, decision, reason, notify=notify)
-
-    def _commit(
-        self,
-        ctx: CommandContext,
-        expected_version: int,
-        decision: lifecycle.Decision,
-        reason: str | None,
-        *,
-        notify: bool = True,
-    ) -> None:
         order = decision.order
         ctx.uow.aggregates(ORDERS).save(order, expected_version=expected_version)
         for offset, event in enumerate(decision.events, start=1):

@@ -110,7 +110,7 @@ class OrdersDesk(OrderCommandFrame):
             )
             if ref_key is not None:
                 refs.save(ChannelRef(ref_key, order_id), expected_version=0)
-            self._commit(ctx, 0, decision, None)
+            self.commit_decision(ctx, 0, decision, None)
             if self.after_place is not None:
                 return self.after_place(ctx, decision.order)
             return decision.order
