@@ -37,7 +37,7 @@ def test_remembered_facts_equal_the_facts_read_each_time() -> None:
 
     assert classes(Renamed)[:3] == ("SomethingHappened", ("contact.email", "name"), False)
     assert classes(Plain)[:3] == ("Plain", (), True)
-    assert EventClasses(None)(Plain)[:3] == ("Plain", (), False)
+    assert EventClasses(None, converter)(Plain)[:3] == ("Plain", (), False)
 
 
 def test_the_remembered_hook_unstructures_as_the_converter_does() -> None:
@@ -51,7 +51,7 @@ def test_the_remembered_hook_unstructures_as_the_converter_does() -> None:
 
 
 def test_the_memory_is_bounded() -> None:
-    classes = EventClasses(None)
+    classes = EventClasses(None, make_converter())
     classes.LIMIT = 2
     made = [attrs.make_class(f"Event{index}", {"x": attrs.field()}) for index in range(5)]
 

@@ -49,12 +49,14 @@ def channel_key(channel: str, external_id: str) -> str:
 
 
 def checked_order_id(value: object) -> str:
+    """``value`` as an order id; :class:`ValidationError` on ``order_id`` if it is not text."""
     if not isinstance(value, str) or not value.strip():
         raise ValidationError("order_id", "give the order's id")
     return value
 
 
 def optional_text(value: object, field: str) -> str | None:
+    """``value`` if it is text or ``None``; :class:`ValidationError` naming ``field`` if not."""
     if value is not None and not isinstance(value, str):
         raise ValidationError(field, f"expected text, got {type(value).__name__}")
     return value

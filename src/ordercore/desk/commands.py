@@ -21,7 +21,7 @@ from ordercore.errors import ValidationError
 from ordercore.events import CommittedEvent
 from ordercore.ids import IdFactory
 from ordercore.notifications import Notifier
-from ordercore.serialization import JSONValue, make_converter
+from ordercore.serialization import JSONValue
 from ordercore.storage.ports import OutboxMessage, UnitOfWork
 
 __all__ = [
@@ -50,17 +50,15 @@ class EventClasses:
 
     Args:
         json_only: Decides which classes need no payload check (``None``: every one does).
-        converter: Whose hooks unstructure the events (``None``: a
-            :func:`~ordercore.serialization.make_converter` of its own).
+        converter: Whose hooks unstructure the events (the desk's); a hook registered for a
+            class after its first entry is not seen, as with ``json_only``.
     """
 
     LIMIT = 4096
 
-    def __init__(
-        self, json_only: JsonOnlyTypes | None, converter: cattrs.Converter | None = None
-    ) -> None:
+    def __init__(self, json_only: JsonOnlyTypes | None, converter: cattrs.Converter) -> None:
         self._json_only = json_only
-        self._converter = make_converter() if converter is None else converter
+        self._converter = converter
         self._known: dict[type[Any], EventFacts] = {}
 
     def __call__(self, cls: type[Any]) -> EventFacts:
@@ -117,7 +115,6 @@ class CommandContext:
         self.now = now
         self.correlation_id = correlation_id
         self.ids = ids
-        self._converter = converter
         self._notifiers = notifiers
         self._event_listeners = event_listeners
         self._claim_until = claim_until

@@ -15,6 +15,7 @@ from datetime import date
 from ordercore.actors import Actor
 from ordercore.desk._carrier_calls import call_with_timeout
 from ordercore.desk._label_commands import LabelCommands
+from ordercore.desk._order_records import checked_order_id
 from ordercore.desk._shipment_writes import ShipmentWrites
 from ordercore.desk._shipping_base import shipment_id_of
 from ordercore.desk._tracking_commands import TrackingCommands
@@ -33,12 +34,6 @@ from ordercore.shipping.model import Shipment, ShipmentLine, ShipmentStatus
 from ordercore.shipping.timeline import with_shipments
 
 __all__ = ["ShippingDesk"]
-
-
-def _order_id(value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError("order_id", "give the order's id")
-    return value
 
 
 def _ship_allowed(order: Order) -> None:
@@ -75,7 +70,7 @@ class ShippingDesk(TrackingCommands, LabelCommands):
                 the line may still ship from there (what is left to ship, or reserved there).
             InvalidTransition: If the order cannot ship (not confirmed, closed).
         """
-        key = _order_id(order_id)
+        key = checked_order_id(order_id)
         code = self.carrier(carrier or self.policy.default_carrier).code
         chosen = service or self.policy.default_service
         if not isinstance(location, str) or not location.strip():
@@ -125,7 +120,7 @@ class ShippingDesk(TrackingCommands, LabelCommands):
                 more than a line may ship from a location.
             InvalidTransition: If the order cannot ship.
         """
-        key = _order_id(order_id)
+        key = checked_order_id(order_id)
         code = self.carrier(carrier or self.policy.default_carrier).code
         chosen = service or self.policy.default_service
 
