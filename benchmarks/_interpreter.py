@@ -24,12 +24,10 @@ def base_executable() -> str:
     return str(Path(base).resolve())
 
 
-def describe() -> list[str]:
-    """``name: value`` lines naming the interpreter, printed first by every benchmark."""
-    return [
-        f"python_version: {platform.python_version()}",
-        f"python_executable: {base_executable()}",
-    ]
+def print_interpreter() -> None:
+    """Print the ``name: value`` lines naming the interpreter; every benchmark does so first."""
+    print(f"python_version: {platform.python_version()}")
+    print(f"python_executable: {base_executable()}")
 
 
 def peer_venv(name: str) -> Path:

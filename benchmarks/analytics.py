@@ -42,7 +42,7 @@ from itertools import accumulate
 from pathlib import Path
 from resource import RUSAGE_CHILDREN, RUSAGE_SELF
 
-from _interpreter import describe, peer_venv
+from _interpreter import peer_venv, print_interpreter
 
 ROOT = Path(__file__).resolve().parents[1]
 PEERS = ROOT.parent / "shared" / "peers"
@@ -197,8 +197,7 @@ def main() -> None:
     if args.child:
         child(args.child, args.csv)
         return
-    for line in describe():
-        print(line)
+    print_interpreter()
     orders = 20_000 if args.quick else 1_000_000
     customers = 2_000 if args.quick else 100_000
     runs = 1 if args.quick else args.runs

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from _interpreter import describe
+from _interpreter import print_interpreter
 
 from ordercore import Actor, ManualClock, MemoryStorage, OrderDesk, SequentialIds, verify_chain
 from ordercore.audit.journal import EntryDraft
@@ -98,8 +98,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    for line in describe():
-        print(line)
+    print_interpreter()
     entries = 5_000 if args.quick else args.entries
     runs = 1 if args.quick else args.runs
     drafts = _drafts(entries)

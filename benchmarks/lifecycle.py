@@ -55,7 +55,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from _interpreter import describe, peer_venv
+from _interpreter import peer_venv, print_interpreter
 
 from ordercore import (
     Actor,
@@ -352,8 +352,7 @@ def main() -> None:
     parser.add_argument("--oscar-orders", type=int, default=2_000)
     parser.add_argument("--no-peers", action="store_true", help="skip the peer libraries")
     args = parser.parse_args()
-    for line in describe():
-        print(line)
+    print_interpreter()
     count = 300 if args.quick else args.orders
     runs = 1 if args.quick else args.runs
     peers = not (args.quick or args.no_peers)

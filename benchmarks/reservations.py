@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from _interpreter import describe
+from _interpreter import print_interpreter
 
 from ordercore import Actor, InsufficientStock, ManualClock, OrderDesk, SequentialIds
 
@@ -104,8 +104,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    for line in describe():
-        print(line)
+    print_interpreter()
     count = 2_000 if args.quick else args.reservations
     runs = 1 if args.quick else args.runs
     threads = args.threads

@@ -19,7 +19,7 @@ import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
-from _interpreter import describe
+from _interpreter import print_interpreter
 
 from ordercore import (
     Actor,
@@ -127,8 +127,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    for line in describe():
-        print(line)
+    print_interpreter()
     count = 500 if args.quick else args.orders
     runs = 1 if args.quick else args.runs
 

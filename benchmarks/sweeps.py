@@ -22,7 +22,7 @@ import statistics
 import time
 from datetime import UTC, datetime
 
-from _interpreter import describe
+from _interpreter import print_interpreter
 
 from ordercore import Actor, Address, Contact, LineDraft, ManualClock, OrderDesk, OrderDraft
 from ordercore.audit.plans import AuditPlan, AuditSchedule
@@ -67,8 +67,7 @@ def main() -> None:
     parser.add_argument("--changed", type=int, default=1_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    for line in describe():
-        print(line)
+    print_interpreter()
     orders = 2_000 if args.quick else args.orders
     changed = 50 if args.quick else args.changed
     runs = 1 if args.quick else args.runs

@@ -26,7 +26,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from _interpreter import describe
+from _interpreter import print_interpreter
 
 from ordercore.analytics import OrderFact, customer_segments, rfm
 from ordercore.customers import (
@@ -84,8 +84,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    for line in describe():
-        print(line)
+    print_interpreter()
     customers = 2_000 if args.quick else args.customers
     orders = 20_000 if args.quick else args.orders
     runs = 1 if args.quick else args.runs

@@ -33,7 +33,7 @@ import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
-from _interpreter import describe
+from _interpreter import print_interpreter
 
 from ordercore import (
     Actor,
@@ -144,8 +144,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--long-feed", type=int, default=6_000, help="parcels of the long feed")
     args = parser.parse_args()
-    for line in describe():
-        print(line)
+    print_interpreter()
     parcels = 100 if args.quick else args.parcels
     runs = 1 if args.quick else args.runs
     results = [_run(parcels, args.batch, 1) for _ in range(runs)]
