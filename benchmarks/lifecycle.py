@@ -11,6 +11,11 @@ Figures printed (medians over the runs):
 - ``lifecycle_orders_per_s``: whole lifecycles (7 commands) per second (target >= 5,000).
 - ``lifecycle_commands_per_s`` and ``lifecycle_us_per_command``: the same per command.
 - ``us_per_<command>``: the cost of each command on its own.
+- ``decisions_only_us_per_order`` and ``decisions_only_orders_per_s``: the same seven steps
+  as the pure functions of ``ordercore.orders.lifecycle`` alone (the draft validated and
+  priced, each command's guard checked, its event made and applied), with no desk: no
+  authorization, unit of work, journal, outbox or storage. It is the floor under the whole
+  lifecycle with this domain model, so it shows how much of the target is left for the rest.
 - ``memory_per_stored_order_bytes``: memory still allocated per completed order (the order,
   its 7 journal entries, its outbox messages), measured with tracemalloc in a separate pass.
 - ``peer_<variant>_objects_per_s``: ``../shared/peers/statemachines.py --objects N`` in the same
@@ -53,6 +58,7 @@ import tracemalloc
 import venv
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from _interpreter import peer_venv, print_interpreter
@@ -65,9 +71,13 @@ from ordercore import (
     LineDraft,
     OrderDesk,
     OrderDraft,
+    OrderPolicy,
+    OrderStatus,
     PaymentKind,
     ReviewPolicy,
 )
+from ordercore.orders import lifecycle
+from ordercore.orders.intake import validate_draft
 
 ROOT = Path(__file__).resolve().parents[1]
 PEER_SCRIPT = ROOT.parent / "shared" / "peers" / "statemachines.py"
@@ -152,6 +162,30 @@ def run_lifecycles(
         # CPU seconds of the whole process (every thread), less sensitive to a busy machine.
         timings["cpu"] = (time.process_time() - cpu_start) / count
     return elapsed, desk
+
+
+def run_decisions(count: int) -> float:
+    """Take ``count`` orders through the seven steps as pure decisions; return the seconds."""
+    policy = OrderPolicy()
+    now = datetime(2025, 3, 3, 9, tzinfo=UTC)
+    drafts = [draft(index) for index in range(count)]
+    gc.collect()
+    start = time.perf_counter()
+    for index, item in enumerate(drafts):
+        valid = validate_draft(item, policy.intake)
+        order = lifecycle.place(
+            valid, order_id=f"ord_{index}", number=str(index), now=now, policy=policy
+        ).order
+        order = lifecycle.approve(order, now=now).order
+        order = lifecycle.confirm(order, now=now, policy=policy).order
+        order = lifecycle.record_payment(
+            order, kind=PaymentKind.CAPTURE, amount=order.balance_due, now=now, reference="b"
+        ).order
+        order = lifecycle.ship(order, now=now, shipment_id="shp_1", policy=policy).order
+        order = lifecycle.deliver(order, now=now).order
+        order = lifecycle.complete(order, now=now, policy=policy).order
+        assert order.status is OrderStatus.COMPLETED
+    return time.perf_counter() - start
 
 
 def check(desk: OrderDesk, count: int) -> None:
@@ -367,6 +401,9 @@ def main() -> None:
     print(f"orders: {count}")
     print(f"runs: {runs}")
     print_rates("", orders_per_s, per_command)
+    decisions = median_of(runs, lambda: run_decisions(count)) / count
+    print(f"decisions_only_us_per_order: {decisions * 1e6:.1f}")
+    print(f"decisions_only_orders_per_s: {1 / decisions:.1f}")
     print(f"memory_per_stored_order_bytes: {memory_per_order(min(count, 2_000)):.0f}")
     if args.quick:
         # The SQLite path must not rot either: a short pass on a temporary file.
