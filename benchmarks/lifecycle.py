@@ -11,6 +11,10 @@ Figures printed (medians over the runs):
 - ``lifecycle_orders_per_s``: whole lifecycles (7 commands) per second (target >= 5,000).
 - ``lifecycle_commands_per_s`` and ``lifecycle_us_per_command``: the same per command.
 - ``us_per_<command>``: the cost of each command on its own.
+- ``lifecycle_orders_per_s_worker_dispatch``: the same lifecycles with
+  ``DeskConfig(dispatch_after_commit=False)``: the commands leave their notifications in the
+  outbox and one ``desk.outbox.dispatch()`` after the last command delivers them all in
+  batches, as a worker would; the dispatch is inside the timed window.
 - ``decisions_only_us_per_order`` and ``decisions_only_orders_per_s``: the same seven steps
   as the pure functions of ``ordercore.orders.lifecycle`` alone (the draft validated and
   priced, each command's guard checked, its event made and applied), with no desk: no
@@ -86,6 +90,8 @@ PEER_PACKAGES = ("transitions==0.9.3", "python-statemachine==3.2.2")
 OSCAR_SCRIPT = ROOT.parent / "shared" / "peers" / "oscar_orders.py"
 OSCAR_VENV = peer_venv("oscar")
 OSCAR_PACKAGES = ("django-oscar==4.2.1", "Django==5.2.19")
+# Notifications per lifecycle with the built-in log notifier: placed, confirmed, shipped, delivered.
+MESSAGES_PER_ORDER = 4
 COMMANDS = ("place", "approve", "confirm", "pay", "ship", "deliver", "complete")
 CHANNELS = ("web", "phone", "email", "marketplace")
 # The peer script's dict-table class is a floor to compare against, not a library a user picks.
@@ -116,14 +122,23 @@ def draft(index: int) -> OrderDraft:
 
 
 def run_lifecycles(
-    count: int, timings: dict[str, float] | None = None, url: str = "memory://"
+    count: int,
+    timings: dict[str, float] | None = None,
+    url: str = "memory://",
+    *,
+    worker_dispatch: bool = False,
 ) -> tuple[float, OrderDesk]:
-    """Take ``count`` orders through the whole lifecycle; return the seconds it took."""
+    """Take ``count`` orders through the whole lifecycle; return the seconds it took.
+
+    With ``worker_dispatch`` the desk leaves its outbox messages for a worker, and one
+    ``desk.outbox.dispatch()`` after the last command delivers them all; its time is counted.
+    """
     # The lifecycle as the issue defines it approves by command; automatic review at intake
     # is measured by benchmarks/review.py.
-    desk = OrderDesk.open(
-        url, entry_points=False, config=DeskConfig(review=ReviewPolicy(automatic=False))
+    config = DeskConfig(
+        review=ReviewPolicy(automatic=False), dispatch_after_commit=not worker_dispatch
     )
+    desk = OrderDesk.open(url, entry_points=False, config=config)
     clerk = Actor("bench-clerk", roles={"clerk"})
     orders = desk.orders
     drafts = [draft(index) for index in range(count)]
@@ -155,6 +170,9 @@ def run_lifecycles(
             COMMANDS, (t0, t1, t2, t3, t4, t5, t6), (t1, t2, t3, t4, t5, t6, t7), strict=True
         ):
             spent[name] += after - before
+    if worker_dispatch:
+        delivered = desk.outbox.dispatch().delivered
+        assert delivered == count * MESSAGES_PER_ORDER, delivered
     elapsed = clock() - start
     if timings is not None:
         for name, seconds in spent.items():
@@ -309,13 +327,15 @@ def median_of(runs: int, measure: Callable[[], float]) -> float:
     return statistics.median(measure() for _ in range(runs))
 
 
-def measure(urls: list[str], count: int) -> tuple[float, dict[str, float], list[float]]:
+def measure(
+    urls: list[str], count: int, *, worker_dispatch: bool = False
+) -> tuple[float, dict[str, float], list[float]]:
     """Median orders/s and per-command seconds over one run per URL; also every run's rate."""
     rates: list[float] = []
     per_command: dict[str, list[float]] = {name: [] for name in (*COMMANDS, "cpu")}
     for url in urls:
         timings: dict[str, float] = {}
-        elapsed, desk = run_lifecycles(count, timings, url)
+        elapsed, desk = run_lifecycles(count, timings, url, worker_dispatch=worker_dispatch)
         check(desk, count)
         rates.append(count / elapsed)
         for name, seconds in timings.items():
@@ -336,7 +356,7 @@ def print_rates(prefix: str, orders_per_s: float, per_command: dict[str, float])
 
 def sqlite_run(url: str, count: int, runs: int, peers: bool, oscar_orders: int) -> None:
     """SQLite figures, the memory backend beside them, and Oscar when asked."""
-    with sqlite_files(url, runs + 1) as urls:
+    with sqlite_files(url, 2 * runs + 1) as urls:
         memory_rates: list[float] = []
         memory_cpu: list[float] = []
         sqlite_rates: list[float] = []
@@ -366,7 +386,9 @@ def sqlite_run(url: str, count: int, runs: int, peers: bool, oscar_orders: int) 
         print(f"sqlite_layer_cpu_us_per_command: {cpu_layer * 1e6:.1f}")
         last = Path(urls[runs - 1].removeprefix("sqlite:///"))
         print(f"db_bytes_per_order: {last.stat().st_size / count:.0f}")
-        print(f"sqlite_statements_per_order: {statements_per_order(urls[runs], 50):.1f}")
+        print(f"sqlite_statements_per_order: {statements_per_order(urls[2 * runs], 50):.1f}")
+        worker_rate, _, _ = measure(urls[runs : 2 * runs], count, worker_dispatch=True)
+        print(f"lifecycle_orders_per_s_worker_dispatch: {worker_rate:.1f}")
     if not peers:
         print("peers: skipped")
         return
@@ -401,6 +423,8 @@ def main() -> None:
     print(f"orders: {count}")
     print(f"runs: {runs}")
     print_rates("", orders_per_s, per_command)
+    worker_rate, _, _ = measure(["memory://"] * runs, count, worker_dispatch=True)
+    print(f"lifecycle_orders_per_s_worker_dispatch: {worker_rate:.1f}")
     decisions = median_of(runs, lambda: run_decisions(count)) / count
     print(f"decisions_only_us_per_order: {decisions * 1e6:.1f}")
     print(f"decisions_only_orders_per_s: {1 / decisions:.1f}")
