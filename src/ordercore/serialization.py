@@ -36,6 +36,7 @@ from ordercore.money import Money
 __all__ = [
     "JSONValue",
     "canonical_json",
+    "canonical_json_read_back",
     "canonical_json_unchecked",
     "ensure_json_ready",
     "ensure_valid_unicode",
@@ -494,10 +495,19 @@ def canonical_json_unchecked(value: object, field: str = "value") -> bytes:
     Anything orjson cannot write still goes through the standard library; text that is not
     valid Unicode is refused with a :class:`ValidationError` naming its path under ``field``.
     """
+    return canonical_json_read_back(value, field)[0]
+
+
+def canonical_json_read_back(value: object, field: str = "value") -> tuple[bytes, bool]:
+    """:func:`canonical_json_unchecked`, and whether ``orjson.loads`` reads the bytes back exactly.
+
+    It does unless the standard library had to write them: orjson reads integers beyond 64
+    bits back as floats, so such bytes must be read with :func:`json.loads`.
+    """
     try:
-        return orjson.dumps(value, option=_ORJSON_SORTED)
+        return orjson.dumps(value, option=_ORJSON_SORTED), True
     except orjson.JSONEncodeError:
-        return _reference_or_refuse(value, field)
+        return _reference_or_refuse(value, field), False
 
 
 def fingerprint(value: object, field: str = "value") -> str:

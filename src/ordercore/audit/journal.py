@@ -17,12 +17,14 @@ This module is pure: storage backends call :func:`seal` when they append and kee
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 import attrs
+import orjson
 
 from ordercore._replace import constructor
 from ordercore.clock import ensure_aware_utc
@@ -30,6 +32,7 @@ from ordercore.errors import TamperDetected, ValidationError
 from ordercore.serialization import (
     JSONValue,
     canonical_json,
+    canonical_json_read_back,
     canonical_json_unchecked,
     ensure_json_ready,
     iso_text,
@@ -42,9 +45,12 @@ __all__ = [
     "JournalEntry",
     "JournalHead",
     "PersonalData",
+    "SealedBody",
     "entry_digest",
+    "entry_from_body",
     "redact",
     "seal",
+    "seal_with_body",
     "verify_chain",
 ]
 
@@ -280,6 +286,34 @@ def seal(draft: EntryDraft, sequence: int, previous_hash: str) -> JournalEntry:
     Raises:
         ValidationError: If the payload holds a float or anything that is not JSON.
     """
+    return seal_with_body(draft, sequence, previous_hash).entry
+
+
+@attrs.frozen(slots=True)
+class SealedBody:
+    """A sealed entry with the canonical JSON its hash covers, for backends that keep bytes.
+
+    Attributes:
+        entry: The sealed entry.
+        body: The canonical JSON of ``entry.content()``, the bytes ``entry.hash`` digests.
+        orjson_exact: Whether ``orjson.loads`` reads ``body`` back exactly (see
+            :func:`~ordercore.serialization.canonical_json_read_back`).
+    """
+
+    entry: JournalEntry
+    body: bytes
+    orjson_exact: bool
+
+
+def seal_with_body(draft: EntryDraft, sequence: int, previous_hash: str) -> SealedBody:
+    """:func:`seal`, keeping the canonical bytes that were hashed.
+
+    :func:`entry_from_body` reads them back, so a backend that stores bytes does not serialize
+    an entry a second time.
+
+    Raises:
+        ValidationError: If the payload holds a float or anything that is not JSON.
+    """
     if not draft.payload_checked:
         ensure_json_ready(draft.payload, "payload")
     content: dict[str, JSONValue] = {
@@ -299,8 +333,9 @@ def seal(draft: EntryDraft, sequence: int, previous_hash: str) -> JournalEntry:
     personal_digest = None if draft.personal is None else draft.personal.digest()
     if personal_digest is not None:
         content["personal_digest"] = personal_digest
+    body, orjson_exact = canonical_json_read_back(content, "entry")
     # JournalEntry has no checks in __init__; its fields in declaration order.
-    return constructor(JournalEntry)(
+    entry = constructor(JournalEntry)(
         sequence,
         draft.event_id,
         draft.stream_type,
@@ -313,9 +348,41 @@ def seal(draft: EntryDraft, sequence: int, previous_hash: str) -> JournalEntry:
         draft.reason,
         draft.correlation_id,
         previous_hash,
-        entry_digest(content),
+        hashlib.sha256(body).hexdigest(),
         draft.personal,
         personal_digest,
+    )
+    return constructor(SealedBody)(entry, body, orjson_exact)
+
+
+def entry_from_body(
+    body: bytes, *, digest: str, personal: PersonalData | None, orjson_exact: bool = True
+) -> JournalEntry:
+    """The entry whose :meth:`JournalEntry.content` is the canonical JSON ``body``.
+
+    Args:
+        body: Canonical JSON of an entry's content (as :func:`seal_with_body` gives it).
+        digest: The entry's stored ``hash``, taken as it is (verification compares it).
+        personal: The entry's personal data, kept beside the body.
+        orjson_exact: ``False`` when the standard library wrote ``body``.
+    """
+    content = orjson.loads(body) if orjson_exact else json.loads(body)
+    return constructor(JournalEntry)(
+        content["sequence"],
+        content["event_id"],
+        content["stream_type"],
+        content["stream_id"],
+        content["version"],
+        content["event_type"],
+        content["payload"],
+        content["actor"],
+        datetime.fromisoformat(content["recorded_at"]),
+        content["reason"],
+        content["correlation_id"],
+        content["previous_hash"],
+        digest,
+        personal,
+        content.get("personal_digest"),
     )
 
 

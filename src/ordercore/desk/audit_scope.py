@@ -1,8 +1,9 @@
 """The records an audit sweep reads: one consistent snapshot taken in a single unit of work.
 
-The orders and the journal are read together, so that no command can slip in between and make
-a stored order look newer than its journal. The checks then run with no unit of work open, so a
-long sweep never blocks commands.
+The orders and the journal's head are read together, so that no command can slip in between
+and make a stored order look newer than its journal; entries are read up to that head when a
+check asks for them (the journal only grows), so an incremental run reads only its tail. The
+checks run with no unit of work open, so a long sweep never blocks commands.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 
-from ordercore.audit.journal import GENESIS_HASH, JournalEntry, JournalHead
+from ordercore.audit.journal import JournalEntry, JournalHead
 from ordercore.audit.plans import OrderScope
 from ordercore.orders.model import ORDERS, Order
-from ordercore.storage.ports import A, AggregateKind, Storage
+from ordercore.storage.ports import A, AggregateKind, Storage, StreamVersionIndex
 
 __all__ = ["StoredRecords"]
 
@@ -44,11 +45,13 @@ class StoredRecords:
         self._deep = deep
         with storage.unit_of_work() as uow:
             orders = list(uow.aggregates(ORDERS).scan())
-            self._entries: list[JournalEntry] = list(uow.journal.read())
+            self._head = uow.journal.head()
         if not scope.is_everything:
             orders = [order for order in orders if scope.includes(order, now)]
         self._orders = orders
         self._versions: dict[str, dict[str, int]] = {}
+        # Every entry, read once when a check first asks for all of them (a deep run).
+        self._all_entries: list[JournalEntry] | None = None
 
     @property
     def checkpoint(self) -> JournalHead | None:
@@ -65,27 +68,37 @@ class StoredRecords:
         return self._orders
 
     def journal(self, *, after: int = 0) -> Iterator[JournalEntry]:
-        """Entries after sequence ``after``, oldest first."""
-        # Sequences are dense from 1, so sequence n sits at index n - 1.
-        return itertools.islice(self._entries, max(after, 0), None)
+        """Entries after sequence ``after`` up to the snapshot's head, oldest first.
+
+        The journal only grows, so reading up to the head later sees what the snapshot saw;
+        an incremental run reads only the entries after its checkpoint.
+        """
+        after = max(after, 0)
+        if self._all_entries is None and after == 0:
+            self._all_entries = self._read(0)
+        if self._all_entries is not None:
+            # Sequences are dense from 1, so sequence n sits at index n - 1.
+            return itertools.islice(self._all_entries, after, None)
+        return iter(self._read(after))
+
+    def _read(self, after: int) -> list[JournalEntry]:
+        with self._storage.unit_of_work() as uow:
+            return list(uow.journal.read(after=after, limit=max(self._head.sequence - after, 0)))
 
     def journal_head(self) -> JournalHead:
         """The newest entry when the snapshot was taken."""
-        if not self._entries:
-            return JournalHead(0, GENESIS_HASH)
-        last = self._entries[-1]
-        return JournalHead(last.sequence, last.hash)
+        return self._head
 
     @property
     def journal_size(self) -> int:
         """How many entries the snapshot holds."""
-        return len(self._entries)
+        return self._head.sequence
 
     def stream(self, stream_type: str, stream_id: str) -> Sequence[JournalEntry]:
         """One aggregate's entries up to the snapshot, oldest first."""
         # The backend's stream index, cut at the snapshot's head: indexing the whole snapshot
         # would cost more than the few streams an incremental sweep reads.
-        head = len(self._entries)
+        head = self._head.sequence
         with self._storage.unit_of_work() as uow:
             entries = uow.journal.stream(stream_type, stream_id)
         return [entry for entry in entries if entry.sequence <= head]
@@ -94,10 +107,15 @@ class StoredRecords:
         """The last journaled version of each stream of ``stream_type``."""
         versions = self._versions.get(stream_type)
         if versions is None:
-            versions = {}
-            for entry in self._entries:
-                if entry.stream_type == stream_type:
-                    versions[entry.stream_id] = entry.version
+            with self._storage.unit_of_work() as uow:
+                journal = uow.journal
+                if isinstance(journal, StreamVersionIndex):
+                    versions = journal.stream_versions(stream_type, upto=self._head.sequence)
+            if versions is None:
+                versions = {}
+                for entry in self.journal():
+                    if entry.stream_type == stream_type:
+                        versions[entry.stream_id] = entry.version
             self._versions[stream_type] = versions
         return versions
 

@@ -17,9 +17,9 @@ from types import TracebackType
 from typing import Any, Generic
 
 from ordercore._replace import replace
-from ordercore.audit.journal import EntryDraft, JournalEntry, JournalHead, redact, seal
 from ordercore.errors import ConcurrencyConflict, NotFound, StorageError, ValidationError
 from ordercore.storage._gate import UnitOfWorkGate
+from ordercore.storage._memory_journal import MemoryJournal, PackedEntry, without_personal
 from ordercore.storage.ports import (
     A,
     AggregateKind,
@@ -31,15 +31,13 @@ from ordercore.storage.ports import (
 
 __all__ = ["MemoryStorage", "memory_backend"]
 
-_GENESIS = JournalHead(0, "0" * 64)
-
 
 class _State:
     """The committed contents of one memory store."""
 
     def __init__(self) -> None:
         self.aggregates: dict[str, dict[str, Any]] = {}
-        self.journal: list[JournalEntry] = []
+        self.journal: list[PackedEntry] = []
         self.streams: dict[tuple[str, str], list[int]] = {}
         self.outbox: dict[str, OutboxMessage] = {}
         self.undelivered: dict[str, None] = {}
@@ -82,7 +80,7 @@ class _MemoryUnitOfWork:
         self._state = storage._state
         self._aggregate_writes: dict[str, dict[str, Any]] = {}
         self._repositories: dict[str, _MemoryAggregates[Any]] = {}
-        self._journal: _MemoryJournal | None = None
+        self._journal: MemoryJournal | None = None
         self._outbox: _MemoryOutbox | None = None
         self._idempotency: _MemoryIdempotency | None = None
 
@@ -103,9 +101,9 @@ class _MemoryUnitOfWork:
             self._storage._gate.leave()
 
     @property
-    def journal(self) -> _MemoryJournal:
+    def journal(self) -> MemoryJournal:
         if self._journal is None:
-            self._journal = _MemoryJournal(self._state)
+            self._journal = MemoryJournal(self._state)
         return self._journal
 
     @property
@@ -138,13 +136,11 @@ class _MemoryUnitOfWork:
             if writes:
                 state.aggregates.setdefault(kind_name, {}).update(writes)
         if self._journal is not None:
-            for entry in self._journal.pending:
-                state.streams.setdefault((entry.stream_type, entry.stream_id), []).append(
-                    entry.sequence
-                )
+            for packed in self._journal.pending:
+                state.streams.setdefault((packed[1], packed[2]), []).append(packed[0])
             state.journal.extend(self._journal.pending)
             for sequence in self._journal.erased:
-                state.journal[sequence - 1] = redact(state.journal[sequence - 1])
+                state.journal[sequence - 1] = without_personal(state.journal[sequence - 1])
         if self._outbox is not None:
             for message in self._outbox.pending.values():
                 state.outbox[message.id] = message
@@ -199,53 +195,6 @@ class _MemoryAggregates(Generic[A]):
     def count(self) -> int:
         new = sum(1 for aggregate_id in self._writes if aggregate_id not in self._committed)
         return len(self._committed) + new
-
-
-class _MemoryJournal:
-    def __init__(self, state: _State) -> None:
-        self._state = state
-        self.pending: list[JournalEntry] = []
-        self.erased: list[int] = []
-        last = state.journal[-1] if state.journal else None
-        self._sequence = 0 if last is None else last.sequence
-        self._digest = _GENESIS.digest if last is None else last.hash
-
-    def head(self) -> JournalHead:
-        return JournalHead(self._sequence, self._digest)
-
-    def append(self, draft: EntryDraft) -> JournalEntry:
-        entry = seal(draft, self._sequence + 1, self._digest)
-        self.pending.append(entry)
-        self._sequence = entry.sequence
-        self._digest = entry.hash
-        return entry
-
-    def read(self, *, after: int = 0, limit: int | None = None) -> Iterator[JournalEntry]:
-        entries = self._state.journal + self.pending if self.pending else self._state.journal
-        stop = len(entries) if limit is None else min(len(entries), after + limit)
-        # Sequences are 1-based and dense, so sequence n sits at index n - 1.
-        for index in range(max(after, 0), stop):
-            yield entries[index]
-
-    def stream(self, stream_type: str, stream_id: str) -> list[JournalEntry]:
-        journal = self._state.journal
-        sequences = self._state.streams.get((stream_type, stream_id), [])
-        found = [journal[sequence - 1] for sequence in sequences]
-        found.extend(
-            entry
-            for entry in self.pending
-            if entry.stream_type == stream_type and entry.stream_id == stream_id
-        )
-        return found
-
-    def erase_personal(self, stream_type: str, stream_id: str) -> int:
-        erased = 0
-        for entry in self.stream(stream_type, stream_id):
-            if entry.personal is not None:
-                # Applied at commit, so a unit of work that fails erases nothing.
-                self.erased.append(entry.sequence)
-                erased += 1
-        return erased
 
 
 class _MemoryOutbox:

@@ -38,6 +38,7 @@ __all__ = [
     "PersonalDataEraser",
     "Storage",
     "StorageBackend",
+    "StreamVersionIndex",
     "UnitOfWork",
 ]
 
@@ -145,6 +146,19 @@ class PersonalDataEraser(Protocol):
         Returns:
             How many entries held personal data.
         """
+        ...
+
+
+@runtime_checkable
+class StreamVersionIndex(Protocol):
+    """A journal that can say each stream's last version without reading entries (optional).
+
+    Audit sweeps compare every stored order's version with its journal; without this
+    capability they read every entry to find out.
+    """
+
+    def stream_versions(self, stream_type: str, *, upto: int) -> dict[str, int]:
+        """The last version of each stream of ``stream_type`` among the entries up to ``upto``."""
         ...
 
 

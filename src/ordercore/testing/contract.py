@@ -225,7 +225,12 @@ class StorageContract(DeclaresUnsupported):
             assert uow.journal.stream("counter", "zzz") == []
 
     def test_journal_entries_round_trip_unchanged(self, storage: Storage) -> None:
-        payload = {"text": "quote ' \" ; DROP TABLE x; -- \u00e9\u4e2d", "n": 10**18, "ok": True}
+        payload = {
+            "text": "quote ' \" ; DROP TABLE x; -- \u00e9\u4e2d",
+            "n": 10**18,
+            "beyond_64_bits": [10**30 + 1, -(2**65) - 3],
+            "ok": True,
+        }
         with storage.unit_of_work() as uow:
             sealed = uow.journal.append(_draft("c1", 1, payload))
         with storage.unit_of_work() as uow:

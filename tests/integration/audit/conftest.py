@@ -10,7 +10,9 @@ import attrs
 import pytest
 
 from ordercore import Actor, DeskConfig, ManualClock, MemoryStorage, Order, OrderDesk, SequentialIds
+from ordercore.audit.journal import JournalEntry
 from ordercore.orders.model import ORDERS
+from ordercore.storage._memory_journal import PackedEntry, pack_entry, unpack
 from ordercore.testing import RecordingNotifier
 from ordercore.testing.seeding import seed_orders
 
@@ -63,9 +65,36 @@ def _overwrite(desk: OrderDesk, order: Order, **changes: Any) -> Order:
     return changed
 
 
-def _memory_state(desk: OrderDesk) -> Any:
+class _EditableJournal:
+    """The memory backend's committed journal seen as entries, for tests that tamper with it.
+
+    The backend keeps each entry as the bytes its hash covers; an entry set here is kept with
+    the hash it carries, as an edit made behind the journal's back would be.
+    """
+
+    def __init__(self, packed: list[PackedEntry]) -> None:
+        self._packed = packed
+
+    def __getitem__(self, index: int) -> JournalEntry:
+        return unpack(self._packed[index])
+
+    def __setitem__(self, index: int, entry: JournalEntry) -> None:
+        self._packed[index] = pack_entry(entry)
+
+    def __delitem__(self, index: int | slice) -> None:
+        del self._packed[index]
+
+
+@attrs.frozen
+class _CommittedState:
+    aggregates: dict[str, dict[str, Any]]
+    journal: _EditableJournal
+
+
+def _memory_state(desk: OrderDesk) -> _CommittedState:
     # The memory backend's committed state: what someone with database access could edit.
-    return cast(MemoryStorage, desk.storage)._state
+    state = cast(MemoryStorage, desk.storage)._state
+    return _CommittedState(state.aggregates, _EditableJournal(state.journal))
 
 
 @pytest.fixture
@@ -81,6 +110,6 @@ def overwrite() -> Callable[..., Order]:
 
 
 @pytest.fixture
-def memory_state() -> Callable[[OrderDesk], Any]:
+def memory_state() -> Callable[[OrderDesk], _CommittedState]:
     """Reach the memory backend's committed state, to tamper with it."""
     return _memory_state
