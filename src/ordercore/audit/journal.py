@@ -21,7 +21,7 @@ import json
 import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 import attrs
 import orjson
@@ -46,11 +46,13 @@ __all__ = [
     "JournalHead",
     "PersonalData",
     "SealedBody",
+    "StoredBody",
     "entry_digest",
     "entry_from_body",
     "redact",
     "seal",
     "seal_with_body",
+    "verify_bodies",
     "verify_chain",
 ]
 
@@ -451,28 +453,75 @@ def verify_chain(
         A :class:`ChainVerification`; call ``raise_if_broken()`` to turn a failure into
         :class:`TamperDetected`.
     """
+    links = (
+        (entry.sequence, entry.previous_hash, entry.hash, _content_problem(entry))
+        for entry in entries
+    )
+    return _verify_links(links, against=against, after=after)
+
+
+StoredBody: TypeAlias = tuple[bytes, str, "PersonalData | None", bool]
+"""An entry as a backend keeps it: canonical body, stored hash, personal data, and whether
+orjson reads the body back exactly (see :func:`seal_with_body`)."""
+
+
+def verify_bodies(
+    bodies: Iterable[StoredBody],
+    *,
+    against: JournalHead | None = None,
+    after: JournalHead | None = None,
+) -> ChainVerification:
+    """:func:`verify_chain` over entries kept as their canonical bodies, hashing the bytes.
+
+    Each body is read for its sequence and previous hash and its bytes are hashed as they are,
+    so no entry is rebuilt and nothing is serialized again; any change to the bytes shows.
+    """
+    return _verify_links(map(_body_link, bodies), against=against, after=after)
+
+
+# (sequence, previous hash, hash, what is wrong with the content) of one entry; a sequence of
+# None means the content could not be read, which the content problem says.
+_Link: TypeAlias = tuple["int | None", "str | None", str, "str | None"]
+
+
+def _body_link(stored: StoredBody) -> _Link:
+    body, digest, personal, orjson_exact = stored
+    try:
+        content = orjson.loads(body) if orjson_exact else json.loads(body)
+        sequence, previous_hash = content["sequence"], content["previous_hash"]
+    except (ValueError, TypeError, KeyError) as exc:
+        return None, None, digest, f"entry is not canonical JSON any more ({exc!r})"
+    if hashlib.sha256(body).hexdigest() != digest:
+        return sequence, previous_hash, digest, "contents do not match the entry's hash"
+    if personal is not None and personal.digest() != content.get("personal_digest"):
+        return sequence, previous_hash, digest, "personal data does not match its digest"
+    return sequence, previous_hash, digest, None
+
+
+def _verify_links(
+    links: Iterable[_Link], *, against: JournalHead | None, after: JournalHead | None
+) -> ChainVerification:
     start = after or EMPTY_HEAD
     expected_sequence = start.sequence + 1
     previous_hash = start.digest
     checked = 0
     saw_against = against is None or against.sequence <= start.sequence
-    for entry in entries:
+    for sequence, linked_to, digest, problem in links:
         head = JournalHead(expected_sequence - 1, previous_hash)
-        if entry.sequence != expected_sequence:
-            reason = f"expected sequence {expected_sequence}, found {entry.sequence}"
+        if sequence is not None and sequence != expected_sequence:
+            reason = f"expected sequence {expected_sequence}, found {sequence}"
             return _broken(checked, head, expected_sequence, reason)
-        if entry.previous_hash != previous_hash:
+        if sequence is not None and linked_to != previous_hash:
             reason = "previous_hash does not match the entry before it"
             return _broken(checked, head, expected_sequence, reason)
-        problem = _content_problem(entry)
         if problem is not None:
             return _broken(checked, head, expected_sequence, problem)
-        if against is not None and entry.sequence == against.sequence:
+        if against is not None and expected_sequence == against.sequence:
             saw_against = True
-            if entry.hash != against.digest:
+            if digest != against.digest:
                 reason = "entry differs from the saved head"
                 return _broken(checked, head, expected_sequence, reason)
-        previous_hash = entry.hash
+        previous_hash = digest
         expected_sequence += 1
         checked += 1
     head = JournalHead(expected_sequence - 1, previous_hash)

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from typing import Protocol, runtime_checkable
 
 import attrs
 import cattrs
 
 from ordercore.audit.checks import AuditFinding, AuditScope, Severity
-from ordercore.audit.journal import JournalEntry, JournalHead, verify_chain
+from ordercore.audit.journal import ChainVerification, JournalEntry, JournalHead, verify_chain
 from ordercore.errors import ValidationError
 from ordercore.orders.events import EVENT_TYPES, OrderEvent, replay
 from ordercore.orders.model import Order
@@ -29,6 +30,7 @@ __all__ = [
     "REPLAY_CONSISTENCY",
     "JournalChainCheck",
     "ReplayConsistencyCheck",
+    "VerifyingScope",
     "order_events",
 ]
 
@@ -37,6 +39,26 @@ JOURNAL_CHAIN = "journal-chain"
 """The code of :class:`JournalChainCheck`."""
 REPLAY_CONSISTENCY = "replay-consistency"
 """The code of :class:`ReplayConsistencyCheck`."""
+
+
+@runtime_checkable
+class VerifyingScope(Protocol):
+    """An audit scope that can verify the journal itself, faster than reading every entry."""
+
+    def verify_journal(
+        self, *, after: JournalHead | None = None, against: JournalHead | None = None
+    ) -> ChainVerification:
+        """What :func:`~ordercore.audit.journal.verify_chain` says of entries after ``after``."""
+        ...
+
+
+def _verify(
+    scope: AuditScope, *, after: JournalHead | None, against: JournalHead | None
+) -> ChainVerification:
+    if isinstance(scope, VerifyingScope):
+        return scope.verify_journal(after=after, against=against)
+    start = 0 if after is None else after.sequence
+    return verify_chain(scope.journal(after=start), after=after, against=against)
 
 
 @attrs.frozen(slots=True)
@@ -59,11 +81,9 @@ class JournalChainCheck:
                 )
                 return
             trusted = JournalHead(checkpoint.sequence - 1, kept.previous_hash)
-            result = verify_chain(
-                scope.journal(after=trusted.sequence), after=trusted, against=checkpoint
-            )
+            result = _verify(scope, after=trusted, against=checkpoint)
         else:
-            result = verify_chain(scope.journal())
+            result = _verify(scope, after=None, against=None)
         if not result.ok:
             assert result.first_bad_sequence is not None  # set whenever ok is False
             yield self._finding(result.first_bad_sequence, result.reason or "chain broken")

@@ -25,6 +25,7 @@ from ordercore.desk.audit_scope import StoredRecords
 from ordercore.desk.commands import CommandContext
 from ordercore.errors import NotFound, PluginError, ValidationError
 from ordercore.serialization import JSONValue
+from ordercore.storage.ports import ChainVerifier
 
 if TYPE_CHECKING:
     from ordercore.desk.desk import OrderDesk
@@ -80,7 +81,10 @@ class AuditDesk:
         """
         start = 0 if after is None else after.sequence
         with self._storage.unit_of_work() as uow:
-            return verify_chain(uow.journal.read(after=start), against=against, after=after)
+            journal = uow.journal
+            if isinstance(journal, ChainVerifier):
+                return journal.verify_chain(after=after, against=against)
+            return verify_chain(journal.read(after=start), against=against, after=after)
 
     def journal(self, *, after: int = 0, limit: int | None = None) -> list[JournalEntry]:
         """Return journal entries after sequence ``after``, oldest first."""

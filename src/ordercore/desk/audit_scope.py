@@ -8,16 +8,24 @@ checks run with no unit of work open, so a long sweep never blocks commands.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 
-from ordercore.audit.journal import JournalEntry, JournalHead
+from ordercore.audit.journal import ChainVerification, JournalEntry, JournalHead, verify_chain
 from ordercore.audit.plans import OrderScope
 from ordercore.orders.model import ORDERS, Order
-from ordercore.storage.ports import A, AggregateKind, Storage, StreamVersionIndex
+from ordercore.storage.ports import (
+    A,
+    AggregateKind,
+    ChainVerifier,
+    Storage,
+    StreamVersionIndex,
+)
 
 __all__ = ["StoredRecords"]
+
+_FIRST_CHUNK = 64
+_CHUNK = 10_000
 
 
 class StoredRecords:
@@ -50,8 +58,6 @@ class StoredRecords:
             orders = [order for order in orders if scope.includes(order, now)]
         self._orders = orders
         self._versions: dict[str, dict[str, int]] = {}
-        # Every entry, read once when a check first asks for all of them (a deep run).
-        self._all_entries: list[JournalEntry] | None = None
 
     @property
     def checkpoint(self) -> JournalHead | None:
@@ -74,16 +80,34 @@ class StoredRecords:
         an incremental run reads only the entries after its checkpoint.
         """
         after = max(after, 0)
-        if self._all_entries is None and after == 0:
-            self._all_entries = self._read(0)
-        if self._all_entries is not None:
-            # Sequences are dense from 1, so sequence n sits at index n - 1.
-            return itertools.islice(self._all_entries, after, None)
-        return iter(self._read(after))
+        end = self._head.sequence
+        size = _FIRST_CHUNK
+        while after < end:
+            # In chunks, each read in a short unit of work: a deep run never holds the whole
+            # journal in memory, nor a unit of work open while a check works. The first chunk
+            # is small, since some checks only want the first entry or two.
+            with self._storage.unit_of_work() as uow:
+                chunk = list(uow.journal.read(after=after, limit=min(size, end - after)))
+            if not chunk:
+                return
+            yield from chunk
+            after = chunk[-1].sequence
+            size = min(size * 8, _CHUNK)
 
-    def _read(self, after: int) -> list[JournalEntry]:
+    def verify_journal(
+        self, *, after: JournalHead | None = None, against: JournalHead | None = None
+    ) -> ChainVerification:
+        """Verify the chain after ``after`` up to the snapshot's head.
+
+        The backend verifies from what it stores when it can (see
+        :class:`~ordercore.storage.ports.ChainVerifier`); otherwise every entry is read back.
+        """
         with self._storage.unit_of_work() as uow:
-            return list(uow.journal.read(after=after, limit=max(self._head.sequence - after, 0)))
+            journal = uow.journal
+            if isinstance(journal, ChainVerifier):
+                return journal.verify_chain(after=after, against=against, upto=self._head.sequence)
+        start = 0 if after is None else after.sequence
+        return verify_chain(self.journal(after=start), after=after, against=against)
 
     def journal_head(self) -> JournalHead:
         """The newest entry when the snapshot was taken."""

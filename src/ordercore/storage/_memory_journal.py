@@ -11,11 +11,13 @@ fifth to a third of its time in those walks. The bytes are also smaller than the
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, TypeAlias
 
 from ordercore.audit.journal import (
     GENESIS_HASH,
+    ChainVerification,
     EntryDraft,
     JournalEntry,
     JournalHead,
@@ -23,6 +25,7 @@ from ordercore.audit.journal import (
     SealedBody,
     entry_from_body,
     seal_with_body,
+    verify_bodies,
 )
 from ordercore.serialization import canonical_json_read_back
 
@@ -117,6 +120,24 @@ class MemoryJournal:
             if packed[1] == stream_type and packed[2] == stream_id
         )
         return found
+
+    def verify_chain(
+        self,
+        *,
+        after: JournalHead | None = None,
+        against: JournalHead | None = None,
+        upto: int | None = None,
+    ) -> ChainVerification:
+        """Verify the committed entries after ``after`` (up to ``upto``) from their bytes."""
+        journal = self._state.journal
+        start = 0 if after is None else max(after.sequence, 0)
+        stop = len(journal) if upto is None else min(len(journal), max(upto, 0))
+        # Sequences are 1-based and dense, so sequence n sits at index n - 1.
+        bodies = (
+            (packed[5], packed[4], packed[7], packed[6])
+            for packed in itertools.islice(journal, start, stop)
+        )
+        return verify_bodies(bodies, against=against, after=after)
 
     def stream_versions(self, stream_type: str, *, upto: int) -> dict[str, int]:
         """The last version of each stream of ``stream_type`` among entries up to ``upto``."""

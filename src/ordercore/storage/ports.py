@@ -21,7 +21,7 @@ from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 import attrs
 
 from ordercore._replace import replace
-from ordercore.audit.journal import EntryDraft, JournalEntry, JournalHead
+from ordercore.audit.journal import ChainVerification, EntryDraft, JournalEntry, JournalHead
 from ordercore.errors import ValidationError
 from ordercore.serialization import JSONValue
 
@@ -29,6 +29,7 @@ __all__ = [
     "Aggregate",
     "AggregateKind",
     "AggregateRepository",
+    "ChainVerifier",
     "IdempotencyRecord",
     "IdempotencyStore",
     "JournalRepository",
@@ -146,6 +147,25 @@ class PersonalDataEraser(Protocol):
         Returns:
             How many entries held personal data.
         """
+        ...
+
+
+@runtime_checkable
+class ChainVerifier(Protocol):
+    """A journal that verifies its hash chain from what it stores (optional capability).
+
+    Without it the desk reads every entry back and re-hashes it with
+    :func:`~ordercore.audit.journal.verify_chain`; the result must be the same.
+    """
+
+    def verify_chain(
+        self,
+        *,
+        after: JournalHead | None = None,
+        against: JournalHead | None = None,
+        upto: int | None = None,
+    ) -> ChainVerification:
+        """Verify the committed entries after ``after`` up to sequence ``upto`` (all if None)."""
         ...
 
 
