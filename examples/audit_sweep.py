@@ -17,8 +17,12 @@ same output: the clock is a ``ManualClock``.
 # %%
 from __future__ import annotations
 
+import shutil
+import sqlite3
+import tempfile
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from pathlib import Path
 
 import attrs
 
@@ -27,7 +31,6 @@ from ordercore import (
     AuditPlan,
     AuditSchedule,
     ManualClock,
-    MemoryStorage,
     Money,
     Order,
     OrderDesk,
@@ -40,9 +43,11 @@ from ordercore.testing.seeding import seed_orders
 NOW = datetime(2025, 3, 3, 12, tzinfo=UTC)  # a Monday
 auditor = Actor("u-auditor", roles={"auditor"})
 inbox = RecordingNotifier()
-# memory:// on purpose: further down this example plays someone who edits the stored journal,
-# and the memory backend's state is the easiest stand-in for a database to edit.
-desk = OrderDesk.open("memory://", plugins=[inbox], clock=ManualClock(NOW), entry_points=False)
+folder = Path(tempfile.mkdtemp(prefix="ordercore-audit-"))
+shop = folder / "shop.db"
+desk = OrderDesk.open(
+    f"sqlite:///{shop}", plugins=[inbox], clock=ManualClock(NOW), entry_points=False
+)
 seed_orders(desk.storage, 2_000, now=NOW)
 
 clean = desk.audit.sweep(actor=auditor)
@@ -72,10 +77,14 @@ confirmed = desk.orders.list(status=OrderStatus.CONFIRMED)[0]
 line = confirmed.lines[0]
 overwrite(confirmed, lines=(attrs.evolve(line, reserved=line.reserved + 3), *confirmed.lines[1:]))
 
-# Someone with access to the database edits who did something (the memory backend's state
-# stands in for the database here).
-journal = cast(MemoryStorage, desk.storage)._state.journal
-journal[99] = attrs.evolve(journal[99], actor="u-someone-else")
+# Someone with access to the database file edits who did something, by hand. (A journal row's
+# body is a JSON array; its seventh item is the actor.)
+with closing(sqlite3.connect(shop)) as database, database:
+    database.execute(
+        "UPDATE journal SET body = CAST(json_replace(CAST(body AS TEXT), '$[6]', ?) AS BLOB)"
+        " WHERE sequence = ?",
+        ("u-someone-else", 100),
+    )
 
 # %% [markdown]
 # ## The sweep
@@ -124,3 +133,4 @@ print("due again:", desk.audit.due(later))
 next_morning = datetime(2025, 3, 6, 5, tzinfo=UTC)
 print("due next morning:", [due.plan.code for due in desk.audit.due(next_morning)])
 desk.close()
+shutil.rmtree(folder)

@@ -14,6 +14,7 @@ from ordercore.audit.journal import (
     JournalHead,
     PersonalData,
     redact,
+    verify_bodies,
     verify_chain,
 )
 from ordercore.audit.journal_checks import JournalChainCheck, ReplayConsistencyCheck
@@ -430,5 +431,6 @@ __all__ = [
     "plan_allocation",
     "redact",
     "review_order",
+    "verify_bodies",
     "verify_chain",
 ]
