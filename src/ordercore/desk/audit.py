@@ -15,17 +15,16 @@ from typing import TYPE_CHECKING
 from ordercore.actors import Actor
 from ordercore.audit.builtin_checks import builtin_checks
 from ordercore.audit.checks import AuditCheck
-from ordercore.audit.journal import ChainVerification, JournalEntry, JournalHead, verify_chain
+from ordercore.audit.journal import ChainVerification, JournalEntry, JournalHead
 from ordercore.audit.journal_checks import JOURNAL_CHAIN, REPLAY_CONSISTENCY
 from ordercore.audit.plans import AuditPlan, DuePlan, OrderScope
 from ordercore.audit.report import AuditReport
 from ordercore.audit.sweeps import AUDIT_PLAN_RUNS, AuditPlanRan, AuditPlanRun, run_checks
 from ordercore.clock import ensure_aware_utc
-from ordercore.desk.audit_scope import StoredRecords
+from ordercore.desk.audit_scope import StoredRecords, verify_stored
 from ordercore.desk.commands import CommandContext
 from ordercore.errors import NotFound, PluginError, ValidationError
 from ordercore.serialization import JSONValue
-from ordercore.storage.ports import ChainVerifier
 
 if TYPE_CHECKING:
     from ordercore.desk.desk import OrderDesk
@@ -79,12 +78,7 @@ class AuditDesk:
             The verification; ``raise_if_broken()`` raises
             :class:`~ordercore.errors.TamperDetected`.
         """
-        start = 0 if after is None else after.sequence
-        with self._storage.unit_of_work() as uow:
-            journal = uow.journal
-            if isinstance(journal, ChainVerifier):
-                return journal.verify_chain(after=after, against=against)
-            return verify_chain(journal.read(after=start), against=against, after=after)
+        return verify_stored(self._storage, after=after, against=against)
 
     def journal(self, *, after: int = 0, limit: int | None = None) -> list[JournalEntry]:
         """Return journal entries after sequence ``after``, oldest first."""

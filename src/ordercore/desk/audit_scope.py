@@ -8,24 +8,88 @@ checks run with no unit of work open, so a long sweep never blocks commands.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
+from typing import TypeVar
 
-from ordercore.audit.journal import ChainVerification, JournalEntry, JournalHead, verify_chain
+from ordercore.audit.journal import (
+    ChainVerification,
+    JournalEntry,
+    JournalHead,
+    StoredBody,
+    verify_bodies,
+    verify_chain,
+)
 from ordercore.audit.plans import OrderScope
 from ordercore.orders.model import ORDERS, Order
 from ordercore.storage.ports import (
     A,
     AggregateKind,
-    ChainVerifier,
+    JournalRepository,
     Storage,
+    StoredBodies,
     StreamVersionIndex,
 )
 
-__all__ = ["StoredRecords"]
+__all__ = ["StoredRecords", "verify_stored"]
+
+T = TypeVar("T")
 
 _FIRST_CHUNK = 64
 _CHUNK = 10_000
+
+
+def verify_stored(
+    storage: Storage,
+    *,
+    after: JournalHead | None = None,
+    against: JournalHead | None = None,
+    upto: int | None = None,
+) -> ChainVerification:
+    """Verify the stored journal's chain after ``after`` (up to sequence ``upto``).
+
+    Entries are read in chunks, each in a short unit of work, and verified outside it, so a
+    long verification never blocks commands. A backend that keeps the canonical bytes
+    (:class:`~ordercore.storage.ports.StoredBodies`) is verified over those bytes; any other
+    has its entries read back and re-hashed.
+    """
+    start = 0 if after is None else max(after.sequence, 0)
+    with storage.unit_of_work() as uow:
+        end = uow.journal.head().sequence if upto is None else upto
+        as_bodies = isinstance(uow.journal, StoredBodies)
+    if as_bodies:
+        return verify_bodies(_chunks(storage, start, end, _bodies), after=after, against=against)
+    return verify_chain(_chunks(storage, start, end, _entries), after=after, against=against)
+
+
+def _bodies(journal: JournalRepository, after: int, limit: int) -> list[StoredBody]:
+    assert isinstance(journal, StoredBodies)  # checked before the first chunk
+    return journal.stored_bodies(after=after, limit=limit)
+
+
+def _entries(journal: JournalRepository, after: int, limit: int) -> list[JournalEntry]:
+    return list(journal.read(after=after, limit=limit))
+
+
+def _chunks(
+    storage: Storage,
+    after: int,
+    end: int,
+    read: Callable[[JournalRepository, int, int], list[T]],
+) -> Iterator[T]:
+    """What ``read`` gives for the entries after ``after`` up to ``end``, chunk by chunk."""
+    size = _FIRST_CHUNK
+    while after < end:
+        # Each chunk in a short unit of work: nothing holds the whole journal in memory, nor a
+        # unit of work open while it is checked. The first chunk is small, since some checks
+        # only want the first entry or two.
+        with storage.unit_of_work() as uow:
+            chunk = read(uow.journal, after, min(size, end - after))
+        if not chunk:
+            return
+        yield from chunk
+        after += len(chunk)
+        size = min(size * 8, _CHUNK)
 
 
 class StoredRecords:
@@ -79,35 +143,13 @@ class StoredRecords:
         The journal only grows, so reading up to the head later sees what the snapshot saw;
         an incremental run reads only the entries after its checkpoint.
         """
-        after = max(after, 0)
-        end = self._head.sequence
-        size = _FIRST_CHUNK
-        while after < end:
-            # In chunks, each read in a short unit of work: a deep run never holds the whole
-            # journal in memory, nor a unit of work open while a check works. The first chunk
-            # is small, since some checks only want the first entry or two.
-            with self._storage.unit_of_work() as uow:
-                chunk = list(uow.journal.read(after=after, limit=min(size, end - after)))
-            if not chunk:
-                return
-            yield from chunk
-            after = chunk[-1].sequence
-            size = min(size * 8, _CHUNK)
+        return _chunks(self._storage, max(after, 0), self._head.sequence, _entries)
 
     def verify_journal(
         self, *, after: JournalHead | None = None, against: JournalHead | None = None
     ) -> ChainVerification:
-        """Verify the chain after ``after`` up to the snapshot's head.
-
-        The backend verifies from what it stores when it can (see
-        :class:`~ordercore.storage.ports.ChainVerifier`); otherwise every entry is read back.
-        """
-        with self._storage.unit_of_work() as uow:
-            journal = uow.journal
-            if isinstance(journal, ChainVerifier):
-                return journal.verify_chain(after=after, against=against, upto=self._head.sequence)
-        start = 0 if after is None else after.sequence
-        return verify_chain(self.journal(after=start), after=after, against=against)
+        """Verify the chain after ``after`` up to the snapshot's head; see :func:`verify_stored`."""
+        return verify_stored(self._storage, after=after, against=against, upto=self._head.sequence)
 
     def journal_head(self) -> JournalHead:
         """The newest entry when the snapshot was taken."""

@@ -17,15 +17,14 @@ from typing import TYPE_CHECKING, TypeAlias
 
 from ordercore.audit.journal import (
     GENESIS_HASH,
-    ChainVerification,
     EntryDraft,
     JournalEntry,
     JournalHead,
     PersonalData,
     SealedBody,
+    StoredBody,
     entry_from_body,
     seal_with_body,
-    verify_bodies,
 )
 from ordercore.serialization import canonical_json_read_back
 
@@ -121,23 +120,16 @@ class MemoryJournal:
         )
         return found
 
-    def verify_chain(
-        self,
-        *,
-        after: JournalHead | None = None,
-        against: JournalHead | None = None,
-        upto: int | None = None,
-    ) -> ChainVerification:
-        """Verify the committed entries after ``after`` (up to ``upto``) from their bytes."""
+    def stored_bodies(self, *, after: int = 0, limit: int | None = None) -> list[StoredBody]:
+        """Committed entries after ``after`` as (body, hash, personal data, orjson exact)."""
         journal = self._state.journal
-        start = 0 if after is None else max(after.sequence, 0)
-        stop = len(journal) if upto is None else min(len(journal), max(upto, 0))
+        start = max(after, 0)
+        stop = len(journal) if limit is None else min(len(journal), start + max(limit, 0))
         # Sequences are 1-based and dense, so sequence n sits at index n - 1.
-        bodies = (
+        return [
             (packed[5], packed[4], packed[7], packed[6])
             for packed in itertools.islice(journal, start, stop)
-        )
-        return verify_bodies(bodies, against=against, after=after)
+        ]
 
     def stream_versions(self, stream_type: str, *, upto: int) -> dict[str, int]:
         """The last version of each stream of ``stream_type`` among entries up to ``upto``."""

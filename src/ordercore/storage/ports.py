@@ -21,7 +21,7 @@ from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 import attrs
 
 from ordercore._replace import replace
-from ordercore.audit.journal import ChainVerification, EntryDraft, JournalEntry, JournalHead
+from ordercore.audit.journal import EntryDraft, JournalEntry, JournalHead, StoredBody
 from ordercore.errors import ValidationError
 from ordercore.serialization import JSONValue
 
@@ -29,7 +29,6 @@ __all__ = [
     "Aggregate",
     "AggregateKind",
     "AggregateRepository",
-    "ChainVerifier",
     "IdempotencyRecord",
     "IdempotencyStore",
     "JournalRepository",
@@ -39,6 +38,7 @@ __all__ = [
     "PersonalDataEraser",
     "Storage",
     "StorageBackend",
+    "StoredBodies",
     "StreamVersionIndex",
     "UnitOfWork",
 ]
@@ -151,21 +151,15 @@ class PersonalDataEraser(Protocol):
 
 
 @runtime_checkable
-class ChainVerifier(Protocol):
-    """A journal that verifies its hash chain from what it stores (optional capability).
+class StoredBodies(Protocol):
+    """A journal that can hand out entries as the canonical bytes it stores (optional).
 
-    Without it the desk reads every entry back and re-hashes it with
-    :func:`~ordercore.audit.journal.verify_chain`; the result must be the same.
+    The desk then verifies the hash chain with :func:`~ordercore.audit.journal.verify_bodies`
+    over those bytes instead of reading every entry back and re-hashing it.
     """
 
-    def verify_chain(
-        self,
-        *,
-        after: JournalHead | None = None,
-        against: JournalHead | None = None,
-        upto: int | None = None,
-    ) -> ChainVerification:
-        """Verify the committed entries after ``after`` up to sequence ``upto`` (all if None)."""
+    def stored_bodies(self, *, after: int = 0, limit: int | None = None) -> list[StoredBody]:
+        """Committed entries with a sequence above ``after`` (at most ``limit``), oldest first."""
         ...
 
 
