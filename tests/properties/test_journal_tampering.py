@@ -85,20 +85,23 @@ def _different(value: object, draw: Callable[[st.SearchStrategy[Any]], Any]) -> 
 FIELDS = [f.name for f in attrs.fields(JournalEntry) if f.name != "hash"]
 
 
+def _edited(victim: JournalEntry, draw: Callable[[st.SearchStrategy[Any]], Any]) -> JournalEntry:
+    """``victim`` with one field (any, its hash included) changed."""
+    field = draw(st.sampled_from([*FIELDS, "hash"]))
+    if field == "personal" and victim.personal is None:
+        replacement: object = PersonalData.of({"name": "Mallory"})
+    else:
+        replacement = _different(getattr(victim, field), draw)
+    changes: dict[str, Any] = {field: replacement}
+    return attrs.evolve(victim, **changes)
+
+
 @given(journals(), st.data())
 def test_editing_any_field_of_one_entry_is_found_at_that_entry(
     entries: list[JournalEntry], data: st.DataObject
 ) -> None:
     index = data.draw(st.integers(min_value=0, max_value=len(entries) - 1))
-    field = data.draw(st.sampled_from([*FIELDS, "hash"]))
-    victim = entries[index]
-    if field == "personal" and victim.personal is None:
-        replacement: object = PersonalData.of({"name": "Mallory"})
-    else:
-        replacement = _different(getattr(victim, field), data.draw)
-    changes: dict[str, Any] = {field: replacement}
-    changed = attrs.evolve(victim, **changes)
-    tampered = [*entries[:index], changed, *entries[index + 1 :]]
+    tampered = [*entries[:index], _edited(entries[index], data.draw), *entries[index + 1 :]]
     result = verify_chain(tampered, against=_head(entries))
     assert not result.ok
     assert result.first_bad_sequence == index + 1
@@ -273,14 +276,7 @@ def test_verifying_stored_bodies_finds_what_verifying_entries_finds(
     change = data.draw(st.sampled_from(["none", "edit", "delete", "swap", "truncate"]))
     index = data.draw(st.integers(min_value=0, max_value=len(entries) - 2))
     if change == "edit":
-        field = data.draw(st.sampled_from([*FIELDS, "hash"]))
-        victim = entries[index]
-        if field == "personal" and victim.personal is None:
-            replacement: object = PersonalData.of({"name": "Mallory"})
-        else:
-            replacement = _different(getattr(victim, field), data.draw)
-        changes: dict[str, Any] = {field: replacement}
-        tampered[index] = attrs.evolve(victim, **changes)
+        tampered[index] = _edited(entries[index], data.draw)
     elif change == "delete":
         del tampered[index]
     elif change == "swap":

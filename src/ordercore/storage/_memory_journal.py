@@ -21,7 +21,6 @@ from ordercore.audit.journal import (
     JournalEntry,
     JournalHead,
     PersonalData,
-    SealedBody,
     StoredBody,
     entry_from_body,
     seal_with_body,
@@ -38,11 +37,7 @@ PackedEntry: TypeAlias = tuple[int, str, str, int, str, bytes, bool, PersonalDat
 personal data)."""
 
 
-def _packed(sealed: SealedBody) -> PackedEntry:
-    entry = sealed.entry
-    # orjson's bytes keep the capacity of its 4 KiB write buffer (tracemalloc sees it): copy
-    # them into bytes of their own size, since these are kept.
-    body = memoryview(sealed.body).tobytes()
+def _pack(entry: JournalEntry, body: bytes, orjson_exact: bool) -> PackedEntry:
     return (
         entry.sequence,
         entry.stream_type,
@@ -50,24 +45,14 @@ def _packed(sealed: SealedBody) -> PackedEntry:
         entry.version,
         entry.hash,
         body,
-        sealed.orjson_exact,
+        orjson_exact,
         entry.personal,
     )
 
 
 def pack_entry(entry: JournalEntry) -> PackedEntry:
     """Keep ``entry`` as it is, its ``hash`` included (re-encoded from its content)."""
-    body, exact = canonical_json_read_back(entry.content(), "entry")
-    return (
-        entry.sequence,
-        entry.stream_type,
-        entry.stream_id,
-        entry.version,
-        entry.hash,
-        body,
-        exact,
-        entry.personal,
-    )
+    return _pack(entry, *canonical_json_read_back(entry.content(), "entry"))
 
 
 def unpack(packed: PackedEntry) -> JournalEntry:
@@ -97,7 +82,10 @@ class MemoryJournal:
 
     def append(self, draft: EntryDraft) -> JournalEntry:
         sealed = seal_with_body(draft, self._sequence + 1, self._digest)
-        self.pending.append(_packed(sealed))
+        # orjson's bytes keep the capacity of its 4 KiB write buffer (tracemalloc sees it):
+        # copy them into bytes of their own size, since these are kept.
+        body = memoryview(sealed.body).tobytes()
+        self.pending.append(_pack(sealed.entry, body, sealed.orjson_exact))
         self._sequence = sealed.entry.sequence
         self._digest = sealed.entry.hash
         return sealed.entry
