@@ -178,7 +178,8 @@ def _fragmenting_converter(limit: int) -> cattrs.Converter:
                 return remembered[1]
             result = generated(value)
             try:
-                fragment = orjson.Fragment(orjson.dumps(result))
+                # orjson's bytes keep its 4 KiB write buffer; remembered ones get their own size.
+                fragment = orjson.Fragment(memoryview(orjson.dumps(result)).tobytes())
             except orjson.JSONEncodeError:
                 return result  # not for orjson: the whole aggregate takes the slow path
             remember(key, (value, fragment))
