@@ -25,7 +25,7 @@ from ordercore.audit.journal import (
 )
 from ordercore.errors import TamperDetected
 from ordercore.serialization import JSONValue
-from ordercore.storage._memory_journal import pack_entry
+from ordercore.storage._memory_journal import pack_entry, stored_body
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -261,11 +261,7 @@ def test_personal_data_is_outside_the_payload_and_only_its_salted_digest_is_hash
 
 def _bodies(entries: list[JournalEntry]) -> list[StoredBody]:
     """The entries as the memory backend keeps them: canonical bytes beside the stored hash."""
-    stored = []
-    for entry in entries:
-        packed = pack_entry(entry)
-        stored.append((packed[5], packed[4], packed[7], packed[6]))
-    return stored
+    return [stored_body(pack_entry(entry)) for entry in entries]
 
 
 @given(journals(min_size=2), st.data())

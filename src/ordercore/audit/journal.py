@@ -368,7 +368,7 @@ def entry_from_body(
         personal: The entry's personal data, kept beside the body.
         orjson_exact: ``False`` when the standard library wrote ``body``.
     """
-    content = orjson.loads(body) if orjson_exact else json.loads(body)
+    content = _read_body(body, orjson_exact)
     return constructor(JournalEntry)(
         content["sequence"],
         content["event_id"],
@@ -386,6 +386,11 @@ def entry_from_body(
         personal,
         content.get("personal_digest"),
     )
+
+
+def _read_body(body: bytes, orjson_exact: bool) -> Any:
+    # orjson reads integers beyond 64 bits back as floats; the standard library wrote those.
+    return orjson.loads(body) if orjson_exact else json.loads(body)
 
 
 def redact(entry: JournalEntry) -> JournalEntry:
@@ -487,7 +492,7 @@ _Link: TypeAlias = tuple["int | None", "str | None", str, "str | None"]
 def _body_link(stored: StoredBody) -> _Link:
     body, digest, personal, orjson_exact = stored
     try:
-        content = orjson.loads(body) if orjson_exact else json.loads(body)
+        content = _read_body(body, orjson_exact)
         sequence, previous_hash = content["sequence"], content["previous_hash"]
     except (ValueError, TypeError, KeyError) as exc:
         return None, None, digest, f"entry is not canonical JSON any more ({exc!r})"

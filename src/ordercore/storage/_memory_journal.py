@@ -30,11 +30,19 @@ from ordercore.serialization import canonical_json_read_back
 if TYPE_CHECKING:
     from ordercore.storage.memory import _State
 
-__all__ = ["MemoryJournal", "PackedEntry", "pack_entry", "unpack", "without_personal"]
+__all__ = [
+    "MemoryJournal",
+    "PackedEntry",
+    "pack_entry",
+    "stored_body",
+    "unpack",
+    "without_personal",
+]
 
 PackedEntry: TypeAlias = tuple[int, str, str, int, str, bytes, bool, PersonalData | None]
 """(sequence, stream type, stream id, version, hash, canonical body, orjson reads it exactly,
-personal data)."""
+personal data). Flat on purpose: a tuple holding another tuple is untracked only once the inner
+one is, which may take the collector a second pass."""
 
 
 def _pack(entry: JournalEntry, body: bytes, orjson_exact: bool) -> PackedEntry:
@@ -55,15 +63,28 @@ def pack_entry(entry: JournalEntry) -> PackedEntry:
     return _pack(entry, *canonical_json_read_back(entry.content(), "entry"))
 
 
+def stored_body(packed: PackedEntry) -> StoredBody:
+    """The entry as stored: (canonical body, hash, personal data, orjson reads it exactly)."""
+    return packed[5], packed[4], packed[7], packed[6]
+
+
 def unpack(packed: PackedEntry) -> JournalEntry:
     """The entry a packed tuple holds."""
-    _, _, _, _, digest, body, exact, personal = packed
+    body, digest, personal, exact = stored_body(packed)
     return entry_from_body(body, digest=digest, personal=personal, orjson_exact=exact)
 
 
 def without_personal(packed: PackedEntry) -> PackedEntry:
     """The packed entry with its personal data erased (its digest stays in the body)."""
     return (*packed[:7], None)
+
+
+def _window(entries: list[PackedEntry], after: int, limit: int | None) -> Iterator[PackedEntry]:
+    """The entries with a sequence above ``after``, at most ``limit`` of them."""
+    start = max(after, 0)
+    stop = None if limit is None else start + max(limit, 0)
+    # Sequences are 1-based and dense, so sequence n sits at index n - 1.
+    return itertools.islice(entries, start, stop)
 
 
 class MemoryJournal:
@@ -92,10 +113,8 @@ class MemoryJournal:
 
     def read(self, *, after: int = 0, limit: int | None = None) -> Iterator[JournalEntry]:
         entries = self._state.journal + self.pending if self.pending else self._state.journal
-        stop = len(entries) if limit is None else min(len(entries), after + limit)
-        # Sequences are 1-based and dense, so sequence n sits at index n - 1.
-        for index in range(max(after, 0), stop):
-            yield unpack(entries[index])
+        for packed in _window(entries, after, limit):
+            yield unpack(packed)
 
     def stream(self, stream_type: str, stream_id: str) -> list[JournalEntry]:
         journal = self._state.journal
@@ -110,14 +129,7 @@ class MemoryJournal:
 
     def stored_bodies(self, *, after: int = 0, limit: int | None = None) -> list[StoredBody]:
         """Committed entries after ``after`` as (body, hash, personal data, orjson exact)."""
-        journal = self._state.journal
-        start = max(after, 0)
-        stop = len(journal) if limit is None else min(len(journal), start + max(limit, 0))
-        # Sequences are 1-based and dense, so sequence n sits at index n - 1.
-        return [
-            (packed[5], packed[4], packed[7], packed[6])
-            for packed in itertools.islice(journal, start, stop)
-        ]
+        return [stored_body(packed) for packed in _window(self._state.journal, after, limit)]
 
     def stream_versions(self, stream_type: str, *, upto: int) -> dict[str, int]:
         """The last version of each stream of ``stream_type`` among entries up to ``upto``."""
