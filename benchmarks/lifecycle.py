@@ -177,11 +177,12 @@ def run_lifecycles(
     if worker_dispatch:
         delivered = desk.outbox.dispatch().delivered
         assert delivered == count * MESSAGES_PER_ORDER, delivered
-    elapsed = clock() - start
+    stop = clock()
+    elapsed = stop - start
     if timings is not None:
         for name, seconds in spent.items():
             timings[name] = seconds / count
-        timings["dispatch"] = (elapsed - (dispatch_start - start)) / count
+        timings["dispatch"] = (stop - dispatch_start) / count
         # CPU seconds of the whole process (every thread), less sensitive to a busy machine.
         timings["cpu"] = (time.process_time() - cpu_start) / count
     return elapsed, desk
