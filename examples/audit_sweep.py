@@ -61,21 +61,24 @@ print(f"clean store: {len(clean.findings)} findings over {clean.orders_in_scope}
 
 
 # %%
-def overwrite(order: Order, **changes: object) -> None:
-    changed = attrs.evolve(order, version=order.version + 1, **changes)
+def overwrite(order: Order, damaged: Order) -> None:
+    """Store ``damaged`` as the next version of ``order``, past every command."""
     with desk.storage.unit_of_work() as uow:
-        uow.aggregates(ORDERS).save(changed, expected_version=order.version)
+        uow.aggregates(ORDERS).save(
+            attrs.evolve(damaged, version=order.version + 1), expected_version=order.version
+        )
 
 
 completed = desk.orders.list(status=OrderStatus.COMPLETED)[0]
 totals = attrs.evolve(
     completed.totals, grand_total=completed.totals.grand_total + Money.of("5.00", "EUR")
 )
-overwrite(completed, totals=totals)
+overwrite(completed, attrs.evolve(completed, totals=totals))
 
 confirmed = desk.orders.list(status=OrderStatus.CONFIRMED)[0]
 line = confirmed.lines[0]
-overwrite(confirmed, lines=(attrs.evolve(line, reserved=line.reserved + 3), *confirmed.lines[1:]))
+damaged_lines = (attrs.evolve(line, reserved=line.reserved + 3), *confirmed.lines[1:])
+overwrite(confirmed, attrs.evolve(confirmed, lines=damaged_lines))
 
 # Someone with access to the database file edits who did something, by hand. (A journal row's
 # body is a JSON array; its seventh item is the actor.)
