@@ -50,13 +50,14 @@ from ordercore.desk._label_commands import RateQuotes
 from ordercore.desk._tracking_commands import ExceptionFound, TrackingReport
 from ordercore.desk.audit import AuditDesk
 from ordercore.desk.commands import CommandContext
-from ordercore.desk.config import DeskConfig, OutboxPolicy
+from ordercore.desk.config import DeskConfig, OutboxPolicy, RetentionPolicy
 from ordercore.desk.customers import CustomerOverview, CustomerRecords, CustomersDesk
 from ordercore.desk.desk import OrderDesk
 from ordercore.desk.inventory import InventoryDesk, StockTransfer
 from ordercore.desk.inventory_stock import InventoryStock
 from ordercore.desk.orders import OrdersDesk
 from ordercore.desk.outbox import DispatchReport
+from ordercore.desk.retention import PurgeReport, RetentionDesk, RetentionPurged
 from ordercore.desk.review import HeldOrder, ReviewDesk
 from ordercore.desk.review_context import (
     CustomerLookup,
@@ -196,7 +197,9 @@ from ordercore.shipping.tracking import CarrierEvent, StatusRow, StatusTable
 from ordercore.storage.memory import MemoryStorage
 from ordercore.storage.ports import (
     AggregateKind,
+    IdempotencyPurge,
     OutboxMessage,
+    OutboxPurge,
     OutboxStatus,
     Storage,
     StorageBackend,
@@ -272,6 +275,7 @@ __all__ = [
     "HoldsWhenShort",
     "IdFactory",
     "IdempotencyConflict",
+    "IdempotencyPurge",
     "IncidentReason",
     "IncompleteContactCheck",
     "InsufficientStock",
@@ -321,6 +325,7 @@ __all__ = [
     "OrdersDesk",
     "OutboxMessage",
     "OutboxPolicy",
+    "OutboxPurge",
     "OutboxStatus",
     "OversellPolicy",
     "Parcel",
@@ -341,6 +346,7 @@ __all__ = [
     "PricingPolicy",
     "PriorityOrder",
     "PurchaseSuggestion",
+    "PurgeReport",
     "Rate",
     "RateChoice",
     "RateQuotes",
@@ -354,6 +360,9 @@ __all__ = [
     "Reservation",
     "ReservationStatus",
     "Resolution",
+    "RetentionDesk",
+    "RetentionPolicy",
+    "RetentionPurged",
     "ReturningCustomer",
     "ReviewContext",
     "ReviewDecision",

@@ -16,7 +16,7 @@ from ordercore.orders.policy import OrderPolicy
 from ordercore.review.engine import ReviewPolicy
 from ordercore.shipping.policy import ShippingPolicy
 
-__all__ = ["DeskConfig", "OutboxPolicy"]
+__all__ = ["DeskConfig", "OutboxPolicy", "RetentionPolicy"]
 
 
 def _positive_count(_: Any, attribute: Any, value: Any) -> None:
@@ -78,6 +78,32 @@ def _freeze_roles(value: Mapping[str, Iterable[str] | str]) -> Mapping[str, froz
 
 
 @attrs.frozen(slots=True)
+class RetentionPolicy:
+    """How long ``desk.retention.purge`` keeps what only delivery and retries need.
+
+    Delivered outbox messages and idempotency records would otherwise grow with every command
+    for as long as the store lives. Pending and dead messages are never purged: the first are
+    still to be delivered, the second wait for an operator.
+
+    Attributes:
+        delivered_messages: How long a delivered message is kept after its delivery.
+        idempotency_keys: How long a command's idempotency record is kept after the command.
+            A key repeated after its record was purged runs the command again, so keep it
+            longer than any client retries (orders placed twice from one channel order are
+            still caught by the channel's external id, which is not purged).
+        batch_size: Rows deleted per unit of work, so that a purge never holds the store long.
+    """
+
+    delivered_messages: timedelta = attrs.field(
+        default=timedelta(days=7), validator=_positive_duration
+    )
+    idempotency_keys: timedelta = attrs.field(
+        default=timedelta(days=7), validator=_positive_duration
+    )
+    batch_size: int = attrs.field(default=1000, validator=_positive_count)
+
+
+@attrs.frozen(slots=True)
 class DeskConfig:
     """Settings of a desk.
 
@@ -95,6 +121,7 @@ class DeskConfig:
             and who hears low-stock alerts.
         shipping: Carriers, rate table, business calendar, label retries and exception rules.
         customers: Customer tiers, loyalty points, care reminders and duplicate handling.
+        retention: How long delivered outbox messages and idempotency records are kept.
     """
 
     max_conflict_retries: int = attrs.field(default=10, validator=_positive_count)
@@ -108,3 +135,4 @@ class DeskConfig:
     inventory: InventoryPolicy = attrs.Factory(InventoryPolicy)
     shipping: ShippingPolicy = attrs.Factory(ShippingPolicy)
     customers: CustomerPolicy = attrs.Factory(CustomerPolicy)
+    retention: RetentionPolicy = attrs.Factory(RetentionPolicy)

@@ -30,6 +30,7 @@ from ordercore.desk.idempotency import check_idempotency_key, request_fingerprin
 from ordercore.desk.inventory import InventoryDesk
 from ordercore.desk.orders import OrdersDesk
 from ordercore.desk.outbox import OutboxDesk
+from ordercore.desk.retention import RetentionDesk
 from ordercore.desk.review import ReviewDesk
 from ordercore.desk.shipping import ShippingDesk
 from ordercore.errors import (
@@ -69,6 +70,7 @@ class OrderDesk:
         customers: Customer records, tiers, loyalty points, RFM segments and care reminders.
         analytics: Order and line facts for the analytics calculators.
         shipping: Shipments, labels, tracking, logistics exceptions and delivery notes.
+        retention: Purge delivered outbox messages and old idempotency records.
     """
 
     def __init__(
@@ -105,6 +107,7 @@ class OrderDesk:
         )
         self.analytics = AnalyticsDesk(storage)
         self.shipping = ShippingDesk(self, config.shipping)
+        self.retention = RetentionDesk(self, config.retention)
 
     @classmethod
     def open(

@@ -37,6 +37,7 @@ __all__ = [
     "encode_message",
     "encode_record",
     "key",
+    "key_text",
     "micros",
 ]
 
@@ -48,6 +49,11 @@ _MICRO = timedelta(microseconds=1)
 def key(text: str) -> bytes:
     """The BLOB a text key is stored as."""
     return text.encode("utf-8", "surrogatepass")
+
+
+def key_text(stored: bytes) -> str:
+    """The text key a BLOB column holds (the inverse of :func:`key`)."""
+    return stored.decode("utf-8", "surrogatepass")
 
 
 def micros(moment: datetime) -> int:

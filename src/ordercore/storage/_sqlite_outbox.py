@@ -1,7 +1,8 @@
 """The outbox and idempotency tables of the SQLite unit of work.
 
 Outbox messages are rows ordered by ``position`` (the order they were written), with their
-status, due time and lease in indexed columns and the whole message as a JSON body. A message
+status, due time, lease and delivery time in indexed columns and the whole message as a JSON
+body; idempotency records keep their creation time in a column too, for purging. A message
 this storage object wrote or changed is remembered, while pending, in the storage's shared
 state, so that marking it delivered right after the commit that wrote it need not read it back;
 like cached aggregates it is trusted only while no other connection has committed.
@@ -34,12 +35,13 @@ class SQLiteOutbox:
     def _write(self, message: OutboxMessage) -> None:
         self._uow.messages[message.id] = message
         self._connection.execute(
-            "UPDATE outbox SET status = ?, next_attempt_at = ?, claimed_until = ?, body = ? "
-            "WHERE id = ?",
+            "UPDATE outbox SET status = ?, next_attempt_at = ?, claimed_until = ?, "
+            "delivered_at = ?, body = ? WHERE id = ?",
             (
                 message.status.value,
                 codec.micros(message.next_attempt_at),
-                None if message.claimed_until is None else codec.micros(message.claimed_until),
+                _micros_or_none(message.claimed_until),
+                _micros_or_none(message.delivered_at),
                 codec.encode_message(message),
                 codec.key(message.id),
             ),
@@ -48,13 +50,14 @@ class SQLiteOutbox:
     def put(self, message: OutboxMessage) -> None:
         try:
             self._connection.execute(
-                "INSERT INTO outbox (id, status, next_attempt_at, claimed_until, body) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO outbox (id, status, next_attempt_at, claimed_until, delivered_at, "
+                "body) VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     codec.key(message.id),
                     message.status.value,
                     codec.micros(message.next_attempt_at),
-                    None if message.claimed_until is None else codec.micros(message.claimed_until),
+                    _micros_or_none(message.claimed_until),
+                    _micros_or_none(message.delivered_at),
                     codec.encode_message(message),
                 ),
             )
@@ -108,6 +111,16 @@ class SQLiteOutbox:
             )
         return [codec.decode_message(body) for (body,) in rows.fetchall()]
 
+    def purge_delivered(self, before: datetime, *, limit: int) -> int:
+        deleted = self._connection.execute(
+            "DELETE FROM outbox WHERE position IN (SELECT position FROM outbox "
+            "WHERE status = ? AND delivered_at < ? LIMIT ?) RETURNING id",
+            (OutboxStatus.DELIVERED.value, codec.micros(before), limit),
+        ).fetchall()
+        for (message_id,) in deleted:
+            self._uow.messages.pop(codec.key_text(message_id), None)
+        return len(deleted)
+
 
 class SQLiteIdempotency:
     """The idempotency table, keyed by idempotency key."""
@@ -124,8 +137,23 @@ class SQLiteIdempotency:
     def put(self, record: IdempotencyRecord) -> None:
         try:
             self._connection.execute(
-                "INSERT INTO idempotency (key, body) VALUES (?, ?)",
-                (codec.key(record.key), codec.encode_record(record)),
+                "INSERT INTO idempotency (key, created_at, body) VALUES (?, ?, ?)",
+                (
+                    codec.key(record.key),
+                    codec.micros(record.created_at),
+                    codec.encode_record(record),
+                ),
             )
         except sqlite3.IntegrityError:
             raise StorageError(f"idempotency key {record.key!r} is already recorded") from None
+
+    def purge(self, before: datetime, *, limit: int) -> int:
+        return self._connection.execute(
+            "DELETE FROM idempotency WHERE key IN (SELECT key FROM idempotency "
+            "WHERE created_at < ? LIMIT ?)",
+            (codec.micros(before), limit),
+        ).rowcount
+
+
+def _micros_or_none(moment: datetime | None) -> int | None:
+    return None if moment is None else codec.micros(moment)

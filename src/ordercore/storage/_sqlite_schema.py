@@ -9,18 +9,63 @@ applies only what is still missing.
 A database whose version is higher than :data:`SCHEMA_VERSION` was written by a newer ordercore;
 it is refused before anything is written to it.
 
-Never edit a migration that has shipped: add the next one.
+A step is an SQL statement, or a function given the connection for work SQL alone cannot do
+(reading JSON bodies written in Python). Never edit a migration that has shipped: add the next
+one.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 from ordercore.errors import StorageError
+from ordercore.storage import _sqlite_codec as codec
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SchemaTooNew", "migrate", "schema_version"]
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
+MigrationStep = str | Callable[[sqlite3.Connection], None]
+
+_BACKFILL_CHUNK = 1000
+
+
+def _fill_retention_columns(connection: sqlite3.Connection) -> None:
+    """Copy delivery and creation times out of the bodies written before migration 3."""
+    last = -1
+    while True:
+        rows = connection.execute(
+            "SELECT position, body FROM outbox WHERE status = ? AND position > ? "
+            "ORDER BY position LIMIT ?",
+            ("delivered", last, _BACKFILL_CHUNK),
+        ).fetchall()
+        if not rows:
+            break
+        for position, body in rows:
+            delivered_at = codec.decode_message(body).delivered_at
+            if delivered_at is not None:
+                connection.execute(
+                    "UPDATE outbox SET delivered_at = ? WHERE position = ?",
+                    (codec.micros(delivered_at), position),
+                )
+        last = rows[-1][0]
+    after = b""
+    while True:
+        keyed = connection.execute(
+            "SELECT key, body FROM idempotency WHERE key > ? ORDER BY key LIMIT ?",
+            (after, _BACKFILL_CHUNK),
+        ).fetchall()
+        if not keyed:
+            break
+        for key, body in keyed:
+            created_at = codec.decode_record(body).created_at
+            connection.execute(
+                "UPDATE idempotency SET created_at = ? WHERE key = ?",
+                (codec.micros(created_at), key),
+            )
+        after = keyed[-1][0]
+
+
+MIGRATIONS: tuple[tuple[MigrationStep, ...], ...] = (
     # 1: the tables of the storage port.
     (
         # A rowid table, not WITHOUT ROWID: bodies of a few kilobytes then fit in one page, so
@@ -57,6 +102,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         "CREATE INDEX journal_by_stream ON journal (stream_type, stream_id, sequence)",
         "CREATE INDEX outbox_by_status ON outbox (status, position)",
+    ),
+    # 3: retention: when a message was delivered and when an idempotency key was recorded, in
+    # indexed columns, so that purging old ones finds them without reading bodies.
+    (
+        "ALTER TABLE outbox ADD COLUMN delivered_at INTEGER",
+        "ALTER TABLE idempotency ADD COLUMN created_at INTEGER",
+        _fill_retention_columns,
+        "CREATE INDEX outbox_by_delivery ON outbox (status, delivered_at)",
+        "CREATE INDEX idempotency_by_age ON idempotency (created_at)",
     ),
 )
 
@@ -102,8 +156,11 @@ def migrate(connection: sqlite3.Connection, where: str, *, upto: int = SCHEMA_VE
             if current > SCHEMA_VERSION:
                 raise SchemaTooNew(where, current, SCHEMA_VERSION)
             if current < target:
-                for statement in MIGRATIONS[target - 1]:
-                    connection.execute(statement)
+                for step in MIGRATIONS[target - 1]:
+                    if isinstance(step, str):
+                        connection.execute(step)
+                    else:
+                        step(connection)
                 # PRAGMA takes no bound parameters; the value is our own integer.
                 connection.execute(f"PRAGMA user_version = {int(target)}")
             connection.execute("COMMIT")

@@ -223,7 +223,7 @@ class SQLiteAggregates(Generic[A]):
         )
         while rows := cursor.fetchmany(_BATCH):
             for row_key, version, body in rows:
-                cache_key = (self._name, row_key.decode("utf-8", "surrogatepass"))
+                cache_key = (self._name, codec.key_text(row_key))
                 item = written.get(cache_key)
                 if item is None:
                     cached = shared.cache.get(cache_key)

@@ -142,6 +142,8 @@ class _MemoryUnitOfWork:
             for sequence in self._journal.erased:
                 state.journal[sequence - 1] = without_personal(state.journal[sequence - 1])
         if self._outbox is not None:
+            for message_id in self._outbox.purged:
+                del state.outbox[message_id]
             for message in self._outbox.pending.values():
                 state.outbox[message.id] = message
                 if message.status is OutboxStatus.PENDING:
@@ -149,6 +151,8 @@ class _MemoryUnitOfWork:
                 else:
                     state.undelivered.pop(message.id, None)
         if self._idempotency is not None:
+            for key in self._idempotency.purged:
+                del state.idempotency[key]
             state.idempotency.update(self._idempotency.pending)
 
 
@@ -201,9 +205,14 @@ class _MemoryOutbox:
     def __init__(self, state: _State) -> None:
         self._state = state
         self.pending: dict[str, OutboxMessage] = {}
+        # Committed messages this unit of work deletes: gone for it now, for everyone on commit.
+        self.purged: dict[str, None] = {}
 
     def _current(self, message_id: str) -> OutboxMessage | None:
-        return self.pending.get(message_id) or self._state.outbox.get(message_id)
+        found = self.pending.get(message_id)
+        if found is None and message_id not in self.purged:
+            found = self._state.outbox.get(message_id)
+        return found
 
     def put(self, message: OutboxMessage) -> None:
         if self._current(message.id) is not None:
@@ -248,22 +257,54 @@ class _MemoryOutbox:
 
     def list(self, status: OutboxStatus | None = None) -> list[OutboxMessage]:
         merged = dict(self._state.outbox)
+        for message_id in self.purged:
+            del merged[message_id]
         merged.update(self.pending)
         return [m for m in merged.values() if status is None or m.status is status]
+
+    def purge_delivered(self, before: datetime, *, limit: int) -> int:
+        chosen = 0
+        for message_id, message in self._state.outbox.items():
+            if chosen >= limit:
+                break
+            if message_id in self.pending or message_id in self.purged:
+                continue
+            if message.status is OutboxStatus.DELIVERED and _before(message.delivered_at, before):
+                self.purged[message_id] = None
+                chosen += 1
+        return chosen
 
 
 class _MemoryIdempotency:
     def __init__(self, state: _State) -> None:
         self._state = state
         self.pending: dict[str, IdempotencyRecord] = {}
+        self.purged: dict[str, None] = {}
 
     def get(self, key: str) -> IdempotencyRecord | None:
-        return self.pending.get(key) or self._state.idempotency.get(key)
+        found = self.pending.get(key)
+        if found is None and key not in self.purged:
+            found = self._state.idempotency.get(key)
+        return found
 
     def put(self, record: IdempotencyRecord) -> None:
         if self.get(record.key) is not None:
             raise StorageError(f"idempotency key {record.key!r} is already recorded")
         self.pending[record.key] = record
+
+    def purge(self, before: datetime, *, limit: int) -> int:
+        chosen = 0
+        for key, record in self._state.idempotency.items():
+            if chosen >= limit:
+                break
+            if key not in self.pending and key not in self.purged and record.created_at < before:
+                self.purged[key] = None
+                chosen += 1
+        return chosen
+
+
+def _before(moment: datetime | None, cutoff: datetime) -> bool:
+    return moment is not None and moment < cutoff
 
 
 def memory_backend() -> StorageBackend:

@@ -29,10 +29,12 @@ __all__ = [
     "Aggregate",
     "AggregateKind",
     "AggregateRepository",
+    "IdempotencyPurge",
     "IdempotencyRecord",
     "IdempotencyStore",
     "JournalRepository",
     "OutboxMessage",
+    "OutboxPurge",
     "OutboxRepository",
     "OutboxStatus",
     "PersonalDataEraser",
@@ -270,6 +272,23 @@ class OutboxRepository(Protocol):
         ...
 
 
+@runtime_checkable
+class OutboxPurge(Protocol):
+    """An outbox that can delete delivered messages (optional capability).
+
+    ``desk.purge`` uses it to keep the outbox from growing without end; messages still pending
+    and dead messages (an operator's to look at) are never deleted by it.
+    """
+
+    def purge_delivered(self, before: datetime, *, limit: int) -> int:
+        """Delete, on commit, up to ``limit`` messages delivered before ``before``, oldest first.
+
+        Returns:
+            How many messages the unit of work deletes.
+        """
+        ...
+
+
 @attrs.frozen(slots=True)
 class IdempotencyRecord:
     """The remembered outcome of a command sent with an idempotency key."""
@@ -290,6 +309,22 @@ class IdempotencyStore(Protocol):
 
     def put(self, record: IdempotencyRecord) -> None:
         """Store a new record; raise :class:`~ordercore.errors.StorageError` if the key exists."""
+        ...
+
+
+@runtime_checkable
+class IdempotencyPurge(Protocol):
+    """An idempotency store that can forget old records (optional capability).
+
+    A key whose record is forgotten is new again: a request repeated with it runs again.
+    """
+
+    def purge(self, before: datetime, *, limit: int) -> int:
+        """Delete, on commit, up to ``limit`` records created before ``before``, oldest first.
+
+        Returns:
+            How many records the unit of work deletes.
+        """
         ...
 
 
