@@ -29,8 +29,10 @@ from ordercore.audit.journal import GENESIS_HASH, EntryDraft, verify_chain
 from ordercore.errors import ConcurrencyConflict, NotFound, StorageError, ValidationError
 from ordercore.storage.ports import (
     AggregateKind,
+    IdempotencyPurge,
     IdempotencyRecord,
     OutboxMessage,
+    OutboxPurge,
     OutboxStatus,
     Storage,
     UnitOfWork,
@@ -45,6 +47,12 @@ CAPABILITIES: Mapping[str, tuple[str, ...]] = {
         "test_hot_sku_across_threads_reserves_exactly_what_is_on_hand",
     ),
     "processes": ("test_hot_sku_across_processes_reserves_exactly_what_is_on_hand",),
+    "retention": (
+        "test_purge_deletes_only_messages_delivered_before_the_cutoff",
+        "test_purge_deletes_at_most_limit_messages_per_unit_of_work",
+        "test_purge_in_a_failed_unit_of_work_deletes_nothing",
+        "test_purge_forgets_idempotency_records_created_before_the_cutoff",
+    ),
 }
 """What a backend may declare unsupported (the keys), and the tests of the kit that need it."""
 
@@ -276,6 +284,97 @@ class StorageContract(DeclaresUnsupported):
             uow.outbox.put(_message("m1"))
         with pytest.raises(StorageError), storage.unit_of_work() as uow:
             uow.outbox.put(_message("m1"))
+
+    # -- retention (optional: OutboxPurge, IdempotencyPurge) ----------------------------------
+
+    @staticmethod
+    def _outbox_purge(uow: UnitOfWork) -> OutboxPurge:
+        outbox = uow.outbox
+        assert isinstance(outbox, OutboxPurge), "declare 'retention' unsupported instead"
+        return outbox
+
+    @staticmethod
+    def _deliver(storage: Storage, deliveries: dict[str, datetime | None]) -> None:
+        """Put one message per id; deliver it at the given time (``None``: let it die)."""
+        with storage.unit_of_work() as uow:
+            for message_id in deliveries:
+                uow.outbox.put(_message(message_id))
+        with storage.unit_of_work() as uow:
+            for message_id, at in deliveries.items():
+                if at is None:
+                    uow.outbox.mark_failed(message_id, error="gone", next_attempt_at=T0, dead=True)
+                else:
+                    uow.outbox.mark_delivered(message_id, at)
+
+    def test_purge_deletes_only_messages_delivered_before_the_cutoff(
+        self, storage: Storage
+    ) -> None:
+        hour = timedelta(hours=1)
+        self._deliver(storage, {"old": T0, "at-cutoff": T0 + hour, "new": T0 + 2 * hour})
+        self._deliver(storage, {"dead": None})
+        with storage.unit_of_work() as uow:
+            uow.outbox.put(_message("pending"))
+        with storage.unit_of_work() as uow:
+            assert self._outbox_purge(uow).purge_delivered(T0 + hour, limit=100) == 1
+            with pytest.raises(NotFound):
+                uow.outbox.get("old")  # gone for the unit of work that purged it
+        with storage.unit_of_work() as uow:
+            assert [m.id for m in uow.outbox.list()] == ["at-cutoff", "new", "dead", "pending"]
+            with pytest.raises(NotFound):
+                uow.outbox.get("old")
+            assert self._outbox_purge(uow).purge_delivered(T0 + 9 * hour, limit=100) == 2
+        with storage.unit_of_work() as uow:
+            assert [m.id for m in uow.outbox.list()] == ["dead", "pending"]
+            assert [m.id for m in uow.outbox.claim_due(T0, limit=10, lease=hour)] == ["pending"]
+
+    def test_purge_deletes_at_most_limit_messages_per_unit_of_work(self, storage: Storage) -> None:
+        self._deliver(storage, {f"m{index}": T0 for index in range(5)})
+        deleted = []
+        for _ in range(4):
+            with storage.unit_of_work() as uow:
+                deleted.append(self._outbox_purge(uow).purge_delivered(T0 + timedelta(1), limit=2))
+        assert deleted == [2, 2, 1, 0]
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.list() == []
+
+    def test_purge_in_a_failed_unit_of_work_deletes_nothing(self, storage: Storage) -> None:
+        self._deliver(storage, {"m1": T0})
+        with storage.unit_of_work() as uow:
+            uow.idempotency.put(IdempotencyRecord("k1", "counter.bump", "f" * 64, None, T0))
+        later = T0 + timedelta(days=1)
+        with pytest.raises(_Boom), storage.unit_of_work() as uow:
+            assert self._outbox_purge(uow).purge_delivered(later, limit=10) == 1
+            store = uow.idempotency
+            assert isinstance(store, IdempotencyPurge)
+            assert store.purge(later, limit=10) == 1
+            raise _Boom
+        with storage.unit_of_work() as uow:
+            assert [m.id for m in uow.outbox.list()] == ["m1"]
+            assert uow.idempotency.get("k1") is not None
+
+    def test_purge_forgets_idempotency_records_created_before_the_cutoff(
+        self, storage: Storage
+    ) -> None:
+        hour = timedelta(hours=1)
+        with storage.unit_of_work() as uow:
+            for index, key in enumerate(["k-old", "k-cutoff", "k-new"]):
+                uow.idempotency.put(
+                    IdempotencyRecord(key, "counter.bump", "f" * 64, index, T0 + index * hour)
+                )
+        with storage.unit_of_work() as uow:
+            store = uow.idempotency
+            assert isinstance(store, IdempotencyPurge), "declare 'retention' unsupported instead"
+            assert store.purge(T0 + hour, limit=10) == 1
+            assert store.get("k-old") is None
+        with storage.unit_of_work() as uow:
+            assert uow.idempotency.get("k-old") is None
+            assert uow.idempotency.get("k-cutoff") is not None
+            # A forgotten key is new again.
+            uow.idempotency.put(IdempotencyRecord("k-old", "other", "0" * 64, None, T0))
+        with storage.unit_of_work() as uow:
+            found = uow.idempotency.get("k-old")
+            assert found is not None
+            assert found.action == "other"
 
     # -- idempotency --------------------------------------------------------------------------
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from ordercore import OrderDesk, StorageError, ValidationError
+from ordercore import Actor, ManualClock, OrderDesk, StorageError, ValidationError
+from ordercore._replace import replace
+from ordercore.storage import _sqlite_codec as codec
 from ordercore.storage._sqlite_schema import SCHEMA_VERSION, migrate, schema_version
-from ordercore.storage.ports import OutboxMessage, OutboxStatus
+from ordercore.storage.ports import IdempotencyRecord, OutboxMessage, OutboxStatus
 from ordercore.storage.sqlite import SchemaTooNew, SQLiteOptions, SQLiteStorage
 from ordercore.testing.fakes import COUNTERS, Counter
 
@@ -233,12 +235,51 @@ def test_a_database_of_the_first_schema_version_opens_under_the_latest(tmp_path:
         connection = storage._shared.connection
         assert schema_version(connection) == SCHEMA_VERSION
         indexes = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
-        assert {"journal_by_stream", "outbox_by_status"} <= indexes
+        assert {
+            "journal_by_stream",
+            "outbox_by_status",
+            "outbox_by_delivery",
+            "idempotency_by_age",
+        } <= indexes
         with storage.unit_of_work() as uow:
             assert uow.aggregates(COUNTERS).get("c1") == Counter("c1", 3, 9)
             uow.aggregates(COUNTERS).save(Counter("c1", 4, 10), expected_version=3)
     finally:
         storage.close()
+
+
+def test_rows_written_before_the_retention_columns_are_purged_by_their_bodies_times(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v2.db"
+    connection = sqlite3.connect(path, isolation_level=None)
+    migrate(connection, str(path), upto=2)
+    delivered_at = datetime(2025, 1, 2, tzinfo=UTC)
+    created = datetime(2025, 1, 1, tzinfo=UTC)
+    old = OutboxMessage("m-old", "notifier:x", "t", {}, created, created)
+    # Rows as version 2 wrote them: no delivery or creation time outside the body.
+    for message in (old.delivered(delivered_at), replace(old, id="m-pending")):
+        connection.execute(
+            "INSERT INTO outbox (id, status, next_attempt_at, body) VALUES (?, ?, ?, ?)",
+            (message.id.encode(), message.status.value, 0, codec.encode_message(message)),
+        )
+    for key, at in (("k-old", created), ("k-new", created + timedelta(days=30))):
+        record = IdempotencyRecord(key, "a", "f" * 64, None, at)
+        connection.execute(
+            "INSERT INTO idempotency (key, body) VALUES (?, ?)",
+            (key.encode(), codec.encode_record(record)),
+        )
+    connection.close()
+    desk = OrderDesk.open(_url(path), clock=ManualClock(created + timedelta(days=20)))
+    try:
+        report = desk.retention.purge(actor=Actor("u-ops"))
+        assert (report.delivered_messages, report.idempotency_keys) == (1, 1)
+        assert [m.id for m in desk.outbox.pending()] == ["m-pending"]
+        with desk.storage.unit_of_work() as uow:
+            assert uow.idempotency.get("k-old") is None
+            assert uow.idempotency.get("k-new") is not None
+    finally:
+        desk.close()
 
 
 def test_a_database_from_a_newer_ordercore_is_refused_and_left_untouched(tmp_path: Path) -> None:
