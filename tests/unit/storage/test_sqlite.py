@@ -353,6 +353,17 @@ def test_an_outbox_message_marked_by_another_storage_object_is_read_fresh(tmp_pa
             "outbox_by_status",
         ),
         ("SELECT body FROM outbox WHERE status = ? ORDER BY position", ("dead",), "outbox_by"),
+        # Retention: what a purge deletes.
+        (
+            "SELECT position FROM outbox WHERE status = ? AND delivered_at < ? LIMIT ?",
+            ("delivered", 1, 10),
+            "outbox_by_delivery",
+        ),
+        (
+            "SELECT key FROM idempotency WHERE created_at < ? LIMIT ?",
+            (1, 10),
+            "idempotency_by_age",
+        ),
     ],
 )
 def test_the_queries_of_the_desk_and_the_sweeps_use_an_index(
