@@ -56,7 +56,7 @@ from ordercore.desk.desk import OrderDesk
 from ordercore.desk.inventory import InventoryDesk, StockTransfer
 from ordercore.desk.inventory_stock import InventoryStock
 from ordercore.desk.orders import OrdersDesk
-from ordercore.desk.outbox import DispatchReport
+from ordercore.desk.outbox import DispatchReport, MessageRequeued
 from ordercore.desk.retention import PurgeReport, RetentionDesk, RetentionPurged
 from ordercore.desk.review import HeldOrder, ReviewDesk
 from ordercore.desk.review_context import (
@@ -200,6 +200,7 @@ from ordercore.storage.ports import (
     IdempotencyPurge,
     OutboxMessage,
     OutboxPurge,
+    OutboxRequeue,
     OutboxStatus,
     Storage,
     StorageBackend,
@@ -301,6 +302,7 @@ __all__ = [
     "ManualCarrier",
     "ManualClock",
     "MemoryStorage",
+    "MessageRequeued",
     "Milestones",
     "Money",
     "MostStock",
@@ -326,6 +328,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxPolicy",
     "OutboxPurge",
+    "OutboxRequeue",
     "OutboxStatus",
     "OversellPolicy",
     "Parcel",

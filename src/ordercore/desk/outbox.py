@@ -10,19 +10,37 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 import cattrs
 
+from ordercore.actors import Actor
 from ordercore.clock import Clock
-from ordercore.desk.commands import EVENT_DESTINATION_PREFIX, NOTIFIER_DESTINATION_PREFIX
+from ordercore.desk.commands import (
+    EVENT_DESTINATION_PREFIX,
+    NOTIFIER_DESTINATION_PREFIX,
+    CommandContext,
+)
 from ordercore.desk.config import OutboxPolicy
+from ordercore.errors import StorageError, ValidationError
 from ordercore.events import CommittedEvent
 from ordercore.notifications import Notification
 from ordercore.plugins import PluginManager
-from ordercore.storage.ports import OutboxMessage, OutboxStatus, Storage
+from ordercore.storage.ports import (
+    OutboxMessage,
+    OutboxRepository,
+    OutboxRequeue,
+    OutboxStatus,
+    Storage,
+)
 
-__all__ = ["DispatchReport", "OutboxDesk"]
+if TYPE_CHECKING:
+    from ordercore.desk.desk import OrderDesk
+
+__all__ = ["REQUEUE_STREAM", "DispatchReport", "MessageRequeued", "OutboxDesk"]
+
+REQUEUE_STREAM = "outbox_requeue"
 
 _MAX_ROUNDS = 1000  # a notifier that queues a message per delivery must not spin forever
 _ERROR_LIMIT = 500
@@ -42,6 +60,17 @@ class DispatchReport:
         )
 
 
+@attrs.frozen(slots=True)
+class MessageRequeued:
+    """Journaled when an operator puts a dead message back in the queue."""
+
+    message_id: str
+    destination: str
+    topic: str
+    attempts: int
+    last_error: str | None
+
+
 class OutboxDesk:
     """The outbox of a desk: deliver due messages and inspect what is pending or dead.
 
@@ -55,7 +84,9 @@ class OutboxDesk:
         clock: Clock,
         policy: OutboxPolicy,
         converter: cattrs.Converter,
+        desk: OrderDesk | None = None,
     ) -> None:
+        self._desk = desk
         self._storage = storage
         self._plugins = plugins
         self._notifiers = plugins.notifiers()
@@ -186,6 +217,89 @@ class OutboxDesk:
     def delivered(self) -> list[OutboxMessage]:
         """Messages delivered."""
         return self._list(OutboxStatus.DELIVERED)
+
+    def requeue(self, message_id: str, *, actor: Actor, reason: str) -> OutboxMessage:
+        """Put one dead message back in the queue, due now, its attempts counted from zero.
+
+        For after the cause of the failures is fixed. The message keeps its id, so a receiver
+        that did get an earlier attempt can still drop the repeat. The requeue is journaled with
+        the reason; with ``dispatch_after_commit`` the message is tried at once.
+
+        Raises:
+            PermissionDenied: If a policy refuses the actor ``outbox.requeue``.
+            NotFound: If there is no such message.
+            ValidationError: If the message is not dead, or the reason is missing.
+            StorageError: If the storage backend cannot requeue (no ``OutboxRequeue``).
+        """
+        (message,) = self._requeue(actor, reason, lambda _outbox: [message_id])
+        return message
+
+    def requeue_dead(
+        self, *, actor: Actor, reason: str, destination: str | None = None
+    ) -> list[OutboxMessage]:
+        """Put every dead message (or every one for ``destination``) back in the queue.
+
+        Returns:
+            The requeued messages, oldest first (none if nothing was dead).
+
+        Raises:
+            PermissionDenied: If a policy refuses the actor ``outbox.requeue``.
+            ValidationError: If the reason is missing.
+            StorageError: If the storage backend cannot requeue (no ``OutboxRequeue``).
+        """
+
+        def every(outbox: OutboxRepository) -> list[str]:
+            return [
+                message.id
+                for message in outbox.list(OutboxStatus.DEAD)
+                if destination is None or message.destination == destination
+            ]
+
+        return self._requeue(actor, reason, every)
+
+    def _requeue(
+        self,
+        actor: Actor,
+        reason: str,
+        choose: Callable[[OutboxRepository], list[str]],
+    ) -> list[OutboxMessage]:
+        desk = self._desk
+        if desk is None:
+            raise StorageError("this outbox is not attached to a desk; requeue through one")
+        if not isinstance(reason, str) or not reason.strip():
+            raise ValidationError("reason", "a reason is required")
+
+        def handler(ctx: CommandContext) -> list[OutboxMessage]:
+            outbox = ctx.uow.outbox
+            if not isinstance(outbox, OutboxRequeue):
+                raise StorageError(
+                    "this storage backend cannot requeue outbox messages (no OutboxRequeue)"
+                )
+
+            def dead(message_id: str) -> OutboxMessage:
+                message = outbox.get(message_id)
+                if message.status is not OutboxStatus.DEAD:
+                    raise ValidationError(
+                        "message_id",
+                        f"message {message_id!r} is {message.status.value}; "
+                        "only dead messages can be requeued",
+                    )
+                event = MessageRequeued(
+                    message.id,
+                    message.destination,
+                    message.topic,
+                    message.attempts,
+                    message.last_error,
+                )
+                ctx.record(REQUEUE_STREAM, ctx.ids.new_id("requeue"), 1, event, reason=reason)
+                return outbox.requeue(message_id, ctx.now)
+
+            return [dead(message_id) for message_id in choose(outbox)]
+
+        requeued = desk.execute(handler, action="outbox.requeue", actor=actor)
+        if requeued and desk.config.dispatch_after_commit and not self.delivering():
+            self.dispatch()
+        return requeued
 
     def _list(self, status: OutboxStatus) -> list[OutboxMessage]:
         with self._storage.unit_of_work() as uow:

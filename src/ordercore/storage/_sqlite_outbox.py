@@ -102,6 +102,14 @@ class SQLiteOutbox:
     ) -> None:
         self._write(self.get(message_id).failed(error, next_attempt_at, dead=dead))
 
+    def requeue(self, message_id: str, at: datetime) -> OutboxMessage:
+        message = self.get(message_id)
+        if message.status is not OutboxStatus.DEAD:
+            raise StorageError(f"outbox message {message_id!r} is {message.status.value}, not dead")
+        again = message.requeued(at)
+        self._write(again)
+        return again
+
     def list(self, status: OutboxStatus | None = None) -> list[OutboxMessage]:
         if status is None:
             rows = self._connection.execute("SELECT body FROM outbox ORDER BY position")

@@ -150,6 +150,10 @@ class _MemoryUnitOfWork:
                     state.undelivered[message.id] = None
                 else:
                     state.undelivered.pop(message.id, None)
+            if self._outbox.requeued:
+                # A requeued message joined the end; due messages are claimed oldest first.
+                waiting = state.undelivered
+                state.undelivered = {key: None for key in state.outbox if key in waiting}
         if self._idempotency is not None:
             for key in self._idempotency.purged:
                 del state.idempotency[key]
@@ -207,6 +211,7 @@ class _MemoryOutbox:
         self.pending: dict[str, OutboxMessage] = {}
         # Committed messages this unit of work deletes: gone for it now, for everyone on commit.
         self.purged: dict[str, None] = {}
+        self.requeued = False
 
     def _current(self, message_id: str) -> OutboxMessage | None:
         found = self.pending.get(message_id)
@@ -254,6 +259,15 @@ class _MemoryOutbox:
         self, message_id: str, *, error: str, next_attempt_at: datetime, dead: bool
     ) -> None:
         self.pending[message_id] = self.get(message_id).failed(error, next_attempt_at, dead=dead)
+
+    def requeue(self, message_id: str, at: datetime) -> OutboxMessage:
+        message = self.get(message_id)
+        if message.status is not OutboxStatus.DEAD:
+            raise StorageError(f"outbox message {message_id!r} is {message.status.value}, not dead")
+        again = message.requeued(at)
+        self.pending[message_id] = again
+        self.requeued = True
+        return again
 
     def list(self, status: OutboxStatus | None = None) -> list[OutboxMessage]:
         merged = dict(self._state.outbox)

@@ -36,6 +36,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxPurge",
     "OutboxRepository",
+    "OutboxRequeue",
     "OutboxStatus",
     "PersonalDataEraser",
     "Storage",
@@ -227,6 +228,15 @@ class OutboxMessage:
             last_error=None,
         )
 
+    def requeued(self, at: datetime) -> OutboxMessage:
+        """This dead message put back in the queue: pending, due at ``at``, no attempts yet.
+
+        Its last error stays until the next attempt, so the operator still sees why it died.
+        """
+        return replace(
+            self, status=OutboxStatus.PENDING, attempts=0, next_attempt_at=at, claimed_until=None
+        )
+
     def failed(self, error: str, next_attempt_at: datetime, *, dead: bool) -> OutboxMessage:
         """This message after a failed attempt: due again at ``next_attempt_at``, or dead."""
         return replace(
@@ -285,6 +295,26 @@ class OutboxPurge(Protocol):
 
         Returns:
             How many messages the unit of work deletes.
+        """
+        ...
+
+
+@runtime_checkable
+class OutboxRequeue(Protocol):
+    """An outbox that can put a dead message back in the queue (optional capability).
+
+    ``desk.outbox.requeue`` uses it once an operator has fixed what made deliveries fail.
+    """
+
+    def requeue(self, message_id: str, at: datetime) -> OutboxMessage:
+        """Make a dead message pending again (see :meth:`OutboxMessage.requeued`).
+
+        Returns:
+            The message as it is now stored.
+
+        Raises:
+            NotFound: If there is no such message.
+            StorageError: If the message is not dead.
         """
         ...
 

@@ -33,6 +33,7 @@ from ordercore.storage.ports import (
     IdempotencyRecord,
     OutboxMessage,
     OutboxPurge,
+    OutboxRequeue,
     OutboxStatus,
     Storage,
     UnitOfWork,
@@ -53,6 +54,7 @@ CAPABILITIES: Mapping[str, tuple[str, ...]] = {
         "test_purge_in_a_failed_unit_of_work_deletes_nothing",
         "test_purge_forgets_idempotency_records_created_before_the_cutoff",
     ),
+    "requeue": ("test_requeue_puts_only_a_dead_message_back_in_the_queue",),
 }
 """What a backend may declare unsupported (the keys), and the tests of the kit that need it."""
 
@@ -375,6 +377,36 @@ class StorageContract(DeclaresUnsupported):
             found = uow.idempotency.get("k-old")
             assert found is not None
             assert found.action == "other"
+
+    def test_requeue_puts_only_a_dead_message_back_in_the_queue(self, storage: Storage) -> None:
+        self._deliver(storage, {"dead": None, "delivered": T0})
+        with storage.unit_of_work() as uow:
+            uow.outbox.put(_message("pending"))
+        later = T0 + timedelta(days=1)
+        with storage.unit_of_work() as uow:
+            outbox = uow.outbox
+            assert isinstance(outbox, OutboxRequeue), "declare 'requeue' unsupported instead"
+            for other in ("delivered", "pending"):
+                with pytest.raises(StorageError):
+                    outbox.requeue(other, later)
+            with pytest.raises(NotFound):
+                outbox.requeue("missing", later)
+            again = outbox.requeue("dead", later)
+        assert (again.status, again.attempts, again.next_attempt_at) == (
+            OutboxStatus.PENDING,
+            0,
+            later,
+        )
+        assert again.last_error == "gone"
+        lease = timedelta(minutes=5)
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.get("dead") == again
+            # Due only from the time it was requeued for; the others are as they were.
+            assert [m.id for m in uow.outbox.claim_due(T0, limit=10, lease=lease)] == ["pending"]
+            assert uow.outbox.get("delivered").status is OutboxStatus.DELIVERED
+        with storage.unit_of_work() as uow:
+            due = uow.outbox.claim_due(later, limit=10, lease=lease)
+        assert [m.id for m in due] == ["dead", "pending"]
 
     # -- idempotency --------------------------------------------------------------------------
 

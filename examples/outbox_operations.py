@@ -10,9 +10,10 @@ Run it from the repository root with ``python examples/outbox_retention.py``.
 """
 
 # %% [markdown]
-# # Keeping the outbox small
+# # Operating the outbox
 #
-# Orders placed over two weeks on a SQLite file, with a manual clock standing in for time.
+# Orders placed over two weeks on a SQLite file, with a manual clock standing in for time. The
+# mail gateway is down for the first day's deliveries.
 
 # %%
 from __future__ import annotations
@@ -32,20 +33,30 @@ from ordercore import (
     ManualClock,
     OrderDesk,
     OrderDraft,
+    OutboxPolicy,
     PermissionDenied,
     RetentionPolicy,
 )
+from ordercore.testing import RecordingNotifier
 
 clock = ManualClock(datetime(2025, 6, 2, 9, tzinfo=UTC))
 shop = Path(tempfile.mkdtemp(prefix="ordercore-retention-")) / "shop.db"
+mail = RecordingNotifier("mail", channels=("email",), fail_first=3)
 config = DeskConfig(
-    required_roles={"retention.purge": frozenset({"operator"})},
+    outbox=OutboxPolicy(max_attempts=3),
+    required_roles={
+        "retention.purge": frozenset({"operator"}),
+        "outbox.*": frozenset({"operator"}),
+    },
     retention=RetentionPolicy(
         delivered_messages=timedelta(days=7), idempotency_keys=timedelta(days=3)
     ),
 )
-desk = OrderDesk.open(f"sqlite:///{shop}", clock=clock, config=config, entry_points=False)
+desk = OrderDesk.open(
+    f"sqlite:///{shop}", plugins=[mail], clock=clock, config=config, entry_points=False
+)
 web = Actor.system("webshop")
+operator = Actor("u-ops", roles={"operator"})
 
 
 def order(number: int) -> OrderDraft:
@@ -59,8 +70,26 @@ def order(number: int) -> OrderDraft:
     )
 
 
+desk.orders.place(order(0), actor=web, idempotency_key="web:0")
+for _ in range(3):  # each retry fails too: the gateway is still down
+    clock.advance(minutes=30)
+    desk.outbox.dispatch()
+print("dead:", [(m.destination, m.topic, m.attempts) for m in desk.outbox.dead()])
+
+# %% [markdown]
+# ## Back in the queue
+#
+# The gateway is fixed; the operator requeues what died there. The message keeps its id, so
+# a gateway that did get an earlier attempt can drop the repeat.
+
+# %%
+again = desk.outbox.requeue_dead(
+    actor=operator, reason="mail gateway back up", destination="notifier:mail"
+)
+print("requeued:", len(again), "delivered now:", [n.template for n in mail.received])
+
 for day in range(14):
-    for number in range(day * 10, day * 10 + 10):
+    for number in range(max(day * 10, 1), day * 10 + 10):
         desk.orders.place(order(number), actor=web, idempotency_key=f"web:{number}")
     clock.advance(days=1)
 
@@ -85,7 +114,7 @@ try:
 except PermissionDenied as refused:
     print("refused:", type(refused).__name__)
 
-report = desk.retention.purge(actor=Actor("u-ops", roles={"operator"}))
+report = desk.retention.purge(actor=operator)
 print("purged:", report.delivered_messages, "messages,", report.idempotency_keys, "keys")
 print("after:", rows("outbox"), "outbox rows,", rows("idempotency"), "idempotency rows")
 
@@ -95,6 +124,6 @@ recent = desk.orders.place(order(135), actor=web, idempotency_key="web:135")
 old = desk.orders.place(order(3), actor=web, idempotency_key="web:3")
 print("orders:", len(desk.orders.list()), recent.number, old.number)
 
-(run,) = [entry for entry in desk.audit.journal() if entry.stream_type == "retention"]
-print("journaled:", run.actor, run.payload["delivered_messages"], desk.audit.verify_journal().ok)
+operations = [e for e in desk.audit.journal() if e.stream_type in {"retention", "outbox_requeue"}]
+print("journaled:", [(e.stream_type, e.actor) for e in operations], desk.audit.verify_journal().ok)
 desk.close()
