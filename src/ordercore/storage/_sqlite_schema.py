@@ -109,7 +109,8 @@ MIGRATIONS: tuple[tuple[MigrationStep, ...], ...] = (
         "ALTER TABLE outbox ADD COLUMN delivered_at INTEGER",
         "ALTER TABLE idempotency ADD COLUMN created_at INTEGER",
         _fill_retention_columns,
-        "CREATE INDEX outbox_by_delivery ON outbox (status, delivered_at)",
+        # Partial: pending messages, the ones written on every command, are not in it.
+        "CREATE INDEX outbox_by_delivery ON outbox (delivered_at) WHERE status = 'delivered'",
         "CREATE INDEX idempotency_by_age ON idempotency (created_at)",
     ),
 )

@@ -355,8 +355,9 @@ def test_an_outbox_message_marked_by_another_storage_object_is_read_fresh(tmp_pa
         ("SELECT body FROM outbox WHERE status = ? ORDER BY position", ("dead",), "outbox_by"),
         # Retention: what a purge deletes.
         (
-            "SELECT position FROM outbox WHERE status = ? AND delivered_at < ? LIMIT ?",
-            ("delivered", 1, 10),
+            "SELECT position FROM outbox INDEXED BY outbox_by_delivery "
+            "WHERE status = 'delivered' AND delivered_at < ? LIMIT ?",
+            (1, 10),
             "outbox_by_delivery",
         ),
         (
