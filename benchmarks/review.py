@@ -8,6 +8,11 @@ Figures printed (medians over the runs):
 - ``review_us_per_order``: the same, per order.
 - ``place_with_review_us`` / ``place_without_review_us``: ``desk.orders.place`` on a desk with
   automatic review on and off (context gathering, the identity index and the extra events).
+  Every order gives one switchboard phone number, so review links each order to the 50 most
+  recent others through it.
+- ``place_with_review_shared_phone_us``: the same with that number declared shared
+  (``ReviewPolicy(shared=SharedIdentities(phones=...))``), so orders are linked only through
+  their customer, e-mail and address.
 
 Run: ``python benchmarks/review.py [--quick]`` from the repository root.
 """
@@ -37,12 +42,14 @@ from ordercore import (
     RecentOrder,
     ReviewContext,
     ReviewPolicy,
+    SharedIdentities,
     review_order,
 )
 from ordercore.orders import lifecycle
 from ordercore.orders.intake import validate_draft
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+SWITCHBOARD = "+44 20 7946 0000"
 
 
 def draft(index: int) -> OrderDraft:
@@ -51,7 +58,7 @@ def draft(index: int) -> OrderDraft:
         channel="web",
         currency="EUR",
         customer_id=f"c-{index % 500}",
-        contact=Contact("Ada Lovelace", email=f"ada{index}@example.com", phone="+44 20 7946 0000"),
+        contact=Contact("Ada Lovelace", email=f"ada{index}@example.com", phone=SWITCHBOARD),
         shipping_address=Address("Ada Lovelace", f"{index} Analytical Row", "London", "GB", "N1"),
         billing_address=Address("Ada Lovelace", f"{index} Analytical Row", "London", "GB", "N1"),
         lines=[
@@ -106,9 +113,10 @@ def review_rate(cases: list[tuple[Order, ReviewContext]], policy: ReviewPolicy) 
     return len(cases) / (time.perf_counter() - start)
 
 
-def place_us(count: int, *, automatic: bool) -> float:
+def place_us(count: int, *, automatic: bool, shared: SharedIdentities | None = None) -> float:
     """Microseconds per ``place`` on a fresh desk."""
-    config = DeskConfig(review=ReviewPolicy(automatic=automatic))
+    policy = ReviewPolicy(automatic=automatic, shared=shared or SharedIdentities())
+    config = DeskConfig(review=policy)
     desk = OrderDesk.open(entry_points=False, config=config)
     clerk = Actor("bench", roles={"clerk"})
     drafts = [draft(index) for index in range(count)]
@@ -140,6 +148,10 @@ def main() -> None:
     placed = min(count, 5_000)
     with_review = statistics.median(place_us(placed, automatic=True) for _ in range(runs))
     without = statistics.median(place_us(placed, automatic=False) for _ in range(runs))
+    switchboard = SharedIdentities(phones={SWITCHBOARD})
+    shared_phone = statistics.median(
+        place_us(placed, automatic=True, shared=switchboard) for _ in range(runs)
+    )
 
     print(f"orders: {count}")
     print(f"runs: {runs}")
@@ -147,6 +159,7 @@ def main() -> None:
     print(f"review_us_per_order: {1e6 / rate:.1f}")
     print(f"place_with_review_us: {with_review:.1f}")
     print(f"place_without_review_us: {without:.1f}")
+    print(f"place_with_review_shared_phone_us: {shared_phone:.1f}")
 
 
 if __name__ == "__main__":

@@ -156,6 +156,7 @@ from ordercore.review.builtin import (
     builtin_rules,
 )
 from ordercore.review.engine import ReviewDecision, ReviewPolicy, Verdict, review_order
+from ordercore.review.identity import SharedIdentities
 from ordercore.review.rules import (
     CustomerProfile,
     Finding,
@@ -379,6 +380,7 @@ __all__ = [
     "Sentiment",
     "SequentialIds",
     "Severity",
+    "SharedIdentities",
     "Shipment",
     "ShipmentException",
     "ShipmentLine",

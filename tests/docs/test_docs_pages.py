@@ -15,7 +15,7 @@ PYTHON_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
 # What each page's output must contain: the outcomes its comments promise.
 RUNNABLE_PAGES = {
     "orders.md": ["completed paid"],
-    "review.md": ["approved on_hold", "SO-000002 50", "approved\n", "on_hold\n"],
+    "review.md": ["approved on_hold", "SO-000002 50", "approved\n", "on_hold\n", "\n7\n"],
     "analytics.md": ["champions"],
     "inventory.md": ["confirmed 5", "('cart-77#1', 'cart-77#2') 5", "MUG-01 BER 24"],
     "sqlite.md": ["5\nTrue\n", "4 3\n"],

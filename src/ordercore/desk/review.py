@@ -87,7 +87,12 @@ class ReviewDesk:
         self, ctx: CommandContext, order: Order, keys: Mapping[str, str] | None = None
     ) -> Verdict:
         context = gather_context(
-            ctx, order, customers=self.customers, stock=self._orders.stock, keys=keys
+            ctx,
+            order,
+            customers=self.customers,
+            stock=self._orders.stock,
+            keys=keys,
+            shared=self.policy.shared,
         )
         return review_order(order, context, self.policy, self.rules)
 
@@ -105,7 +110,9 @@ class ReviewDesk:
         return decision.order
 
     def _after_place(self, ctx: CommandContext, order: Order) -> Order:
-        keys = record_activity(ctx, order, timedelta(days=self.policy.history_days))
+        keys = record_activity(
+            ctx, order, timedelta(days=self.policy.history_days), self.policy.shared
+        )
         if not self.policy.automatic:
             return order
         return self._apply(ctx, order, self._verdict(ctx, order, keys))

@@ -17,7 +17,7 @@ import attrs
 
 from ordercore.desk.commands import CommandContext
 from ordercore.orders.model import ORDERS, Order, OrderStatus
-from ordercore.review.identity import identities
+from ordercore.review.identity import SharedIdentities, identities
 from ordercore.review.rules import CustomerProfile, RecentOrder, ReviewContext
 from ordercore.storage.ports import AggregateKind, UnitOfWork
 
@@ -120,8 +120,8 @@ def _salt(uow: UnitOfWork) -> str:
     return made.salt
 
 
-def _keys(uow: UnitOfWork, order: Order) -> dict[str, str]:
-    return identities(order, _salt(uow))
+def _keys(uow: UnitOfWork, order: Order, shared: SharedIdentities) -> dict[str, str]:
+    return identities(order, _salt(uow), shared)
 
 
 def _recent(uow: UnitOfWork, order: Order, keys: Mapping[str, str]) -> tuple[RecentOrder, ...]:
@@ -150,12 +150,15 @@ def gather_context(
     customers: CustomerLookup,
     stock: object,
     keys: Mapping[str, str] | None = None,
+    shared: SharedIdentities | None = None,
 ) -> ReviewContext:
     """Build the context of ``order``'s review from what the unit of work can read.
 
-    ``keys`` are the order's identity keys when the caller has them already.
+    ``keys`` are the order's identity keys when the caller has them already; otherwise they
+    are worked out, leaving out the ``shared`` details.
     """
-    keys = _keys(ctx.uow, order) if keys is None else keys
+    if keys is None:
+        keys = _keys(ctx.uow, order, shared or SharedIdentities())
     recent = _recent(ctx.uow, order, keys)
     available = None
     if isinstance(stock, StockAvailability):
@@ -168,8 +171,15 @@ def gather_context(
     )
 
 
-def record_activity(ctx: CommandContext, order: Order, history: timedelta) -> dict[str, str]:
+def record_activity(
+    ctx: CommandContext,
+    order: Order,
+    history: timedelta,
+    shared: SharedIdentities | None = None,
+) -> dict[str, str]:
     """Remember ``order`` under each of its identities, forgetting what is older than ``history``.
+
+    Details in ``shared`` are not identities: the order is not remembered under them.
 
     Orders still owing money are kept past ``history`` so that credit limits see them; at most
     the newest 50 sightings are kept per identity.
@@ -181,7 +191,7 @@ def record_activity(ctx: CommandContext, order: Order, history: timedelta) -> di
     orders = ctx.uow.aggregates(ORDERS)
     cutoff = ctx.now - history
     sighting = OrderSighting(order.id, order.milestones.placed_at)
-    keys = _keys(ctx.uow, order)
+    keys = _keys(ctx.uow, order, shared or SharedIdentities())
     for key in keys.values():
         found = activity.find(key)
         kept = []

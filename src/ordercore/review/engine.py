@@ -19,6 +19,7 @@ import attrs
 from ordercore.errors import ValidationError
 from ordercore.orders.model import Order
 from ordercore.review.builtin import builtin_rules
+from ordercore.review.identity import SharedIdentities
 from ordercore.review.rules import Finding, ReviewContext, ReviewRule, Sentiment
 
 __all__ = ["ReviewDecision", "ReviewPolicy", "Verdict", "review_order"]
@@ -82,6 +83,8 @@ class ReviewPolicy:
         failed_rule_score: Points of the finding that stands in for a rule that raised.
         reviewer_roles: Roles that may approve or reject held orders.
         history_days: How far back the customer's orders are looked at.
+        shared: Contact details many unrelated buyers share (a pickup counter's address, a
+            marketplace's relay e-mail); orders are not linked through them.
     """
 
     rules: tuple[ReviewRule, ...] = attrs.field(factory=builtin_rules, converter=_freeze_rules)
@@ -96,6 +99,7 @@ class ReviewPolicy:
     failed_rule_score: int = attrs.field(default=50, validator=_whole)
     reviewer_roles: frozenset[str] = frozenset({"reviewer"})
     history_days: int = attrs.field(default=90, validator=_whole)
+    shared: SharedIdentities = attrs.field(factory=SharedIdentities)
 
     def __attrs_post_init__(self) -> None:
         if self.reject_at < self.hold_at:

@@ -8,10 +8,21 @@ only salted digests of these forms, never the details themselves.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterable
+from typing import Any
 
+import attrs
+
+from ordercore.errors import ValidationError
 from ordercore.orders.model import Address, Order
 
-__all__ = ["address_key", "identities", "normalize_email", "normalize_phone"]
+__all__ = [
+    "SharedIdentities",
+    "address_key",
+    "identities",
+    "normalize_email",
+    "normalize_phone",
+]
 
 
 def normalize_email(email: str) -> str:
@@ -36,12 +47,81 @@ def address_key(address: Address) -> str:
     return "|".join(" ".join(part.casefold().split()) for part in parts)
 
 
-def identities(order: Order, salt: str) -> dict[str, str]:
+def _entries(field: str, values: Any, normal: Callable[[str], str]) -> frozenset[str]:
+    # A lone string would otherwise become a set of its characters.
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise ValidationError(field, "expected a collection of strings, such as a set")
+    if not all(isinstance(value, str) and value.strip() for value in values):
+        raise ValidationError(field, "every entry must be non-empty text")
+    return frozenset(normal(value) for value in values)
+
+
+def _customer_ids(values: Any) -> frozenset[str]:
+    return _entries("customer_ids", values, str)
+
+
+def _emails(values: Any) -> frozenset[str]:
+    return _entries("emails", values, normalize_email)
+
+
+def _phones(values: Any) -> frozenset[str]:
+    return _entries("phones", values, normalize_phone)
+
+
+def _addresses(values: Any) -> frozenset[str]:
+    return _entries("addresses", values, str)
+
+
+@attrs.frozen(slots=True)
+class SharedIdentities:
+    """Contact details that many unrelated buyers share, so they do not link orders.
+
+    A shop's pickup counter as shipping address, a marketplace's relay e-mail or phone number,
+    a company's switchboard, a generic guest account: orders that share only these are not
+    one buyer's, and counting them together would hold every such order for velocity or as a
+    duplicate. Review neither remembers nor looks up orders under these details; the other
+    details of the same order (the buyer's own e-mail, say) still count.
+
+    Attributes:
+        customer_ids: Customer ids used by many buyers (a guest account).
+        emails: E-mail addresses, compared as :func:`normalize_email` makes them.
+        phones: Phone numbers, compared as :func:`normalize_phone` makes them.
+        addresses: Street addresses as :meth:`address_entry` writes them.
+    """
+
+    customer_ids: frozenset[str] = attrs.field(factory=frozenset, converter=_customer_ids)
+    emails: frozenset[str] = attrs.field(factory=frozenset, converter=_emails)
+    phones: frozenset[str] = attrs.field(factory=frozenset, converter=_phones)
+    addresses: frozenset[str] = attrs.field(factory=frozenset, converter=_addresses)
+
+    @staticmethod
+    def address_entry(line1: str, postal_code: str, country: str, line2: str = "") -> str:
+        """The entry for a street address (see :func:`address_key`)."""
+        return address_key(Address("", line1, "", country, postal_code, line2))
+
+    def excludes(self, kind: str, value: str) -> bool:
+        """Whether the normalized ``value`` of identity ``kind`` is a shared one."""
+        shared = {
+            "customer": self.customer_ids,
+            "email": self.emails,
+            "phone": self.phones,
+            "address": self.addresses,
+        }.get(kind)
+        return shared is not None and value in shared
+
+
+_NOTHING_SHARED = SharedIdentities()
+
+
+def identities(
+    order: Order, salt: str, shared: SharedIdentities = _NOTHING_SHARED
+) -> dict[str, str]:
     """The identity keys of an order: kind (``customer``, ``email``, ...) to a salted digest.
 
     Args:
         order: The order.
         salt: The desk's salt, so that keys cannot be looked up from known e-mail addresses.
+        shared: Details many buyers share; they give no key.
     """
     found: dict[str, str] = {}
     if order.customer_id:
@@ -54,5 +134,5 @@ def identities(order: Order, salt: str) -> dict[str, str]:
     return {
         kind: kind + ":" + hashlib.sha256(f"{salt}|{kind}|{value}".encode()).hexdigest()[:40]
         for kind, value in found.items()
-        if value
+        if value and not shared.excludes(kind, value)
     }

@@ -29,6 +29,7 @@ from ordercore import (
     ReviewPolicy,
     Sentiment,
     SequentialIds,
+    SharedIdentities,
     UnitOfWork,
     ValidationError,
     Velocity,
@@ -166,6 +167,36 @@ def test_a_reviewer_must_give_a_reason() -> None:
 
     assert caught.value.field == "reason"
     assert desk.audit.head() == before
+
+
+PICKUP_COUNTER = SharedIdentities(
+    addresses={SharedIdentities.address_entry("12 Analytical Row", "N1 7AA", "GB")}
+)
+
+
+def test_orders_linked_only_by_a_shared_address_are_not_counted_together() -> None:
+    desk = _open(review=ReviewPolicy(shared=PICKUP_COUNTER))
+    statuses = []
+    for index in range(7):
+        # Seven buyers collecting at one pickup counter: the address is the counter's.
+        draft = _draft(customer_id=f"c-{index}", email=f"x{index}@example.com", quantity=index + 1)
+        statuses.append(desk.orders.place(draft, actor=CLERK).status)
+    assert statuses == [OrderStatus.APPROVED] * 7
+    last = desk.orders.list()[-1].id
+    verdict = desk.review.evaluate(last, actor=REVIEWER)
+    assert not [f for f in verdict.findings if f.rule in {"velocity", "likely-duplicate"}]
+
+
+def test_a_shared_address_does_not_hide_the_buyers_own_details() -> None:
+    desk = _open(review=ReviewPolicy(shared=PICKUP_COUNTER))
+    for index in range(6):
+        # One buyer, one e-mail, six orders to the pickup counter.
+        desk.orders.place(_draft(customer_id=None, quantity=index + 1), actor=CLERK)
+    findings = desk.review.evaluate(desk.orders.list()[-1].id, actor=REVIEWER).findings
+    velocity = [f for f in findings if f.rule == "velocity"]
+    assert len(velocity) == 1
+    assert "email 5" in velocity[0].message
+    assert "address" not in velocity[0].message
 
 
 def test_repeat_orders_from_one_identity_trip_velocity_through_the_desk_index() -> None:
