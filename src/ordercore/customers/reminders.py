@@ -19,6 +19,7 @@ from datetime import datetime
 
 import attrs
 
+from ordercore._texts import text_set
 from ordercore.audit.plans import AuditSchedule
 from ordercore.customers.model import Customer
 from ordercore.errors import ValidationError
@@ -63,7 +64,7 @@ def _hour(_: object, __: object, value: object) -> None:
 
 
 def _segments(value: Iterable[str]) -> frozenset[str]:
-    return frozenset(value)
+    return text_set("win_back_segments", value)
 
 
 @attrs.frozen(slots=True)

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 from dateutil.relativedelta import relativedelta
 
+from ordercore._texts import text_set
 from ordercore.audit.plans import AuditSchedule
 from ordercore.clock import ensure_aware_utc
 from ordercore.customers.facts import CustomerFacts, SpendBasis
@@ -135,7 +136,7 @@ def _decimal(value: object, field: str) -> Decimal:
 
 
 def _codes(value: Iterable[str]) -> frozenset[str]:
-    return frozenset(value)
+    return text_set("review_rules_skipped", value)
 
 
 @attrs.frozen(slots=True)

@@ -16,6 +16,7 @@ from types import MappingProxyType
 
 import attrs
 
+from ordercore._texts import text_set
 from ordercore.errors import ValidationError
 from ordercore.orders.model import Address, Order, PaymentState
 from ordercore.review.identity import address_key, normalize_email, normalize_phone
@@ -240,15 +241,15 @@ class CountryMismatch:
 
 
 def _texts(values: Iterable[str]) -> frozenset[str]:
-    return frozenset(values)
+    return text_set("addresses", values)
 
 
 def _emails(values: Iterable[str]) -> frozenset[str]:
-    return frozenset(normalize_email(value) for value in values)
+    return text_set("emails", values, normalize_email)
 
 
 def _phones(values: Iterable[str]) -> frozenset[str]:
-    return frozenset(normalize_phone(value) for value in values)
+    return text_set("phones", values, normalize_phone)
 
 
 def _decimal(value: object) -> Decimal:

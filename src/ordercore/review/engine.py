@@ -16,6 +16,7 @@ from types import MappingProxyType
 
 import attrs
 
+from ordercore._texts import text_set
 from ordercore.errors import ValidationError
 from ordercore.orders.model import Order
 from ordercore.review.builtin import builtin_rules
@@ -51,7 +52,15 @@ def _freeze_weights(value: Mapping[str, object]) -> Mapping[str, Decimal]:
 
 
 def _freeze_exemptions(value: Mapping[str, Iterable[str]]) -> Mapping[str, frozenset[str]]:
-    return MappingProxyType({tier: frozenset(codes) for tier, codes in value.items()})
+    if not isinstance(value, Mapping):
+        raise ValidationError("exemptions", "give a mapping of tier code to rule codes")
+    return MappingProxyType(
+        {tier: text_set(f"exemptions[{tier}]", codes) for tier, codes in value.items()}
+    )
+
+
+def _disabled(value: Iterable[str]) -> frozenset[str]:
+    return text_set("disabled", value)
 
 
 def _freeze_rules(value: Iterable[ReviewRule]) -> tuple[ReviewRule, ...]:
@@ -91,7 +100,7 @@ class ReviewPolicy:
     automatic: bool = True
     hold_at: int = attrs.field(default=50, validator=_whole)
     reject_at: int = attrs.field(default=100, validator=_whole)
-    disabled: frozenset[str] = attrs.field(factory=frozenset, converter=frozenset)
+    disabled: frozenset[str] = attrs.field(factory=frozenset, converter=_disabled)
     weights: Mapping[str, Decimal] = attrs.field(factory=dict, converter=_freeze_weights)
     exemptions: Mapping[str, frozenset[str]] = attrs.field(
         factory=dict, converter=_freeze_exemptions

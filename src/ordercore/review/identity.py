@@ -8,12 +8,11 @@ only salted digests of these forms, never the details themselves.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
 
-from ordercore.errors import ValidationError
+from ordercore._texts import text_set
 from ordercore.orders.model import Address, Order
 
 __all__ = [
@@ -47,29 +46,20 @@ def address_key(address: Address) -> str:
     return "|".join(" ".join(part.casefold().split()) for part in parts)
 
 
-def _entries(field: str, values: Any, normal: Callable[[str], str]) -> frozenset[str]:
-    # A lone string would otherwise become a set of its characters.
-    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
-        raise ValidationError(field, "expected a collection of strings, such as a set")
-    if not all(isinstance(value, str) and value.strip() for value in values):
-        raise ValidationError(field, "every entry must be non-empty text")
-    return frozenset(normal(value) for value in values)
-
-
 def _customer_ids(values: Any) -> frozenset[str]:
-    return _entries("customer_ids", values, str)
+    return text_set("customer_ids", values)
 
 
 def _emails(values: Any) -> frozenset[str]:
-    return _entries("emails", values, normalize_email)
+    return text_set("emails", values, normalize_email)
 
 
 def _phones(values: Any) -> frozenset[str]:
-    return _entries("phones", values, normalize_phone)
+    return text_set("phones", values, normalize_phone)
 
 
 def _addresses(values: Any) -> frozenset[str]:
-    return _entries("addresses", values, str)
+    return text_set("addresses", values)
 
 
 @attrs.frozen(slots=True)
