@@ -231,7 +231,7 @@ class OutboxDesk:
             ValidationError: If the message is not dead, or the reason is missing.
             StorageError: If the storage backend cannot requeue (no ``OutboxRequeue``).
         """
-        (message,) = self._requeue(actor, reason, lambda _outbox: [message_id])
+        (message,) = self._requeue(actor, reason, lambda _outbox: [message_id], message_id)
         return message
 
     def requeue_dead(
@@ -255,13 +255,14 @@ class OutboxDesk:
                 if destination is None or message.destination == destination
             ]
 
-        return self._requeue(actor, reason, every)
+        return self._requeue(actor, reason, every, destination or "*")
 
     def _requeue(
         self,
         actor: Actor,
         reason: str,
         choose: Callable[[OutboxRepository], list[str]],
+        subject: str,
     ) -> list[OutboxMessage]:
         desk = self._desk
         if desk is None:
@@ -296,7 +297,7 @@ class OutboxDesk:
 
             return [dead(message_id) for message_id in choose(outbox)]
 
-        requeued = desk.execute(handler, action="outbox.requeue", actor=actor)
+        requeued = desk.execute(handler, action="outbox.requeue", actor=actor, subject=subject)
         if requeued and desk.config.dispatch_after_commit and not self.delivering():
             self.dispatch()
         return requeued
