@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -221,3 +223,36 @@ def test_a_backend_without_purging_is_reported_not_pretended() -> None:
     report = desk.retention.purge(actor=OPERATOR)
     assert report.unsupported == ("delivered_messages", "idempotency_keys")
     assert (report.delivered_messages, report.idempotency_keys) == (0, 0)
+
+
+def test_a_purge_running_beside_writers_deletes_only_what_is_old_and_loses_nothing(
+    tmp_path: Path,
+) -> None:
+    # Two desks on one SQLite file, as two processes would hold it: one keeps writing and
+    # delivering messages while the other purges in small batches.
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    clock = ManualClock()
+    policy = RetentionPolicy(delivered_messages=timedelta(seconds=1), batch_size=3)
+    with _open(url, clock, policy) as writer, _open(url, clock, policy) as janitor:
+        for index in range(20):
+            _bump(writer, f"c{index % 4}")
+        clock.advance(DAY)
+        errors: list[BaseException] = []
+        purged: list[int] = []
+
+        def purge_repeatedly() -> None:
+            try:
+                for _ in range(10):
+                    purged.append(janitor.retention.purge(actor=OPERATOR).delivered_messages)
+            except BaseException as exc:
+                errors.append(exc)
+
+        thread = threading.Thread(target=purge_repeatedly)
+        thread.start()
+        for index in range(20):
+            _bump(writer, f"c{index % 4}")  # delivered now: younger than the cut-off
+        thread.join()
+        assert errors == []
+        assert sum(purged) == 20 * PER_COMMAND
+        assert len(writer.outbox.delivered()) == 20 * PER_COMMAND
+        assert writer.audit.verify_journal().ok
