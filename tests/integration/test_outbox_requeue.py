@@ -138,4 +138,6 @@ def test_requeue_needs_the_roles_the_config_requires() -> None:
         (dead,) = desk.outbox.dead()
         with pytest.raises(PermissionDenied):
             desk.outbox.requeue(dead.id, actor=OPERATOR, reason=REASON)
+        with pytest.raises(PermissionDenied):  # authorization first, before the input
+            desk.outbox.requeue(dead.id, actor=OPERATOR, reason="")
         assert desk.outbox.dead() == [dead]

@@ -267,10 +267,11 @@ class OutboxDesk:
         desk = self._desk
         if desk is None:
             raise StorageError("this outbox is not attached to a desk; requeue through one")
-        if not isinstance(reason, str) or not reason.strip():
-            raise ValidationError("reason", "a reason is required")
 
         def handler(ctx: CommandContext) -> list[OutboxMessage]:
+            # Checked here, after authorization, as every command's input is.
+            if not isinstance(reason, str) or not reason.strip():
+                raise ValidationError("reason", "a reason is required")
             outbox = ctx.uow.outbox
             if not isinstance(outbox, OutboxRequeue):
                 raise StorageError(
