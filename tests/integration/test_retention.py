@@ -20,6 +20,7 @@ from ordercore import (
     PermissionDenied,
     RetentionPolicy,
     SequentialIds,
+    StorageError,
     ValidationError,
     make_plugin_manager,
 )
@@ -256,3 +257,17 @@ def test_a_purge_running_beside_writers_deletes_only_what_is_old_and_loses_nothi
         assert sum(purged) == 20 * PER_COMMAND
         assert len(writer.outbox.delivered()) == 20 * PER_COMMAND
         assert writer.audit.verify_journal().ok
+
+
+def test_a_backend_without_requeue_refuses_it_and_writes_nothing() -> None:
+    desk = OrderDesk(
+        storage=_NoPurgeStorage(),
+        plugins=make_plugin_manager(entry_points=False),
+        clock=ManualClock(),
+        ids=SequentialIds(),
+        config=DeskConfig(),
+    )
+    with pytest.raises(StorageError) as refused:
+        desk.outbox.requeue_dead(actor=OPERATOR, reason="gateway back")
+    assert "OutboxRequeue" in str(refused.value)
+    assert desk.audit.head().sequence == 0
