@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Protocol, runtime_checkable
 
 import attrs
@@ -33,6 +34,7 @@ __all__ = [
 ]
 
 _SALT_ID = "identity"
+_PLACED_AT = attrgetter("placed_at")
 _MAX_REMEMBERED = 50
 
 
@@ -130,16 +132,21 @@ def _recent(uow: UnitOfWork, order: Order, keys: Mapping[str, str]) -> tuple[Rec
     shared: dict[str, set[str]] = {}
     for kind, key in keys.items():
         found = activity.find(key)
-        for sighting in () if found is None else found.orders:
-            if sighting.order_id != order.id:
-                shared.setdefault(sighting.order_id, set()).add(kind)
+        if found is None:
+            continue
+        for sighting in found.orders:
+            kinds = shared.get(sighting.order_id)
+            if kinds is None:
+                shared[sighting.order_id] = {kind}
+            else:
+                kinds.add(kind)
+    shared.pop(order.id, None)
     recent = []
     for order_id, kinds in shared.items():
         earlier = orders.find(order_id)
-        if earlier is None:
-            continue
-        recent.append(RecentOrder.of(earlier, frozenset(kinds)))
-    recent.sort(key=lambda item: item.placed_at, reverse=True)
+        if earlier is not None:
+            recent.append(RecentOrder.of(earlier, frozenset(kinds)))
+    recent.sort(key=_PLACED_AT, reverse=True)
     return tuple(recent)
 
 

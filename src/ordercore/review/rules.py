@@ -16,6 +16,7 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
+from ordercore._replace import constructor
 from ordercore.errors import ValidationError
 from ordercore.money import Money
 from ordercore.orders.model import Order, OrderStatus, ReviewNote
@@ -125,14 +126,16 @@ class RecentOrder:
         quantities: dict[str, int] = {}
         for line in order.lines:
             quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity
-        return cls(
-            order_id=order.id,
-            placed_at=order.milestones.placed_at,
-            status=order.status,
-            grand_total=order.totals.grand_total,
-            owed_on_account=cls.owed_on_account_of(order),
-            quantities=quantities,
-            shared=shared,
+        # Positional and past __init__ (RecentOrder has no checks): a review summarises up to
+        # 50 earlier orders per identity, so this runs often.
+        return constructor(cls)(
+            order.id,
+            order.milestones.placed_at,
+            order.status,
+            order.totals.grand_total,
+            RecentOrder.owed_on_account_of(order),
+            quantities,
+            shared,
         )
 
     @staticmethod
