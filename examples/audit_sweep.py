@@ -1,9 +1,10 @@
 """Audit sweeps: find stale, inconsistent and tampered records on a schedule.
 
 A store of real orders is seeded, then damaged the ways real stores get damaged: a stored total
-corrupted by a faulty job, a reservation counter out of step, an order left waiting, and a
-journal entry edited by hand. A sweep finds each of them; a weekday plan in Berlin time runs the
-sweep for its owner, who gets the findings through the outbox.
+corrupted by a faulty job, a reservation counter out of step, an order left waiting, a journal
+entry edited by hand, a cart hold nobody expired, a stock level's reserved count out of step and
+a customer record nobody can be reached at. A sweep finds each of them; a weekday plan in
+Berlin time runs the sweep for its owner, who gets the findings through the outbox.
 
 Run it from the repository root with ``python examples/audit_sweep.py``. Every run prints the
 same output: the clock is a ``ManualClock``.
@@ -30,12 +31,15 @@ from ordercore import (
     Actor,
     AuditPlan,
     AuditSchedule,
+    CustomerDraft,
     ManualClock,
     Money,
     Order,
     OrderDesk,
     OrderStatus,
 )
+from ordercore.customers.model import CUSTOMERS
+from ordercore.inventory.model import STOCK_LEVELS
 from ordercore.orders.model import ORDERS
 from ordercore.testing import RecordingNotifier
 from ordercore.testing.seeding import seed_orders
@@ -88,6 +92,25 @@ with closing(sqlite3.connect(shop)) as database, database:
         " WHERE sequence = ?",
         ("u-someone-else", 100),
     )
+
+# Stock and customers: a cart hold that expires in an hour but no expiry sweep is scheduled,
+# a stock level whose reserved count a hand edit changed, and a customer record that lost its
+# only contact detail.
+clerk = Actor("u-clerk")
+desk.inventory.add_location("BER", actor=clerk, priority=1)
+desk.inventory.track("MUG-01", actor=clerk)
+desk.inventory.receive("MUG-01", "BER", 50, actor=clerk)
+desk.inventory.hold("cart-7", {"MUG-01": 2}, actor=clerk, ttl=timedelta(hours=1))
+customer = desk.customers.register(
+    CustomerDraft("Ada Lovelace", email="ada@example.com"), actor=clerk
+)
+with desk.storage.unit_of_work() as uow:
+    levels = uow.aggregates(STOCK_LEVELS)
+    level = levels.get("MUG-01@BER")
+    edited = attrs.evolve(level, reserved=5, version=level.version + 1)
+    levels.save(edited, expected_version=level.version)
+    contactless = attrs.evolve(customer, email=None, version=customer.version + 1)
+    uow.aggregates(CUSTOMERS).save(contactless, expected_version=customer.version)
 
 # %% [markdown]
 # ## The sweep

@@ -7,6 +7,7 @@ from ordercore._version import __version__
 from ordercore.actors import Actor, ActorKind
 from ordercore.audit.builtin_checks import builtin_checks
 from ordercore.audit.checks import AuditCheck, AuditFinding, AuditScope, Severity
+from ordercore.audit.customer_checks import CustomerRecordsCheck
 from ordercore.audit.journal import (
     ChainVerification,
     EntryDraft,
@@ -28,6 +29,7 @@ from ordercore.audit.order_checks import (
 )
 from ordercore.audit.plans import AuditPlan, AuditSchedule, DuePlan, OrderScope
 from ordercore.audit.report import AuditReport, CheckRun
+from ordercore.audit.stock_checks import ExpiredReservationsCheck, ReservedCountersCheck
 from ordercore.audit.sweeps import AuditPlanRun
 from ordercore.clock import Clock, ManualClock, SystemClock
 from ordercore.customers import (
@@ -253,6 +255,7 @@ __all__ = [
     "CustomerPolicy",
     "CustomerProfile",
     "CustomerRecords",
+    "CustomerRecordsCheck",
     "CustomerUpdate",
     "CustomersDesk",
     "DeliveryEstimate",
@@ -268,6 +271,7 @@ __all__ = [
     "ExceptionFound",
     "ExceptionKind",
     "ExceptionPolicy",
+    "ExpiredReservationsCheck",
     "FewestSplits",
     "Finding",
     "HeldOrder",
@@ -363,6 +367,7 @@ __all__ = [
     "ReplayConsistencyCheck",
     "Reservation",
     "ReservationStatus",
+    "ReservedCountersCheck",
     "Resolution",
     "RetentionDesk",
     "RetentionPolicy",

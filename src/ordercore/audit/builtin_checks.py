@@ -1,14 +1,9 @@
-"""The built-in audit checks, ready to run.
-
-Stock reservations have no check yet: inventory is being built on its own branch. When it
-lands, ``ReservationsCheck`` (expired reservations not released, reserved counters that
-disagree with the active reservations) belongs here; it reads stock and reservations through
-``scope.aggregates(kind)``, which the scope already offers for exactly that.
-"""
+"""The built-in audit checks, ready to run: orders, stock, customers, then the journal."""
 
 from __future__ import annotations
 
 from ordercore.audit.checks import AuditCheck
+from ordercore.audit.customer_checks import CustomerRecordsCheck
 from ordercore.audit.journal_checks import JournalChainCheck, ReplayConsistencyCheck
 from ordercore.audit.order_checks import (
     HeldOrdersCheck,
@@ -18,6 +13,7 @@ from ordercore.audit.order_checks import (
     StuckOrdersCheck,
     UnpaidOrdersCheck,
 )
+from ordercore.audit.stock_checks import ExpiredReservationsCheck, ReservedCountersCheck
 
 __all__ = ["builtin_checks"]
 
@@ -35,6 +31,9 @@ def builtin_checks() -> tuple[AuditCheck, ...]:
         OrderTotalsCheck(),
         OrderCountersCheck(),
         IncompleteContactCheck(),
+        ExpiredReservationsCheck(),
+        ReservedCountersCheck(),
+        CustomerRecordsCheck(),
         JournalChainCheck(),
         ReplayConsistencyCheck(),
     )
