@@ -213,14 +213,18 @@ class _Only:
             setattr(self, name, getattr(inner, name))
 
 
-def test_a_backend_without_purging_is_reported_not_pretended() -> None:
-    desk = OrderDesk(
+def _desk_without_capabilities() -> OrderDesk:
+    return OrderDesk(
         storage=_NoPurgeStorage(),
         plugins=make_plugin_manager(entry_points=False),
         clock=ManualClock(),
         ids=SequentialIds(),
         config=DeskConfig(),
     )
+
+
+def test_a_backend_without_purging_is_reported_not_pretended() -> None:
+    desk = _desk_without_capabilities()
     report = desk.retention.purge(actor=OPERATOR)
     assert report.unsupported == ("delivered_messages", "idempotency_keys")
     assert (report.delivered_messages, report.idempotency_keys) == (0, 0)
@@ -260,13 +264,7 @@ def test_a_purge_running_beside_writers_deletes_only_what_is_old_and_loses_nothi
 
 
 def test_a_backend_without_requeue_refuses_it_and_writes_nothing() -> None:
-    desk = OrderDesk(
-        storage=_NoPurgeStorage(),
-        plugins=make_plugin_manager(entry_points=False),
-        clock=ManualClock(),
-        ids=SequentialIds(),
-        config=DeskConfig(),
-    )
+    desk = _desk_without_capabilities()
     with pytest.raises(StorageError) as refused:
         desk.outbox.requeue_dead(actor=OPERATOR, reason="gateway back")
     assert "OutboxRequeue" in str(refused.value)
