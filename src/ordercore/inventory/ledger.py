@@ -3,8 +3,8 @@
 Each movement concerns one SKU at one location and is journaled in that level's stream
 (``"stock"``, ``"<sku>@<location>"``) with the level's new version, so the journal *is* the
 ledger: who moved what, when and why. :func:`apply_movement` is the only way a level changes,
-and :func:`replay_level` rebuilds a level from its movements alone (an audit check and a test
-property).
+and :func:`replay_level` rebuilds a level from its movements alone (``desk.inventory.replay``
+and a test property use it).
 """
 
 from __future__ import annotations
