@@ -29,7 +29,11 @@ from ordercore.audit.order_checks import (
 )
 from ordercore.audit.plans import AuditPlan, AuditSchedule, DuePlan, OrderScope
 from ordercore.audit.report import AuditReport, CheckRun
-from ordercore.audit.stock_checks import ExpiredReservationsCheck, ReservedCountersCheck
+from ordercore.audit.stock_checks import (
+    ExpiredReservationsCheck,
+    ReservedCountersCheck,
+    StockLedgerCheck,
+)
 from ordercore.audit.sweeps import AuditPlanRun
 from ordercore.clock import Clock, ManualClock, SystemClock
 from ordercore.customers import (
@@ -403,6 +407,7 @@ __all__ = [
     "StockAvailability",
     "StockDelta",
     "StockItem",
+    "StockLedgerCheck",
     "StockLevel",
     "StockLine",
     "StockMoved",

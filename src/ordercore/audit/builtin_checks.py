@@ -13,7 +13,11 @@ from ordercore.audit.order_checks import (
     StuckOrdersCheck,
     UnpaidOrdersCheck,
 )
-from ordercore.audit.stock_checks import ExpiredReservationsCheck, ReservedCountersCheck
+from ordercore.audit.stock_checks import (
+    ExpiredReservationsCheck,
+    ReservedCountersCheck,
+    StockLedgerCheck,
+)
 
 __all__ = ["builtin_checks"]
 
@@ -36,4 +40,5 @@ def builtin_checks() -> tuple[AuditCheck, ...]:
         CustomerRecordsCheck(),
         JournalChainCheck(),
         ReplayConsistencyCheck(),
+        StockLedgerCheck(),
     )

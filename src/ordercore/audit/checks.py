@@ -124,7 +124,11 @@ class AuditScope(Protocol):
         ...
 
     def aggregates(self, kind: AggregateKind[A]) -> Iterable[A]:
-        """Every stored aggregate of ``kind`` (for checks of other kinds, such as stock)."""
+        """Every stored aggregate of ``kind`` (for checks of other kinds, such as stock).
+
+        Read with the orders and the journal head when a selected check names ``kind`` in its
+        ``snapshot_kinds``; otherwise read when asked, so possibly newer than the journal head.
+        """
         ...
 
 
@@ -138,6 +142,10 @@ class AuditCheck(Protocol):
 
     Attributes:
         code: Unique, stable code (``"order-totals"``); audit plans refer to it.
+        snapshot_kinds: Optional. Aggregate kinds the check compares with the journal: the sweep
+            reads them in the same unit of work as the journal head, so that
+            ``scope.aggregates(kind)`` and the journal agree (an aggregate that moved during
+            the sweep is not mistaken for one written without its events).
         description: One line saying what the check looks for.
     """
 

@@ -1,24 +1,30 @@
-"""Built-in audit checks over stock: expired holds still held, reserved counters that disagree.
+"""Built-in audit checks over stock: expired holds, reserved counters, levels against their ledger.
 
 A level's ``reserved`` count and the holders' active reservations are written together by every
 inventory command; they disagree only after a lost update, a half-applied write or a hand edit,
 and then the shop either oversells or refuses stock it has. Holds past their expiry time stay
 active until ``desk.inventory.expire_due`` runs, so a hold found long past it means the expiry
-sweep is not scheduled.
+sweep is not scheduled. A level is the projection of its ledger (the ``StockMoved`` entries of
+its ``stock`` stream); one that its ledger does not rebuild was written around the commands.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 import attrs
+import cattrs
 
 from ordercore.audit.checks import AuditFinding, AuditScope, Severity
 from ordercore.errors import ValidationError
+from ordercore.inventory.ledger import STOCK_STREAM, StockMoved, replay_level
 from ordercore.inventory.model import RESERVATIONS, STOCK_LEVELS, StockLevel
+from ordercore.serialization import JSONValue, make_converter, structure
+from ordercore.storage.ports import AggregateKind
 
-__all__ = ["ExpiredReservationsCheck", "ReservedCountersCheck"]
+__all__ = ["ExpiredReservationsCheck", "ReservedCountersCheck", "StockLedgerCheck"]
 
 
 @attrs.frozen(slots=True)
@@ -82,14 +88,15 @@ class ExpiredReservationsCheck:
 class ReservedCountersCheck:
     """Stock levels whose ``reserved`` count is not the sum of their active reservations.
 
-    Levels and reservations are read in separate units of work, so a reservation made during
-    the sweep could look like a disagreement. Levels are therefore read before and after the
-    reservations and compared only where a level did not move in between: every change of a
-    level's reservations changes the level in the same unit of work.
+    The sweep reads levels and reservations together (``snapshot_kinds``). A scope that reads
+    them separately could show a reservation made in between as a disagreement, so levels are
+    also read before and after the reservations and compared only where a level did not move:
+    every change of a level's reservations changes the level in the same unit of work.
     """
 
     code: str = "reserved-counters"
     description: str = "stock levels whose reserved count disagrees with the reservations"
+    snapshot_kinds: tuple[AggregateKind[Any], ...] = (STOCK_LEVELS, RESERVATIONS)
 
     def run(self, scope: AuditScope, now: datetime) -> Iterator[AuditFinding]:
         """Yield a finding per level that disagrees, and per reservation that has no level."""
@@ -145,4 +152,92 @@ class ReservedCountersCheck:
                 "on_hand": level.on_hand,
                 "held": units,
             },
+        )
+
+
+@attrs.define(slots=True)
+class StockLedgerCheck:
+    """Each stored stock level is what its ledger rebuilds, at the ledger's last version.
+
+    Levels are read with the journal head (``snapshot_kinds``), so a movement made during the
+    sweep is on neither side. Incremental runs replay only the levels whose stream moved since
+    the checkpoint; every level's version is compared with its ledger on every run.
+
+    Attributes:
+        converter: Reads movements back from journal payloads.
+    """
+
+    converter: cattrs.Converter = attrs.field(factory=make_converter)
+    code: str = "stock-ledger"
+    description: str = "stock levels that their ledger does not rebuild"
+    snapshot_kinds: tuple[AggregateKind[Any], ...] = (STOCK_LEVELS,)
+
+    def run(self, scope: AuditScope, now: datetime) -> Iterator[AuditFinding]:
+        """Yield a finding per level its ledger does not rebuild, and per ledger with no level."""
+        del now
+        versions = dict(scope.stream_versions(STOCK_STREAM))
+        checkpoint = None if scope.deep else scope.checkpoint
+        changed: set[str] | None = None
+        if checkpoint is not None:
+            changed = {
+                entry.stream_id
+                for entry in scope.journal(after=checkpoint.sequence)
+                if entry.stream_type == STOCK_STREAM
+            }
+        for level in sorted(scope.aggregates(STOCK_LEVELS), key=lambda item: item.id):
+            last = versions.pop(level.id, 0)
+            if last != level.version:
+                yield self._finding(
+                    level.id,
+                    f"{level.sku} at {level.location} is stored at version {level.version} but "
+                    f"its ledger ends at version {last}: it was written without its movements",
+                    {"version": level.version, "ledger_version": last},
+                )
+            elif changed is None or level.id in changed:
+                try:
+                    rebuilt = self._replay(scope, level)
+                except ValidationError as exc:
+                    yield self._finding(
+                        level.id,
+                        f"the ledger of {level.id} cannot be replayed: {exc}",
+                        {"unreadable": str(exc)},
+                    )
+                    continue
+                if (rebuilt.on_hand, rebuilt.reserved) != (level.on_hand, level.reserved):
+                    yield self._finding(
+                        level.id,
+                        f"{level.sku} at {level.location} holds {level.on_hand} on hand and "
+                        f"{level.reserved} reserved, but its ledger rebuilds {rebuilt.on_hand} "
+                        f"and {rebuilt.reserved}",
+                        {
+                            "on_hand": level.on_hand,
+                            "reserved": level.reserved,
+                            "ledger_on_hand": rebuilt.on_hand,
+                            "ledger_reserved": rebuilt.reserved,
+                        },
+                    )
+        for level_id, last in sorted(versions.items()):
+            yield self._finding(
+                level_id,
+                f"the ledger of {level_id} has {last} movements but no stock level is stored",
+                {"ledger_version": last},
+            )
+
+    def _replay(self, scope: AuditScope, level: StockLevel) -> StockLevel:
+        entries = scope.stream(STOCK_STREAM, level.id)
+        movements = [structure(self.converter, entry.payload, StockMoved) for entry in entries]
+        return replay_level(level.sku, level.location, movements)
+
+    def _finding(self, level_id: str, problem: str, details: dict[str, JSONValue]) -> AuditFinding:
+        return AuditFinding(
+            check=self.code,
+            severity=Severity.CRITICAL,
+            subject_kind="stock_level",
+            subject_id=level_id,
+            problem=problem,
+            action=(
+                "find who wrote the level outside a command; restore it from "
+                "desk.inventory.replay(sku, location) once the journal verifies"
+            ),
+            details=details,
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ordercore.actors import Actor
 from ordercore.audit.builtin_checks import builtin_checks
@@ -25,6 +25,7 @@ from ordercore.desk.audit_scope import StoredRecords, verify_stored
 from ordercore.desk.commands import CommandContext
 from ordercore.errors import NotFound, PluginError, ValidationError
 from ordercore.serialization import JSONValue
+from ordercore.storage.ports import AggregateKind
 
 if TYPE_CHECKING:
     from ordercore.desk.desk import OrderDesk
@@ -210,13 +211,24 @@ class AuditDesk:
         moment = ensure_aware_utc(now) if now is not None else self._desk.clock.now()
         if chosen is None:
             selected = self._resolve(self._checks.values() if checks is None else checks)
-            records = StoredRecords(self._storage, scope or OrderScope(), moment, deep=True)
+            records = StoredRecords(
+                self._storage,
+                scope or OrderScope(),
+                moment,
+                deep=True,
+                snapshot_kinds=_snapshot_kinds(selected),
+            )
             return self._run(selected, records, moment, None, started)
         selected = self._resolve(chosen.checks or self._checks.values())
         previous = self.last_run(chosen.code)
         checkpoint = None if previous is None or chosen.deep else previous.checkpoint
         records = StoredRecords(
-            self._storage, chosen.scope, moment, checkpoint=checkpoint, deep=deep or chosen.deep
+            self._storage,
+            chosen.scope,
+            moment,
+            checkpoint=checkpoint,
+            deep=deep or chosen.deep,
+            snapshot_kinds=_snapshot_kinds(selected),
         )
         report = self._run(selected, records, moment, chosen.code, started)
         self._record(chosen, report, records, actor)
@@ -301,3 +313,12 @@ def _notification(report: AuditReport) -> dict[str, JSONValue]:
         "results": rows,
         "more": max(len(report.findings) - _NOTIFIED_FINDINGS, 0),
     }
+
+
+def _snapshot_kinds(checks: list[AuditCheck]) -> list[AggregateKind[Any]]:
+    """The aggregate kinds the checks want read with the orders and the journal head."""
+    kinds: dict[str, AggregateKind[Any]] = {}
+    for check in checks:
+        for kind in getattr(check, "snapshot_kinds", ()):
+            kinds.setdefault(kind.name, kind)
+    return list(kinds.values())

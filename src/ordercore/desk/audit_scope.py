@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ordercore.audit.journal import (
     ChainVerification,
@@ -101,6 +101,8 @@ class StoredRecords:
         now: The sweep's time (for scopes relative to it).
         checkpoint: The journal head a previous clean run verified.
         deep: Ignore the checkpoint.
+        snapshot_kinds: Other aggregate kinds to read with the orders and the journal head, for
+            checks that compare them with the journal (see ``AuditCheck.snapshot_kinds``).
     """
 
     def __init__(
@@ -111,12 +113,16 @@ class StoredRecords:
         *,
         checkpoint: JournalHead | None = None,
         deep: bool = False,
+        snapshot_kinds: Iterable[AggregateKind[Any]] = (),
     ) -> None:
         self._storage = storage
         self._checkpoint = checkpoint
         self._deep = deep
+        self._snapshot: dict[str, list[Any]] = {}
         with storage.unit_of_work() as uow:
             orders = list(uow.aggregates(ORDERS).scan())
+            for kind in snapshot_kinds:
+                self._snapshot[kind.name] = list(uow.aggregates(kind).scan())
             self._head = uow.journal.head()
         if not scope.is_everything:
             orders = [order for order in orders if scope.includes(order, now)]
@@ -186,6 +192,9 @@ class StoredRecords:
         return versions
 
     def aggregates(self, kind: AggregateKind[A]) -> Iterable[A]:
-        """Every stored aggregate of ``kind``, read now (not part of the snapshot)."""
+        """Every stored aggregate of ``kind``: as of the snapshot if it is a snapshot kind."""
+        taken: list[A] | None = self._snapshot.get(kind.name)
+        if taken is not None:
+            return taken
         with self._storage.unit_of_work() as uow:
             return list(uow.aggregates(kind).scan())

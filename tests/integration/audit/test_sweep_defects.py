@@ -50,6 +50,7 @@ BUILTIN_CODES = {
     "customer-records-incomplete",
     "journal-chain",
     "replay-consistency",
+    "stock-ledger",
 }
 
 
