@@ -21,7 +21,7 @@ from ordercore.orders.model import Order
 from ordercore.serialization import JSONValue
 from ordercore.storage.ports import A, AggregateKind
 
-__all__ = ["AuditCheck", "AuditFinding", "AuditScope", "Severity"]
+__all__ = ["AuditCheck", "AuditFinding", "AuditScope", "Severity", "changed_streams"]
 
 
 class Severity(enum.Enum):
@@ -162,3 +162,18 @@ class AuditCheck(Protocol):
     def run(self, scope: AuditScope, now: datetime) -> Iterable[AuditFinding]:
         """Inspect ``scope`` as of ``now`` and yield what is wrong (nothing when all is well)."""
         ...
+
+
+def changed_streams(scope: AuditScope, stream_type: str) -> set[str] | None:
+    """Ids of the ``stream_type`` streams with entries after the scope's checkpoint.
+
+    ``None`` when every stream must be looked at: a deep run, or no checkpoint yet.
+    """
+    checkpoint = None if scope.deep else scope.checkpoint
+    if checkpoint is None:
+        return None
+    return {
+        entry.stream_id
+        for entry in scope.journal(after=checkpoint.sequence)
+        if entry.stream_type == stream_type
+    }

@@ -18,7 +18,7 @@ from typing import Protocol, runtime_checkable
 import attrs
 import cattrs
 
-from ordercore.audit.checks import AuditFinding, AuditScope, Severity
+from ordercore.audit.checks import AuditFinding, AuditScope, Severity, changed_streams
 from ordercore.audit.journal import ChainVerification, JournalEntry, JournalHead, verify_chain
 from ordercore.errors import ValidationError
 from ordercore.orders.events import EVENT_TYPES, OrderEvent, replay
@@ -165,14 +165,7 @@ class ReplayConsistencyCheck:
     def run(self, scope: AuditScope, now: datetime) -> Iterator[AuditFinding]:
         """Yield a finding for each order its journal does not rebuild."""
         versions = scope.stream_versions(ORDER_STREAM)
-        checkpoint = None if scope.deep else scope.checkpoint
-        changed: set[str] | None = None
-        if checkpoint is not None:
-            changed = {
-                entry.stream_id
-                for entry in scope.journal(after=checkpoint.sequence)
-                if entry.stream_type == ORDER_STREAM
-            }
+        changed = changed_streams(scope, ORDER_STREAM)
         for order in scope.orders():
             last = versions.get(order.id)
             if last is None:

@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 import cattrs
 
-from ordercore.audit.checks import AuditFinding, AuditScope, Severity
+from ordercore.audit.checks import AuditFinding, AuditScope, Severity, changed_streams
 from ordercore.errors import ValidationError
 from ordercore.inventory.ledger import STOCK_STREAM, StockMoved, replay_level
 from ordercore.inventory.model import RESERVATIONS, STOCK_LEVELS, StockLevel
@@ -176,14 +176,7 @@ class StockLedgerCheck:
         """Yield a finding per level its ledger does not rebuild, and per ledger with no level."""
         del now
         versions = dict(scope.stream_versions(STOCK_STREAM))
-        checkpoint = None if scope.deep else scope.checkpoint
-        changed: set[str] | None = None
-        if checkpoint is not None:
-            changed = {
-                entry.stream_id
-                for entry in scope.journal(after=checkpoint.sequence)
-                if entry.stream_type == STOCK_STREAM
-            }
+        changed = changed_streams(scope, STOCK_STREAM)
         for level in sorted(scope.aggregates(STOCK_LEVELS), key=lambda item: item.id):
             last = versions.pop(level.id, 0)
             if last != level.version:
