@@ -103,10 +103,7 @@ class SQLiteOutbox:
         self._write(self.get(message_id).failed(error, next_attempt_at, dead=dead))
 
     def requeue(self, message_id: str, at: datetime) -> OutboxMessage:
-        message = self.get(message_id)
-        if message.status is not OutboxStatus.DEAD:
-            raise StorageError(f"outbox message {message_id!r} is {message.status.value}, not dead")
-        again = message.requeued(at)
+        again = self.get(message_id).requeued(at)
         self._write(again)
         return again
 

@@ -22,7 +22,7 @@ import attrs
 
 from ordercore._replace import replace
 from ordercore.audit.journal import EntryDraft, JournalEntry, JournalHead, StoredBody
-from ordercore.errors import ValidationError
+from ordercore.errors import StorageError, ValidationError
 from ordercore.serialization import JSONValue
 
 __all__ = [
@@ -232,7 +232,12 @@ class OutboxMessage:
         """This dead message put back in the queue: pending, due at ``at``, no attempts yet.
 
         Its last error stays until the next attempt, so the operator still sees why it died.
+
+        Raises:
+            StorageError: If the message is not dead.
         """
+        if self.status is not OutboxStatus.DEAD:
+            raise StorageError(f"outbox message {self.id!r} is {self.status.value}, not dead")
         return replace(
             self, status=OutboxStatus.PENDING, attempts=0, next_attempt_at=at, claimed_until=None
         )
@@ -286,12 +291,12 @@ class OutboxRepository(Protocol):
 class OutboxPurge(Protocol):
     """An outbox that can delete delivered messages (optional capability).
 
-    ``desk.purge`` uses it to keep the outbox from growing without end; messages still pending
-    and dead messages (an operator's to look at) are never deleted by it.
+    ``desk.retention.purge`` uses it to keep the outbox from growing without end; messages still
+    pending and dead messages (an operator's to look at) are never deleted by it.
     """
 
     def purge_delivered(self, before: datetime, *, limit: int) -> int:
-        """Delete, on commit, up to ``limit`` messages delivered before ``before``, oldest first.
+        """Delete, on commit, up to ``limit`` of the messages delivered before ``before``.
 
         Returns:
             How many messages the unit of work deletes.
@@ -350,7 +355,7 @@ class IdempotencyPurge(Protocol):
     """
 
     def purge(self, before: datetime, *, limit: int) -> int:
-        """Delete, on commit, up to ``limit`` records created before ``before``, oldest first.
+        """Delete, on commit, up to ``limit`` of the records created before ``before``.
 
         Returns:
             How many records the unit of work deletes.
