@@ -88,10 +88,8 @@ class ExpiredReservationsCheck:
 class ReservedCountersCheck:
     """Stock levels whose ``reserved`` count is not the sum of their active reservations.
 
-    The sweep reads levels and reservations together (``snapshot_kinds``). A scope that reads
-    them separately could show a reservation made in between as a disagreement, so levels are
-    also read before and after the reservations and compared only where a level did not move:
-    every change of a level's reservations changes the level in the same unit of work.
+    The sweep reads levels and reservations with the journal head (``snapshot_kinds``), so a
+    reservation made during the sweep is on neither side.
     """
 
     code: str = "reserved-counters"
@@ -101,20 +99,14 @@ class ReservedCountersCheck:
     def run(self, scope: AuditScope, now: datetime) -> Iterator[AuditFinding]:
         """Yield a finding per level that disagrees, and per reservation that has no level."""
         del now
-        before = {level.id: level for level in scope.aggregates(STOCK_LEVELS)}
         held: dict[tuple[str, str], int] = {}
         for group in scope.aggregates(RESERVATIONS):
             for reservation in group.reservations:
                 if reservation.is_active:
                     key = (reservation.sku, reservation.location)
                     held[key] = held.get(key, 0) + reservation.quantity
-        after = {level.id: level for level in scope.aggregates(STOCK_LEVELS)}
-        for level_id in sorted(after):
-            level = after[level_id]
+        for level in sorted(scope.aggregates(STOCK_LEVELS), key=lambda item: item.id):
             units = held.pop((level.sku, level.location), 0)
-            earlier = before.get(level_id)
-            if earlier is None or earlier.version != level.version:
-                continue  # it moved during the sweep; the next sweep checks it
             if level.reserved != units or level.on_hand < 0 or level.reserved < 0:
                 yield self._disagrees(level, units)
         for (sku, location), units in sorted(held.items()):
