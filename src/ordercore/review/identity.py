@@ -8,6 +8,7 @@ only salted digests of these forms, never the details themselves.
 from __future__ import annotations
 
 import hashlib
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -91,13 +92,13 @@ class SharedIdentities:
 
     def excludes(self, kind: str, value: str) -> bool:
         """Whether the normalized ``value`` of identity ``kind`` is a shared one."""
-        shared = {
-            "customer": self.customer_ids,
-            "email": self.emails,
-            "phone": self.phones,
-            "address": self.addresses,
-        }.get(kind)
-        return shared is not None and value in shared
+        field = _FIELD_OF_KIND.get(kind)
+        return field is not None and value in getattr(self, field)
+
+
+_FIELD_OF_KIND = MappingProxyType(
+    {"customer": "customer_ids", "email": "emails", "phone": "phones", "address": "addresses"}
+)
 
 
 _NOTHING_SHARED = SharedIdentities()

@@ -134,7 +134,7 @@ class MemoryJournal:
     def stream_versions(self, stream_type: str, *, upto: int) -> dict[str, int]:
         """The last version of each stream of ``stream_type`` among entries up to ``upto``."""
         versions: dict[str, int] = {}
-        for packed in self._state.journal[: max(upto, 0)]:
+        for packed in itertools.islice(self._state.journal, max(upto, 0)):
             if packed[1] == stream_type:
                 versions[packed[2]] = packed[3]
         return versions
