@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from types import MappingProxyType
 
 import attrs
 
@@ -17,7 +18,9 @@ from ordercore.customers.model import CUSTOMERS, Customer, CustomerStatus
 __all__ = ["CustomerRecordsCheck"]
 
 # What each preferred channel needs on the record to be used.
-_CHANNEL_NEEDS = {"email": "e-mail address", "sms": "phone number", "phone": "phone number"}
+_CHANNEL_NEEDS = MappingProxyType(
+    {"email": "e-mail address", "sms": "phone number", "phone": "phone number"}
+)
 
 
 def _has_channel(customer: Customer, channel: str) -> bool:

@@ -84,7 +84,8 @@ class OutboxDesk:
         clock: Clock,
         policy: OutboxPolicy,
         converter: cattrs.Converter,
-        desk: OrderDesk | None = None,
+        *,
+        desk: OrderDesk,
     ) -> None:
         self._desk = desk
         self._storage = storage
@@ -265,8 +266,6 @@ class OutboxDesk:
         subject: str,
     ) -> list[OutboxMessage]:
         desk = self._desk
-        if desk is None:
-            raise StorageError("this outbox is not attached to a desk; requeue through one")
 
         def handler(ctx: CommandContext) -> list[OutboxMessage]:
             # Checked here, after authorization, as every command's input is.
