@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 import attrs
@@ -21,7 +21,14 @@ from ordercore.orders.model import Order
 from ordercore.serialization import JSONValue
 from ordercore.storage.ports import A, AggregateKind
 
-__all__ = ["AuditCheck", "AuditFinding", "AuditScope", "Severity", "changed_streams"]
+__all__ = [
+    "AuditCheck",
+    "AuditFinding",
+    "AuditScope",
+    "Severity",
+    "changed_streams",
+    "overdue_severity",
+]
 
 
 class Severity(enum.Enum):
@@ -177,3 +184,8 @@ def changed_streams(scope: AuditScope, stream_type: str) -> set[str] | None:
         for entry in scope.journal(after=checkpoint.sequence)
         if entry.stream_type == stream_type
     }
+
+
+def overdue_severity(late: timedelta, limit: timedelta, escalate_after: int) -> Severity:
+    """``WARNING`` when ``late`` is past ``limit``; ``ERROR`` past ``escalate_after`` times it."""
+    return Severity.ERROR if late > limit * escalate_after else Severity.WARNING

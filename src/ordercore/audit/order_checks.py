@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 import attrs
 
-from ordercore.audit.checks import AuditFinding, AuditScope, Severity
+from ordercore.audit.checks import AuditFinding, AuditScope, Severity, overdue_severity
 from ordercore.errors import ValidationError
 from ordercore.orders.events import fulfilment_status
 from ordercore.orders.lifecycle import allowed_commands, is_overdue
@@ -85,10 +85,6 @@ def entered_status_at(order: Order, scope: AuditScope | None = None) -> datetime
     return stamp
 
 
-def _over(age: timedelta, limit: timedelta, escalate_after: int) -> Severity:
-    return Severity.ERROR if age > limit * escalate_after else Severity.WARNING
-
-
 def _hours(age: timedelta) -> str:
     return f"{age.total_seconds() / 3600:.1f} h"
 
@@ -129,7 +125,7 @@ class StuckOrdersCheck:
                 continue
             yield AuditFinding(
                 check=self.code,
-                severity=_over(age, limit, self.escalate_after),
+                severity=overdue_severity(age, limit, self.escalate_after),
                 subject_kind="order",
                 subject_id=order.id,
                 problem=(
@@ -176,7 +172,7 @@ class HeldOrdersCheck:
                 continue
             yield AuditFinding(
                 check=self.code,
-                severity=_over(age, self.review_within, self.escalate_after),
+                severity=overdue_severity(age, self.review_within, self.escalate_after),
                 subject_kind="order",
                 subject_id=order.id,
                 problem=(

@@ -17,7 +17,13 @@ from typing import Any
 import attrs
 import cattrs
 
-from ordercore.audit.checks import AuditFinding, AuditScope, Severity, changed_streams
+from ordercore.audit.checks import (
+    AuditFinding,
+    AuditScope,
+    Severity,
+    changed_streams,
+    overdue_severity,
+)
 from ordercore.errors import ValidationError
 from ordercore.inventory.ledger import STOCK_STREAM, StockMoved, replay_level
 from ordercore.inventory.model import RESERVATIONS, STOCK_LEVELS, StockLevel
@@ -59,10 +65,9 @@ class ExpiredReservationsCheck:
                 late = now - expires_at
                 if late <= self.grace:
                     continue
-                escalated = late > self.grace * self.escalate_after
                 yield AuditFinding(
                     check=self.code,
-                    severity=Severity.ERROR if escalated else Severity.WARNING,
+                    severity=overdue_severity(late, self.grace, self.escalate_after),
                     subject_kind="reservation",
                     subject_id=reservation.id,
                     problem=(
