@@ -30,7 +30,7 @@ import attrs
 from ordercore._currencies import MINOR_UNITS, QUANTA, ZEROS
 from ordercore.errors import CurrencyMismatch, ValidationError
 
-__all__ = ["MAX_DIGITS", "Money", "is_known_currency", "minor_units"]
+__all__ = ["MAX_DIGITS", "Money", "allocate_units", "is_known_currency", "minor_units"]
 
 MAX_DIGITS: Final = 34
 """The most significant digits a :class:`Money` amount may have, minor units included."""
@@ -526,25 +526,8 @@ class Money:
                 negative number, float, bool, NaN or Infinity, or a Decimal ratio outside
                 ``[1E-50, 1E+50)``.
         """
-        weights = _weights(ratios)
         units = self.minor_units
-        magnitude = -units if units < 0 else units
-        total = sum(weights)
-        shares: list[int] = []
-        remainders: list[int] = []
-        for weight in weights:
-            share, remainder = divmod(magnitude * weight, total)
-            shares.append(share)
-            remainders.append(remainder)
-        leftover = magnitude - sum(shares)
-        if leftover:
-            # sorted() is stable (reverse=True included), so equal remainders keep index
-            # order: earliest first. The remainders add up to leftover * total and each is
-            # below total, so more than `leftover` of them are positive: a share whose ideal is
-            # already whole (every zero ratio among them) never gets a unit.
-            order = sorted(range(len(weights)), key=remainders.__getitem__, reverse=True)
-            for index in order[:leftover]:
-                shares[index] += 1
+        shares = allocate_units(units, _weights(ratios))
         digits = MINOR_UNITS[self.currency]
         currency = self.currency
         cache: dict[int, Money] = {}
@@ -552,8 +535,7 @@ class Money:
         for share in shares:
             money = cache.get(share)
             if money is None:
-                signed = -share if units < 0 else share
-                money = _make(_scaleb(Decimal(signed), -digits), currency)
+                money = _make(_scaleb(Decimal(share), -digits), currency)
                 cache[share] = money
             result.append(money)
         return tuple(result)
@@ -606,6 +588,44 @@ def _make(amount: Decimal, currency: str) -> Money:
     _set_amount(money, amount)
     _set_currency(money, currency)
     return money
+
+
+def allocate_units(units: int, weights: Sequence[int]) -> list[int]:
+    """Split ``units`` whole minor units in proportion to ``weights``, losing none.
+
+    The arithmetic behind :meth:`Money.allocate`, for code that works in minor units: each share
+    gets the whole units of its ideal amount (rounded toward zero), then the units left over go
+    one each to the largest remainders, earliest first on ties. A negative ``units`` is split
+    as its absolute value, every share negated.
+
+    Args:
+        units: The whole number of minor units to split.
+        weights: Non-negative ints, not all zero (unchecked: :meth:`Money.allocate` checks its
+            ratios before it calls this).
+
+    Returns:
+        One int per weight, adding up to ``units``.
+    """
+    magnitude = -units if units < 0 else units
+    total = sum(weights)
+    shares: list[int] = []
+    remainders: list[int] = []
+    for weight in weights:
+        share, remainder = divmod(magnitude * weight, total)
+        shares.append(share)
+        remainders.append(remainder)
+    leftover = magnitude - sum(shares)
+    if leftover:
+        # sorted() is stable (reverse=True included), so equal remainders keep index order:
+        # earliest first. The remainders add up to leftover * total and each is below total,
+        # so more than `leftover` of them are positive: a share whose ideal is already whole
+        # (every zero weight among them) never gets a unit.
+        order = sorted(range(len(weights)), key=remainders.__getitem__, reverse=True)
+        for index in order[:leftover]:
+            shares[index] += 1
+    if units < 0:
+        return [-share for share in shares]
+    return shares
 
 
 def _weights(ratios: object) -> list[int]:

@@ -19,8 +19,8 @@ from fractions import Fraction
 
 import attrs
 
-from ordercore.errors import ValidationError
-from ordercore.money import Money
+from ordercore.errors import CurrencyMismatch, ValidationError
+from ordercore.money import MAX_DIGITS, Money, allocate_units, minor_units
 from ordercore.orders.model import OrderTotals, TaxMode
 
 __all__ = [
@@ -90,10 +90,9 @@ def _by_quantity(quantities: Sequence[int]) -> list[int]:
     return list(quantities) if sum(quantities) > 0 else [1] * len(quantities)
 
 
-def _by_value(values: Sequence[Money], quantities: Sequence[int]) -> list[int]:
-    weights = [value.minor_units for value in values]
+def _by_value(values: list[int], quantities: Sequence[int]) -> list[int]:
     # When every line is free, spread by quantity so that shares still go somewhere sensible.
-    return weights if sum(weights) > 0 else _by_quantity(quantities)
+    return values if sum(values) > 0 else _by_quantity(quantities)
 
 
 # Tax is worked out exactly and rounded once. Per-order rounding needs exact fractions (their
@@ -103,21 +102,23 @@ def _by_value(values: Sequence[Money], quantities: Sequence[int]) -> list[int]:
 # did not come from, so the single rounding to the minor unit that follows is the same as
 # rounding the exact value. An explicit context also keeps the caller's decimal context out.
 _WIDE = Context(prec=60, rounding=ROUND_05UP)
+# Whole minor units that still fit a Money amount.
+_UNITS_LIMIT = 10**MAX_DIGITS
 # Products and sums of amounts and rates must be exact; this context says so by raising.
 _EXACT = Context(prec=60, rounding=ROUND_05UP, traps=[Inexact])
 
 
-def _exact_tax(base: Money, rate: Decimal, mode: TaxMode) -> Fraction:
+def _exact_tax(base: Decimal, rate: Decimal, mode: TaxMode) -> Fraction:
     exact_rate = Fraction(rate)
     if mode is TaxMode.EXCLUSIVE:
-        return Fraction(base.amount) * exact_rate
-    return Fraction(base.amount) * exact_rate / (1 + exact_rate)
+        return Fraction(base) * exact_rate
+    return Fraction(base) * exact_rate / (1 + exact_rate)
 
 
-def _line_tax(base: Money, rate: Decimal, mode: TaxMode) -> Decimal:
+def _line_tax(base: Decimal, rate: Decimal, mode: TaxMode) -> Decimal:
     """One line's tax as a decimal that rounds to the minor unit exactly as the exact value does."""
     try:
-        product = _EXACT.multiply(base.amount, rate)
+        product = _EXACT.multiply(base, rate)
         if mode is TaxMode.EXCLUSIVE:
             return product
         return _WIDE.divide(product, _EXACT.add(1, rate))
@@ -130,25 +131,38 @@ def _to_decimal(value: Fraction) -> Decimal:
     return _WIDE.divide(Decimal(value.numerator), Decimal(value.denominator))
 
 
+def _units(amount: Money, currency: str) -> int:
+    if amount.currency != currency:
+        raise CurrencyMismatch("amount", currency, amount.currency)
+    return amount.minor_units
+
+
 def _taxes(
-    bases: Sequence[Money], lines: Sequence[LinePrice], currency: str, policy: PricingPolicy
-) -> list[Money]:
-    pairs = zip(bases, lines, strict=True)
+    bases: Sequence[int],
+    digits: int,
+    lines: Sequence[LinePrice],
+    currency: str,
+    policy: PricingPolicy,
+) -> list[int]:
+    """Each line's tax in minor units, from its taxable base in minor units."""
+    amounts = [_WIDE.scaleb(Decimal(base), -digits) for base in bases]
+    pairs = zip(amounts, lines, strict=True)
+    mode, rounding = policy.tax_mode, policy.rounding
     if policy.tax_rounding is TaxRounding.PER_LINE:
         return [
             Money.of(
-                _line_tax(base, line.tax_rate, policy.tax_mode), currency, rounding=policy.rounding
-            )
-            for base, line in pairs
+                _line_tax(amount, line.tax_rate, mode), currency, rounding=rounding
+            ).minor_units
+            for amount, line in pairs
         ]
-    exact = [_exact_tax(base, line.tax_rate, policy.tax_mode) for base, line in pairs]
-    total = Money.of(_to_decimal(sum(exact, Fraction(0))), currency, rounding=policy.rounding)
+    exact = [_exact_tax(amount, line.tax_rate, mode) for amount, line in pairs]
+    total = Money.of(_to_decimal(sum(exact, Fraction(0))), currency, rounding=rounding)
     if total.is_zero() or not any(exact):
-        return [Money.zero(currency) for _ in exact]
+        return [0] * len(exact)
     # Shares of the one rounded total in exact proportion to each line's exact tax.
     common = math.lcm(*(value.denominator for value in exact))
     weights = [abs(value.numerator) * (common // value.denominator) for value in exact]
-    return list(total.allocate(weights))
+    return allocate_units(total.minor_units, weights)
 
 
 def price_lines(
@@ -177,44 +191,72 @@ def price_lines(
     """
     if not lines:
         raise ValidationError("lines", "an order needs at least one line")
-    nets: list[Money] = []
+    # Everything is added, compared and spread in whole minor units (ints), and each amount
+    # becomes Money once at the end: the same results as Money arithmetic, several times faster.
+    digits = minor_units(currency)
+    gross: list[int] = []
+    nets: list[int] = []
+    quantities: list[int] = []
+    line_discounts = 0
     for index, line in enumerate(lines):
-        gross = line.unit_price * line.quantity
-        if line.discount > gross:
+        unit_price = _units(line.unit_price, currency) * line.quantity
+        discount = _units(line.discount, currency)
+        if discount > unit_price:
             raise ValidationError(f"lines[{index}].discount", "exceeds the line's value")
-        nets.append(gross - line.discount)
-    quantities = [line.quantity for line in lines]
-    net_total = Money.sum(nets, currency)
-    if order_discount > net_total:
+        gross.append(unit_price)
+        nets.append(unit_price - discount)
+        quantities.append(line.quantity)
+        line_discounts += discount
+    order_discount_units = _units(order_discount, currency)
+    if order_discount_units > sum(nets):
         raise ValidationError("order_discount", "exceeds the value of the lines")
-    discount_shares = order_discount.allocate(_by_value(nets, quantities))
+    shipping_units = _units(shipping_fee, currency)
+    discount_shares = (
+        allocate_units(order_discount_units, _by_value(nets, quantities))
+        if order_discount_units
+        else [0] * len(nets)
+    )
     if policy.shipping_spread is ShippingSpread.BY_VALUE:
-        shipping_shares = shipping_fee.allocate(_by_value(nets, quantities))
+        spread = _by_value(nets, quantities)
     else:
-        shipping_shares = shipping_fee.allocate(_by_quantity(quantities))
-    bases = []
-    for net, discount_share, shipping_share in zip(
-        nets, discount_shares, shipping_shares, strict=True
-    ):
-        base = net - discount_share
-        bases.append(base + shipping_share if policy.shipping_taxable else base)
-    taxes = _taxes(bases, lines, currency, policy)
+        spread = _by_quantity(quantities)
+    shipping_shares = allocate_units(shipping_units, spread) if shipping_units else [0] * len(nets)
+    bases = [
+        net - discount_share + (shipping_share if policy.shipping_taxable else 0)
+        for net, discount_share, shipping_share in zip(
+            nets, discount_shares, shipping_shares, strict=True
+        )
+    ]
+    taxes = _taxes(bases, digits, lines, currency, policy)
+    exclusive = policy.tax_mode is TaxMode.EXCLUSIVE
+    made: dict[int, Money] = {}
+
+    def money(units: int) -> Money:
+        value = made.get(units)
+        if value is None:
+            if not -_UNITS_LIMIT < units < _UNITS_LIMIT:
+                # Refused as Money arithmetic refuses it, not as an argument of the call below.
+                raise ValidationError("amount", f"has more than {MAX_DIGITS} significant digits")
+            value = made[units] = Money.from_minor_units(units, currency)
+        return value
+
     priced = []
+    line_totals = 0
+    tax_total = 0
     for net, discount_share, shipping_share, tax in zip(
         nets, discount_shares, shipping_shares, taxes, strict=True
     ):
-        total = net - discount_share + shipping_share
-        if policy.tax_mode is TaxMode.EXCLUSIVE:
-            total = total + tax
-        priced.append(PricedLine(discount_share, shipping_share, tax, total))
-    subtotal = Money.sum((line.unit_price * line.quantity for line in lines), currency)
-    line_discounts = Money.sum((line.discount for line in lines), currency)
-    tax_total = Money.sum(taxes, currency)
+        total = net - discount_share + shipping_share + (tax if exclusive else 0)
+        line_totals += total
+        tax_total += tax
+        priced.append(
+            PricedLine(money(discount_share), money(shipping_share), money(tax), money(total))
+        )
     totals = OrderTotals(
-        subtotal=subtotal,
-        discount=line_discounts + order_discount,
-        shipping=shipping_fee,
-        tax=tax_total,
-        grand_total=Money.sum((p.total for p in priced), currency),
+        subtotal=money(sum(gross)),
+        discount=money(line_discounts + order_discount_units),
+        shipping=money(shipping_units),
+        tax=money(tax_total),
+        grand_total=money(line_totals),
     )
     return priced, totals
