@@ -95,6 +95,20 @@ def test_demo_moves_a_customer_up_the_tiers_and_never_prints_her_e_mail(
         assert "emmy@example.de" not in shown.lower()
 
 
+def test_demo_shows_sales_by_channel_from_its_own_orders(demo_run: DemoRun) -> None:
+    part = demo_run.part("Analytics", "Audit sweep")
+    for channel in ("web", "phone", "email", "marketplace"):
+        assert channel in part
+    assert "RFM segments of the registered customers (1;" in part
+
+
+def test_demo_sweeps_clean_now_and_finds_what_waits_ten_days_on(demo_run: DemoRun) -> None:
+    part = demo_run.part("Audit sweep", "Audit journal")
+    assert ": 0 findings" in part
+    assert "orders-held-too-long 2" in part
+    assert "orders-stuck" in part
+
+
 def test_plain_demo_never_prints_the_raw_email_address(demo_run: DemoRun) -> None:
     assert RAW_EMAIL not in demo_run.out
     assert RAW_EMAIL not in demo_run.err

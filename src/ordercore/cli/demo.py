@@ -17,6 +17,7 @@ from ordercore.actors import Actor
 from ordercore.audit.journal import verify_chain
 from ordercore.cli._output import Printer
 from ordercore.cli.demo_customers import DEMO_TIERS, run_customers_part
+from ordercore.cli.demo_insights import run_analytics_part, run_audit_part
 from ordercore.cli.demo_orders import run_orders_part
 from ordercore.cli.demo_shipping import run_shipping_part
 from ordercore.cli.demo_stock import run_stock_part
@@ -197,6 +198,8 @@ def run_demo(printer: Printer, *, url: str | None = None, db: str | None = None)
         reserved_order = run_stock_part(printer, desk)
         run_shipping_part(printer, desk, reserved_order)
         run_customers_part(printer, desk)
+        run_analytics_part(printer, desk)
+        run_audit_part(printer, desk)
         _journal_part(printer, desk)
         delivered = desk.outbox.delivered()
         printer.heading("Outbox")
