@@ -192,19 +192,19 @@ def price_lines(
     if not lines:
         raise ValidationError("lines", "an order needs at least one line")
     # Everything is added, compared and spread in whole minor units (ints), and each amount
-    # becomes Money once at the end: the same results as Money arithmetic, several times faster.
+    # becomes Money once at the end: the results of Money arithmetic, with far fewer objects.
     digits = minor_units(currency)
     gross: list[int] = []
     nets: list[int] = []
     quantities: list[int] = []
     line_discounts = 0
     for index, line in enumerate(lines):
-        unit_price = _units(line.unit_price, currency) * line.quantity
+        line_gross = _units(line.unit_price, currency) * line.quantity
         discount = _units(line.discount, currency)
-        if discount > unit_price:
+        if discount > line_gross:
             raise ValidationError(f"lines[{index}].discount", "exceeds the line's value")
-        gross.append(unit_price)
-        nets.append(unit_price - discount)
+        gross.append(line_gross)
+        nets.append(line_gross - discount)
         quantities.append(line.quantity)
         line_discounts += discount
     order_discount_units = _units(order_discount, currency)
