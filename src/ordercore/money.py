@@ -527,7 +527,7 @@ class Money:
                 ``[1E-50, 1E+50)``.
         """
         units = self.minor_units
-        shares = allocate_units(units, _weights(ratios))
+        shares = _split_units(units, _weights(ratios))
         digits = MINOR_UNITS[self.currency]
         currency = self.currency
         cache: dict[int, Money] = {}
@@ -600,12 +600,30 @@ def allocate_units(units: int, weights: Sequence[int]) -> list[int]:
 
     Args:
         units: The whole number of minor units to split.
-        weights: Non-negative ints, not all zero (unchecked: :meth:`Money.allocate` checks its
-            ratios before it calls this).
+        weights: Non-negative ints, not all zero.
 
     Returns:
-        One int per weight, adding up to ``units``.
+        One int per weight, adding up to ``units``: ``allocate_units(10000, [1, 1, 1])`` is
+        ``[3334, 3333, 3333]``.
+
+    Raises:
+        ValidationError: ``field="units"`` when ``units`` is not an int; ``field="weights"``
+            when ``weights`` is empty, all zero, or holds anything but non-negative ints.
     """
+    if isinstance(units, bool) or not isinstance(units, int):
+        raise ValidationError("units", f"expected an int, got {type(units).__name__}")
+    if isinstance(weights, str | bytes) or not isinstance(weights, Sequence) or not weights:
+        raise ValidationError("weights", "give a non-empty sequence of ints")
+    for index, weight in enumerate(weights):
+        if type(weight) is not int or weight < 0:
+            raise ValidationError("weights", f"weights[{index}] is not a non-negative int")
+    if not any(weights):
+        raise ValidationError("weights", "at least one weight must be above zero")
+    return _split_units(units, weights)
+
+
+def _split_units(units: int, weights: Sequence[int]) -> list[int]:
+    """:func:`allocate_units` for weights already checked."""
     magnitude = -units if units < 0 else units
     total = sum(weights)
     shares: list[int] = []

@@ -22,7 +22,7 @@ import pytest
 
 from ordercore._currencies import MINOR_UNITS, QUANTA, ZEROS
 from ordercore.errors import CurrencyMismatch, ValidationError
-from ordercore.money import MAX_DIGITS, Money, is_known_currency, minor_units
+from ordercore.money import MAX_DIGITS, Money, allocate_units, is_known_currency, minor_units
 
 
 def eur(amount: str) -> Money:
@@ -556,6 +556,33 @@ def test_allocate_splits_a_negative_amount_symmetrically() -> None:
 
 def test_allocate_splits_zero_into_zeros() -> None:
     assert amounts_of(eur("0").allocate([1, 2, 3])) == ["0.00", "0.00", "0.00"]
+
+
+def test_allocate_units_splits_minor_units_as_money_allocate_does() -> None:
+    assert allocate_units(10000, [1, 1, 1]) == [3334, 3333, 3333]
+    assert allocate_units(-5, [3, 7]) == [-2, -3]
+    assert allocate_units(5, [0, 1, 0, 1, 0]) == [0, 3, 0, 2, 0]
+
+
+@pytest.mark.parametrize(
+    ("units", "weights", "field"),
+    [
+        (1.5, [1, 1], "units"),
+        (True, [1, 1], "units"),
+        (100, [], "weights"),
+        (100, [0, 0], "weights"),
+        (100, [1, -1], "weights"),
+        (100, [1, 0.5], "weights"),
+        (100, [1, True], "weights"),
+        (100, "11", "weights"),
+    ],
+)
+def test_allocate_units_refuses_bad_input_naming_the_field(
+    units: object, weights: object, field: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        allocate_units(units, weights)  # type: ignore[arg-type]
+    assert caught.value.field == field
 
 
 def test_allocate_gives_zero_ratios_nothing() -> None:
