@@ -69,7 +69,6 @@ from __future__ import annotations
 import argparse
 import enum
 import gc
-import hashlib
 import itertools
 import logging
 import os
@@ -79,29 +78,35 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, ClassVar, Final, TypeVar
 
 import attrs
 import orjson
 import pluggy
+from _floor import (
+    GENESIS,
+    Actor,
+    Clock,
+    ConcurrencyConflict,
+    DomainError,
+    Hooks,
+    JournalEntry,
+    JsonDict,
+    NotFound,
+    ValidationError,
+    hookimpl,
+    make_plugin_manager,
+    raises,
+    require_text,
+    seal,
+    verify_chain,
+)
 from _interpreter import print_interpreter
 
 # ----------------------------------------------------------------------------- errors
-
-
-class DomainError(Exception):
-    """A command or a value the domain refuses."""
-
-
-class ValidationError(DomainError):
-    """Bad input, naming the field."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
 
 
 class CurrencyMismatch(DomainError):
@@ -123,18 +128,6 @@ class GuardRejected(DomainError):
 
 class InvariantViolation(DomainError):
     """A value that must never exist (negative counter, totals that do not add up)."""
-
-
-class ConcurrencyConflict(Exception):
-    """The stored version changed under the command."""
-
-
-class NotAuthorized(Exception):
-    """The authorize hook said no."""
-
-
-class NotFound(Exception):
-    """No order with this id."""
 
 
 # ----------------------------------------------------------------------------- money
@@ -181,8 +174,11 @@ class Money:
 
 
 def _slot_setter(cls: type[Any], name: str) -> Callable[[Any, Any], None]:
-    """The slot descriptor's ``__set__``: writes a frozen slots attribute directly."""
-    setter: Callable[[Any, Any], None] = cls.__dict__[name].__set__
+    """The slot descriptor's ``__set__``: writes a frozen slots attribute directly.
+
+    Looked up on the class, not in its ``__dict__``, so that a subclass finds its base's slots.
+    """
+    setter: Callable[[Any, Any], None] = getattr(cls, name).__set__
     return setter
 
 
@@ -222,24 +218,24 @@ class Contact:
 
 @attrs.frozen(slots=True)
 class Address:
-    """The shipping address."""
+    """Where the parcel goes; ``country`` is two letters."""
 
-    name: str
-    line1: str
+    recipient: str
+    street: str
+    postal_code: str
     city: str
     country: str
-    postal_code: str
 
 
 @attrs.frozen(slots=True)
 class OrderLine:
-    """One priced line with its quantity counters."""
+    """One priced line: what was bought, its money in minor-unit exact amounts, its counters."""
 
     line_id: str
     sku: str
     name: str
-    quantity: int
     unit_price: Money
+    quantity: int
     tax_rate: Decimal
     subtotal: Money
     tax: Money
@@ -382,40 +378,33 @@ def _direct_slot_init(cls: _Cls, check: Callable[[Any], None] | None = None) -> 
 
 @attrs.frozen(slots=True)
 class OrderPlaced:
-    """The priced order as placed."""
+    """The priced order as placed: the opening state itself (status, time, version 1)."""
+
+    order: Order
+
+
+@attrs.frozen(slots=True)
+class StatusChanged:
+    """The order moved on with no other change; each subclass names which step it was."""
 
     order_id: str
-    number: str
-    channel: str
-    external_id: str
-    contact: Contact
-    address: Address
-    currency: str
-    lines: tuple[OrderLine, ...]
-    subtotal: Money
-    tax: Money
-    shipping: Money
-    grand_total: Money
     status: str
     at: datetime
 
 
 @attrs.frozen(slots=True)
-class OrderApproved:
+class OrderApproved(StatusChanged):
     """Review passed."""
 
-    order_id: str
-    status: str
-    at: datetime
+
+@attrs.frozen(slots=True)
+class OrderConfirmed(StatusChanged):
+    """The order is confirmed to the customer."""
 
 
 @attrs.frozen(slots=True)
-class OrderConfirmed:
-    """The order is confirmed to the customer."""
-
-    order_id: str
-    status: str
-    at: datetime
+class OrderCompleted(StatusChanged):
+    """The order is done."""
 
 
 @attrs.frozen(slots=True)
@@ -430,43 +419,31 @@ class PaymentRecorded:
 
 
 @attrs.frozen(slots=True)
-class OrderShipped:
-    """Lines shipped: ((line_id, shipped count), ...)."""
+class LinesCounted:
+    """A per-line counter set for every line: ``counts`` is ((line_id, new count), ...)."""
 
+    counter: ClassVar[str]  # the OrderLine counter it sets, also the journal payload's key
     order_id: str
     status: str
-    shipped: tuple[tuple[str, int], ...]
+    counts: tuple[tuple[str, int], ...]
     at: datetime
 
 
 @attrs.frozen(slots=True)
-class OrderDelivered:
-    """Lines delivered: ((line_id, delivered count), ...)."""
+class OrderShipped(LinesCounted):
+    """Lines shipped."""
 
-    order_id: str
-    status: str
-    delivered: tuple[tuple[str, int], ...]
-    at: datetime
+    counter: ClassVar[str] = "shipped"
 
 
 @attrs.frozen(slots=True)
-class OrderCompleted:
-    """The order is done."""
+class OrderDelivered(LinesCounted):
+    """Lines delivered."""
 
-    order_id: str
-    status: str
-    at: datetime
+    counter: ClassVar[str] = "delivered"
 
 
-Event = (
-    OrderPlaced
-    | OrderApproved
-    | OrderConfirmed
-    | PaymentRecorded
-    | OrderShipped
-    | OrderDelivered
-    | OrderCompleted
-)
+Event = OrderPlaced | StatusChanged | PaymentRecorded | LinesCounted
 
 for _value_class in (
     Contact,
@@ -510,12 +487,6 @@ class ValidDraft:
     shipping_fee: Money
 
 
-def _text(value: object, field: str) -> str:
-    if type(value) is not str or not value.strip():
-        raise ValidationError(field, "required non-empty text")
-    return value
-
-
 def _decimal(value: object, field: str) -> Decimal:
     value_type = type(value)
     if value_type is str:
@@ -541,20 +512,20 @@ def validate_draft(draft: Mapping[str, Any]) -> ValidDraft:
     if currency not in _QUANTUM:
         raise ValidationError("currency", f"unknown currency {currency!r}")
     contact = draft.get("contact") or {}
-    name = _text(contact.get("name"), "contact.name")
-    email = _text(contact.get("email"), "contact.email")
+    name = require_text(contact.get("name"), "contact.name")
+    email = require_text(contact.get("email"), "contact.email")
     if "@" not in email:
         raise ValidationError("contact.email", "must contain '@'")
     address_in = draft.get("address") or {}
-    country = _text(address_in.get("country"), "address.country")
+    country = require_text(address_in.get("country"), "address.country")
     if len(country) != 2 or not country.isalpha():
         raise ValidationError("address.country", "must be 2 letters")
     address = Address(
-        _text(address_in.get("name"), "address.name"),
-        _text(address_in.get("line1"), "address.line1"),
-        _text(address_in.get("city"), "address.city"),
+        require_text(address_in.get("recipient"), "address.recipient"),
+        require_text(address_in.get("street"), "address.street"),
+        require_text(address_in.get("postal_code"), "address.postal_code"),
+        require_text(address_in.get("city"), "address.city"),
         country,
-        _text(address_in.get("postal_code"), "address.postal_code"),
     )
     draft_lines = []
     for index, line in enumerate(lines):
@@ -565,8 +536,8 @@ def validate_draft(draft: Mapping[str, Any]) -> ValidDraft:
         rate = _decimal(line.get("tax_rate"), f"lines[{index}].tax_rate")
         draft_lines.append(
             DraftLine(
-                _text(line.get("sku"), f"lines[{index}].sku"),
-                _text(line.get("name"), f"lines[{index}].name"),
+                require_text(line.get("sku"), f"lines[{index}].sku"),
+                require_text(line.get("name"), f"lines[{index}].name"),
                 quantity,
                 Money(price, currency),
                 rate,
@@ -574,8 +545,8 @@ def validate_draft(draft: Mapping[str, Any]) -> ValidDraft:
         )
     fee = _decimal(draft.get("shipping_fee", "0"), "shipping_fee")
     return ValidDraft(
-        _text(draft.get("channel"), "channel"),
-        _text(draft.get("external_id"), "external_id"),
+        require_text(draft.get("channel"), "channel"),
+        require_text(draft.get("external_id"), "external_id"),
         currency,
         Contact(name, email),
         address,
@@ -641,8 +612,8 @@ def price_lines(draft: ValidDraft, order_id: str) -> PricedLines:
                 f"{order_id}:{i + 1}",
                 draft_line.sku,
                 draft_line.name,
-                quantity,
                 draft_line.unit_price,
+                quantity,
                 draft_line.tax_rate,
                 money_from_minor(subtotals[i], currency),
                 money_from_minor(taxes[i], currency),
@@ -704,30 +675,43 @@ PlaceArgs = tuple[str, str, ValidDraft]  # (order id, order number, validated dr
 def _build_placed(_order: None, args: PlaceArgs, next_state: str, now: datetime) -> Event:
     order_id, number, draft = args
     lines, subtotal, tax, shipping, grand_total = price_lines(draft, order_id)
-    return OrderPlaced(
+    currency = draft.currency
+    opening = Order(
         order_id,
         number,
         draft.channel,
         draft.external_id,
         draft.contact,
         draft.address,
-        draft.currency,
+        currency,
         lines,
         subtotal,
         tax,
         shipping,
         grand_total,
+        "unpaid",
+        Money(Decimal(0), currency),
         next_state,
         now,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        1,
     )
+    return OrderPlaced(opening)
 
 
-def _build_approved(order: Order, _args: None, next_state: str, now: datetime) -> Event:
-    return OrderApproved(order.id, next_state, now)
+Builder = Callable[[Any, Any, str, datetime], Event]
 
 
-def _build_confirmed(order: Order, _args: None, next_state: str, now: datetime) -> Event:
-    return OrderConfirmed(order.id, next_state, now)
+def _status_builder(event_type: type[StatusChanged]) -> Builder:
+    def build(order: Order, _args: None, next_state: str, now: datetime) -> Event:
+        return event_type(order.id, next_state, now)
+
+    return build
 
 
 def _build_payment(order: Order, amount: Money, _next_state: str, now: datetime) -> Event:
@@ -746,20 +730,16 @@ def _build_delivered(order: Order, _args: None, next_state: str, now: datetime) 
     return OrderDelivered(order.id, next_state, delivered, now)
 
 
-def _build_completed(order: Order, _args: None, next_state: str, now: datetime) -> Event:
-    return OrderCompleted(order.id, next_state, now)
-
-
 # The table's parameters are Any: only "place" is reached with no order, and each command's
 # arguments have their own type; TRANSITIONS guarantees which pairs meet.
-BUILDERS: Final[dict[str, Callable[[Any, Any, str, datetime], Event]]] = {
+BUILDERS: Final[dict[str, Builder]] = {
     "place": _build_placed,
-    "approve": _build_approved,
-    "confirm": _build_confirmed,
+    "approve": _status_builder(OrderApproved),
+    "confirm": _status_builder(OrderConfirmed),
     "record_payment": _build_payment,
     "ship": _build_shipped,
     "deliver": _build_delivered,
-    "complete": _build_completed,
+    "complete": _status_builder(OrderCompleted),
 }
 
 
@@ -779,42 +759,18 @@ def decide(order: Order | None, command: str, args: Any, now: datetime) -> Event
 
 
 def _evolve_placed(_order: None, event: OrderPlaced) -> Order:
-    return Order(
-        event.order_id,
-        event.number,
-        event.channel,
-        event.external_id,
-        event.contact,
-        event.address,
-        event.currency,
-        event.lines,
-        event.subtotal,
-        event.tax,
-        event.shipping,
-        event.grand_total,
-        "unpaid",
-        Money(Decimal(0), event.currency),
-        event.status,
-        event.at,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        1,
-    )
+    return event.order
 
 
-def _evolve_approved(order: Order, event: OrderApproved) -> Order:
+def _evolve_status(order: Order, event: StatusChanged) -> Order:
+    kind, at = type(event), event.at
     return replace_order(
-        order, status=event.status, approved_at=event.at, version=order.version + 1
-    )
-
-
-def _evolve_confirmed(order: Order, event: OrderConfirmed) -> Order:
-    return replace_order(
-        order, status=event.status, confirmed_at=event.at, version=order.version + 1
+        order,
+        status=event.status,
+        approved_at=at if kind is OrderApproved else _KEEP,
+        confirmed_at=at if kind is OrderConfirmed else _KEEP,
+        completed_at=at if kind is OrderCompleted else _KEEP,
+        version=order.version + 1,
     )
 
 
@@ -828,9 +784,10 @@ def _evolve_payment(order: Order, event: PaymentRecorded) -> Order:
     )
 
 
-def _with_shipped(
-    lines: tuple[OrderLine, ...], counts: tuple[tuple[str, int], ...]
+def _with_counts(
+    lines: tuple[OrderLine, ...], counts: tuple[tuple[str, int], ...], *, shipped: bool
 ) -> tuple[OrderLine, ...]:
+    """The lines with their shipped (or else delivered) counter set from ``counts``."""
     out = []
     for line, (line_id, count) in zip(lines, counts, strict=True):
         if line.line_id != line_id:
@@ -840,16 +797,16 @@ def _with_shipped(
                 line.line_id,
                 line.sku,
                 line.name,
-                line.quantity,
                 line.unit_price,
+                line.quantity,
                 line.tax_rate,
                 line.subtotal,
                 line.tax,
                 line.shipping_share,
                 line.total,
                 line.ordered,
-                count,
-                line.delivered,
+                count if shipped else line.shipped,
+                line.delivered if shipped else count,
                 line.cancelled,
                 line.returned,
             )
@@ -857,69 +814,26 @@ def _with_shipped(
     return tuple(out)
 
 
-def _with_delivered(
-    lines: tuple[OrderLine, ...], counts: tuple[tuple[str, int], ...]
-) -> tuple[OrderLine, ...]:
-    out = []
-    for line, (line_id, count) in zip(lines, counts, strict=True):
-        if line.line_id != line_id:
-            raise InvariantViolation("event line mismatch")
-        out.append(
-            OrderLine(
-                line.line_id,
-                line.sku,
-                line.name,
-                line.quantity,
-                line.unit_price,
-                line.tax_rate,
-                line.subtotal,
-                line.tax,
-                line.shipping_share,
-                line.total,
-                line.ordered,
-                line.shipped,
-                count,
-                line.cancelled,
-                line.returned,
-            )
-        )
-    return tuple(out)
-
-
-def _evolve_shipped(order: Order, event: OrderShipped) -> Order:
+def _evolve_counted(order: Order, event: LinesCounted) -> Order:
+    shipped = type(event) is OrderShipped
     return replace_order(
         order,
         status=event.status,
-        lines=_with_shipped(order.lines, event.shipped),
-        shipped_at=event.at,
+        lines=_with_counts(order.lines, event.counts, shipped=shipped),
+        shipped_at=event.at if shipped else _KEEP,
+        delivered_at=_KEEP if shipped else event.at,
         version=order.version + 1,
-    )
-
-
-def _evolve_delivered(order: Order, event: OrderDelivered) -> Order:
-    return replace_order(
-        order,
-        status=event.status,
-        lines=_with_delivered(order.lines, event.delivered),
-        delivered_at=event.at,
-        version=order.version + 1,
-    )
-
-
-def _evolve_completed(order: Order, event: OrderCompleted) -> Order:
-    return replace_order(
-        order, status=event.status, completed_at=event.at, version=order.version + 1
     )
 
 
 EVOLVERS: Final[dict[type, Callable[[Any, Any], Order]]] = {
     OrderPlaced: _evolve_placed,
-    OrderApproved: _evolve_approved,
-    OrderConfirmed: _evolve_confirmed,
+    OrderApproved: _evolve_status,
+    OrderConfirmed: _evolve_status,
     PaymentRecorded: _evolve_payment,
-    OrderShipped: _evolve_shipped,
-    OrderDelivered: _evolve_delivered,
-    OrderCompleted: _evolve_completed,
+    OrderShipped: _evolve_counted,
+    OrderDelivered: _evolve_counted,
+    OrderCompleted: _evolve_status,
 }
 
 
@@ -930,7 +844,6 @@ def evolve(order: Order | None, event: Event) -> Order:
 
 # ----------------------------------------------------------------------------- JSON codecs
 
-JsonDict = dict[str, Any]
 _from_iso = datetime.fromisoformat
 
 
@@ -967,8 +880,8 @@ def _line_from_doc(doc: JsonDict, currency: str) -> OrderLine:
         doc["line_id"],
         doc["sku"],
         doc["name"],
-        doc["quantity"],
         Money(Decimal(doc["unit_price"]), currency),
+        doc["quantity"],
         Decimal(doc["tax_rate"]),
         Money(Decimal(doc["subtotal"]), currency),
         Money(Decimal(doc["tax"]), currency),
@@ -988,34 +901,19 @@ def _contact_doc(contact: Contact) -> JsonDict:
 
 def _address_doc(address: Address) -> JsonDict:
     return {
-        "name": address.name,
-        "line1": address.line1,
+        "recipient": address.recipient,
+        "street": address.street,
+        "postal_code": address.postal_code,
         "city": address.city,
         "country": address.country,
-        "postal_code": address.postal_code,
     }
 
 
 def _placed_payload(event: OrderPlaced) -> JsonDict:
-    return {
-        "order_id": event.order_id,
-        "number": event.number,
-        "channel": event.channel,
-        "external_id": event.external_id,
-        "contact": _contact_doc(event.contact),
-        "address": _address_doc(event.address),
-        "currency": event.currency,
-        "lines": [_line_doc(line) for line in event.lines],
-        "subtotal": str(event.subtotal.amount),
-        "tax": str(event.tax.amount),
-        "shipping": str(event.shipping.amount),
-        "grand_total": str(event.grand_total.amount),
-        "status": event.status,
-        "at": event.at.isoformat(),
-    }
+    return order_doc(event.order)
 
 
-def _status_payload(event: OrderApproved | OrderConfirmed | OrderCompleted) -> JsonDict:
+def _status_payload(event: StatusChanged) -> JsonDict:
     return {"order_id": event.order_id, "status": event.status, "at": event.at.isoformat()}
 
 
@@ -1030,20 +928,11 @@ def _payment_payload(event: PaymentRecorded) -> JsonDict:
     }
 
 
-def _shipped_payload(event: OrderShipped) -> JsonDict:
+def _counts_payload(event: LinesCounted) -> JsonDict:
     return {
         "order_id": event.order_id,
         "status": event.status,
-        "shipped": [list(pair) for pair in event.shipped],
-        "at": event.at.isoformat(),
-    }
-
-
-def _delivered_payload(event: OrderDelivered) -> JsonDict:
-    return {
-        "order_id": event.order_id,
-        "status": event.status,
-        "delivered": [list(pair) for pair in event.delivered],
+        event.counter: [list(pair) for pair in event.counts],
         "at": event.at.isoformat(),
     }
 
@@ -1053,38 +942,26 @@ PAYLOADS: Final[dict[type, Callable[[Any], JsonDict]]] = {
     OrderApproved: _status_payload,
     OrderConfirmed: _status_payload,
     PaymentRecorded: _payment_payload,
-    OrderShipped: _shipped_payload,
-    OrderDelivered: _delivered_payload,
+    OrderShipped: _counts_payload,
+    OrderDelivered: _counts_payload,
     OrderCompleted: _status_payload,
 }
 
-_STATUS_EVENTS: Final[dict[str, type[OrderApproved | OrderConfirmed | OrderCompleted]]] = {
+_STATUS_EVENTS: Final[dict[str, type[StatusChanged]]] = {
     "OrderApproved": OrderApproved,
     "OrderConfirmed": OrderConfirmed,
     "OrderCompleted": OrderCompleted,
+}
+_COUNT_EVENTS: Final[dict[str, type[LinesCounted]]] = {
+    "OrderShipped": OrderShipped,
+    "OrderDelivered": OrderDelivered,
 }
 
 
 def event_from_payload(event_type: str, payload: JsonDict) -> Event:
     """The event back from its journal payload (used by the replay check only)."""
     if event_type == "OrderPlaced":
-        currency = payload["currency"]
-        return OrderPlaced(
-            payload["order_id"],
-            payload["number"],
-            payload["channel"],
-            payload["external_id"],
-            Contact(**payload["contact"]),
-            Address(**payload["address"]),
-            currency,
-            tuple(_line_from_doc(doc, currency) for doc in payload["lines"]),
-            Money(Decimal(payload["subtotal"]), currency),
-            Money(Decimal(payload["tax"]), currency),
-            Money(Decimal(payload["shipping"]), currency),
-            Money(Decimal(payload["grand_total"]), currency),
-            payload["status"],
-            _from_iso(payload["at"]),
-        )
+        return OrderPlaced(order_from_doc(payload))
     if event_type == "PaymentRecorded":
         currency = payload["currency"]
         return PaymentRecorded(
@@ -1094,16 +971,10 @@ def event_from_payload(event_type: str, payload: JsonDict) -> Event:
             payload["payment_state"],
             _from_iso(payload["at"]),
         )
-    if event_type == "OrderShipped":
-        shipped = tuple((line_id, count) for line_id, count in payload["shipped"])
-        return OrderShipped(
-            payload["order_id"], payload["status"], shipped, _from_iso(payload["at"])
-        )
-    if event_type == "OrderDelivered":
-        delivered = tuple((line_id, count) for line_id, count in payload["delivered"])
-        return OrderDelivered(
-            payload["order_id"], payload["status"], delivered, _from_iso(payload["at"])
-        )
+    counted = _COUNT_EVENTS.get(event_type)
+    if counted is not None:
+        counts = tuple((line_id, count) for line_id, count in payload[counted.counter])
+        return counted(payload["order_id"], payload["status"], counts, _from_iso(payload["at"]))
     return _STATUS_EVENTS[event_type](
         payload["order_id"], payload["status"], _from_iso(payload["at"])
     )
@@ -1148,13 +1019,7 @@ def order_from_doc(doc: JsonDict) -> Order:
         doc["channel"],
         doc["external_id"],
         Contact(contact["name"], contact["email"]),
-        Address(
-            address["name"],
-            address["line1"],
-            address["city"],
-            address["country"],
-            address["postal_code"],
-        ),
+        Address(**address),
         currency,
         tuple(_line_from_doc(line, currency) for line in doc["lines"]),
         Money(Decimal(doc["subtotal"]), currency),
@@ -1177,21 +1042,6 @@ def order_from_doc(doc: JsonDict) -> Order:
 
 # ----------------------------------------------------------------------------- app layer
 
-hookspec = pluggy.HookspecMarker("floor")
-hookimpl = pluggy.HookimplMarker("floor")
-
-
-class FloorSpec:
-    """The two hooks every command calls."""
-
-    @hookspec(firstresult=True)
-    def authorize(self, actor: Actor, action: str, subject: str | None) -> bool | None:
-        """Return True to allow."""
-
-    @hookspec
-    def event_committed(self, event: Event) -> None:
-        """Called once per committed event."""
-
 
 class RolePolicy:
     """Clerks may do everything."""
@@ -1199,40 +1049,6 @@ class RolePolicy:
     @hookimpl
     def authorize(self, actor: Actor, action: str, subject: str | None) -> bool:
         return actor.role == "clerk"
-
-
-class NoopListener:
-    """A registered listener, so that the hook call is not empty."""
-
-    @hookimpl
-    def event_committed(self, event: Event) -> None:
-        return None
-
-
-def make_plugin_manager() -> pluggy.PluginManager:
-    """A plugin manager with the role policy and one listener."""
-    manager = pluggy.PluginManager("floor")
-    manager.add_hookspecs(FloorSpec)
-    manager.register(RolePolicy())
-    manager.register(NoopListener())
-    return manager
-
-
-@attrs.frozen(slots=True)
-class Actor:
-    """Who runs the command."""
-
-    id: str
-    role: str
-
-
-class Clock:
-    """The wall clock, read once per command."""
-
-    __slots__ = ()
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 # Unique ids from a random per-process prefix and a counter: uuid4 costs about 2.3 us each and
@@ -1275,11 +1091,8 @@ NOTIFY: Final = {
     "deliver": "order_delivered",
 }
 
-GENESIS: Final = "0" * 64
 _dumps = orjson.dumps
 _loads = orjson.loads
-_SORT_KEYS: Final = orjson.OPT_SORT_KEYS
-_sha256 = hashlib.sha256
 
 
 def journal_body(
@@ -1289,10 +1102,9 @@ def journal_body(
     actor: Actor,
     now: datetime,
     previous_hash: str,
-) -> tuple[bytes, str]:
+) -> JournalEntry:
     """The journal entry as canonical JSON and its hash, chained to the previous entry's."""
     content = {
-        "sequence": sequence,
         "event_id": new_id("evt"),
         "stream_type": "order",
         "stream_id": new_order.id,
@@ -1301,10 +1113,8 @@ def journal_body(
         "payload": PAYLOADS[type(event)](event),
         "actor": actor.id,
         "recorded_at": now.isoformat(),
-        "previous_hash": previous_hash,
     }
-    body = _dumps(content, option=_SORT_KEYS)
-    return body, _sha256(previous_hash.encode() + body).hexdigest()
+    return seal(content, sequence, previous_hash)
 
 
 def outbox_message(command: str, order: Order) -> JsonDict:
@@ -1329,9 +1139,7 @@ class MemoryDesk:
 
     def __init__(self, clock: Clock, plugins: pluggy.PluginManager, notifier: LogNotifier) -> None:
         self.clock = clock
-        # The hook callers looked up once: the attribute walk costs on every command otherwise.
-        self._authorize_hook = plugins.hook.authorize
-        self._committed_hook = plugins.hook.event_committed
+        self.hooks = Hooks(plugins)
         self.notifier = notifier
         self.lock = threading.Lock()
         self.orders: dict[str, tuple[int, Order]] = {}  # id -> (version, order)
@@ -1341,10 +1149,6 @@ class MemoryDesk:
         self.outbox: list[JsonDict] = []
         self.pending: list[JsonDict] = []  # committed, not yet sent
         self._numbers = itertools.count(1)
-
-    def _authorize(self, actor: Actor, action: str, subject: str | None) -> None:
-        if not self._authorize_hook(actor=actor, action=action, subject=subject):
-            raise NotAuthorized(f"{actor.id} may not {action}")
 
     def _stage(
         self, command: str, event: Event, new: Order, actor: Actor, now: datetime
@@ -1372,13 +1176,13 @@ class MemoryDesk:
             for message in pending:
                 send(message)
                 message["status"] = "delivered"
-        self._committed_hook(event=event)
+        self.hooks.committed(event=event)
 
     def place(self, actor: Actor, draft: Mapping[str, Any]) -> Order:
         """Validate, price and store a new order (the same order again for a known key)."""
         valid = validate_draft(draft)
         now = self.clock.now()
-        self._authorize(actor, "place", None)
+        self.hooks.authorize(actor, "place", None)
         with self.lock:
             key = (valid.channel, valid.external_id)
             existing = self.keys.get(key)
@@ -1400,11 +1204,11 @@ class MemoryDesk:
     def execute(self, actor: Actor, command: str, order_id: str, args: Any = None) -> Order:
         """Run one command on a stored order."""
         now = self.clock.now()
-        self._authorize(actor, command, order_id)
+        self.hooks.authorize(actor, command, order_id)
         with self.lock:
             entry = self.orders.get(order_id)
             if entry is None:
-                raise NotFound(order_id)
+                raise NotFound("Order", order_id)
             version, order = entry
             event = decide(order, command, args, now)
             new = evolve(order, event)
@@ -1467,17 +1271,12 @@ class SqliteDesk:
         self.db.executescript(SCHEMA)
         self.cursor = self.db.cursor()
         self.clock = clock
-        self._authorize_hook = plugins.hook.authorize
-        self._committed_hook = plugins.hook.event_committed
+        self.hooks = Hooks(plugins)
         self.notifier = notifier
         self.lock = threading.Lock()
         # id -> (version, decoded order); used only while the stored version still matches.
         self.cache: dict[str, tuple[int, Order]] | None = {} if cache else None
         self.decodes = 0
-
-    def _authorize(self, actor: Actor, action: str, subject: str | None) -> None:
-        if not self._authorize_hook(actor=actor, action=action, subject=subject):
-            raise NotAuthorized(f"{actor.id} may not {action}")
 
     @staticmethod
     def _tail(execute: Callable[..., sqlite3.Cursor]) -> tuple[int, str]:
@@ -1488,12 +1287,12 @@ class SqliteDesk:
         if message is not None:
             self.notifier.send(message)
             self.cursor.execute(MARK_DELIVERED, (message["message_id"],))  # autocommits
-        self._committed_hook(event=event)
+        self.hooks.committed(event=event)
 
     def _load(self, order_id: str) -> tuple[int, Order]:
         row = self.cursor.execute(SELECT_ORDER, (order_id,)).fetchone()
         if row is None:
-            raise NotFound(order_id)
+            raise NotFound("Order", order_id)
         self.decodes += 1
         return row[0], order_from_doc(_loads(row[1]))
 
@@ -1505,7 +1304,7 @@ class SqliteDesk:
         """Validate, price and store a new order (the same order again for a known key)."""
         valid = validate_draft(draft)
         now = self.clock.now()
-        self._authorize(actor, "place", None)
+        self.hooks.authorize(actor, "place", None)
         execute = self.cursor.execute
         with self.lock:
             execute("BEGIN IMMEDIATE")
@@ -1537,7 +1336,7 @@ class SqliteDesk:
     def execute(self, actor: Actor, command: str, order_id: str, args: Any = None) -> Order:
         """Run one command on a stored order."""
         now = self.clock.now()
-        self._authorize(actor, command, order_id)
+        self.hooks.authorize(actor, command, order_id)
         execute = self.cursor.execute
         cache = self.cache
         with self.lock:
@@ -1549,7 +1348,7 @@ class SqliteDesk:
                     # A version read instead of a decode when the cached order is current.
                     row = execute(SELECT_VERSION, (order_id,)).fetchone()
                     if row is None:
-                        raise NotFound(order_id)
+                        raise NotFound("Order", order_id)
                     hit = cache.get(order_id)
                     if hit is not None and hit[0] == row[0]:
                         version, order = hit
@@ -1600,11 +1399,11 @@ def make_drafts(count: int, tag: str) -> list[JsonDict]:
             "currency": "EUR",
             "contact": {"name": f"Customer {i}", "email": f"customer{i}@example.com"},
             "address": {
-                "name": f"Customer {i}",
-                "line1": f"{i} Main Street",
+                "recipient": f"Customer {i}",
+                "street": f"{i} Main Street",
+                "postal_code": "10115",
                 "city": "Berlin",
                 "country": "DE",
-                "postal_code": "10115",
             },
             "lines": [
                 {
@@ -1696,17 +1495,10 @@ def run_decisions(drafts: list[JsonDict], clock: Clock) -> float:
     return time.perf_counter() - start
 
 
-def replay_check(journal: list[tuple[bytes, str]], order: Order) -> int:
+def replay_check(journal: list[JournalEntry], order: Order) -> int:
     """Verify the whole hash chain and rebuild ``order`` from its events; return their count."""
-    previous = GENESIS
     events: list[tuple[int, Event]] = []
-    for body, entry_hash in journal:
-        if _sha256(previous.encode() + body).hexdigest() != entry_hash:
-            raise AssertionError("hash chain broken")
-        content = _loads(body)
-        if content["previous_hash"] != previous:
-            raise AssertionError("previous_hash mismatch")
-        previous = entry_hash
+    for content in verify_chain(journal):
         if content["stream_id"] == order.id:
             event = event_from_payload(content["event_type"], content["payload"])
             events.append((content["version"], event))
@@ -1770,13 +1562,6 @@ def self_tests() -> None:
     ]
     for field, change in bad_drafts:
         assert refused(change).field == field, field
-
-    def raises(error_type: type[Exception], action: Callable[[], object]) -> Exception:
-        try:
-            action()
-        except error_type as error:
-            return error
-        raise AssertionError(f"{error_type.__name__} not raised")
 
     raises(TypeError, lambda: Money(1.5, "EUR"))  # type: ignore[arg-type]  # a float, on purpose
     raises(CurrencyMismatch, lambda: Money(Decimal(1), "EUR") + Money(Decimal(1), "USD"))
@@ -1926,7 +1711,7 @@ def main() -> None:
 
     self_tests()
     print_interpreter()
-    plugins = make_plugin_manager()
+    plugins = make_plugin_manager(RolePolicy())
     actor = Actor("u1", "clerk")
     clock = Clock()
     measure_memory(orders, runs, plugins, actor, clock)

@@ -72,46 +72,39 @@ from __future__ import annotations
 
 import argparse
 import gc
-import hashlib
 import itertools
 import statistics
 import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
-from typing import Any, Final
+from datetime import datetime
+from typing import Final
 
 import attrs
-import orjson
 import pluggy
+from _floor import (
+    GENESIS,
+    Actor,
+    Clock,
+    ConcurrencyConflict,
+    DomainError,
+    Forbidden,
+    Hooks,
+    JournalEntry,
+    JsonDict,
+    NotFound,
+    ValidationError,
+    hookimpl,
+    make_plugin_manager,
+    raises,
+    require_text,
+    seal,
+    verify_chain,
+)
 from _interpreter import print_interpreter
 
-JsonDict = dict[str, Any]
-JournalEntry = tuple[bytes, str]  # (canonical JSON body, SHA-256 hex of the body)
-
 # ----------------------------------------------------------------------------- errors
-
-
-class DomainError(Exception):
-    """A command or a value the domain refuses."""
-
-
-class ValidationError(DomainError):
-    """Bad input, naming the field."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-
-
-class NotFound(DomainError):
-    """No such stored thing."""
-
-    def __init__(self, kind: str, key: str) -> None:
-        super().__init__(f"{kind} not found: {key!r}")
-        self.kind = kind
-        self.key = key
 
 
 class InsufficientStock(DomainError):
@@ -130,14 +123,6 @@ class Overdrawn(DomainError):
 
 class PlanError(DomainError):
     """An allocation strategy answered with more than it may take."""
-
-
-class ConcurrencyConflict(Exception):
-    """A stored version changed under the unit of work."""
-
-
-class Forbidden(Exception):
-    """The authorize hook said no."""
 
 
 # ----------------------------------------------------------------------------- model
@@ -228,14 +213,6 @@ class StockMoved:
         }
 
 
-@attrs.frozen(slots=True)
-class Actor:
-    """Who runs the command."""
-
-    id: str
-    role: str
-
-
 def apply_movement(level: StockLevel, movement: StockMoved) -> StockLevel:
     """Pure: the level after ``movement``, version + 1; never more reserved than on hand."""
     if movement.kind == "reserve":
@@ -269,30 +246,21 @@ class Picture:
 
 
 @attrs.frozen(slots=True)
-class Allocation:
-    """Units of one line to reserve at one location."""
+class Take:
+    """So many units for one demand line, held at one location."""
 
     line_id: str
     sku: str
     location: str
-    quantity: int
+    units: int
 
 
 @attrs.frozen(slots=True)
-class Backorder:
-    """Units of one line that no location has."""
+class Plan:
+    """The takes in line order, and what no location has: the unmet rest of each line."""
 
-    line_id: str
-    sku: str
-    quantity: int
-
-
-@attrs.frozen(slots=True)
-class AllocationPlan:
-    """What to reserve where, and what is short."""
-
-    allocations: tuple[Allocation, ...]
-    backorders: tuple[Backorder, ...]
+    takes: tuple[Take, ...]
+    short: tuple[DemandLine, ...]
 
 
 # A strategy answers (sku, units wanted, picture) with [(location id, units), ...].
@@ -323,7 +291,7 @@ def plan(
     picture: Picture,
     strategy: str,
     strategies: Mapping[str, Strategy] = STRATEGIES,
-) -> AllocationPlan:
+) -> Plan:
     """Pure: allocate ``demand`` over ``picture`` with the named strategy, checking its answer."""
     # Demand for one SKU over several lines is summed before availability is looked at.
     totals: dict[str, int] = {}
@@ -332,8 +300,8 @@ def plan(
     choose = strategies[strategy]
     known = {location.id for location in picture.locations}
     available = picture.available
-    allocations = []
-    backorders = []
+    takes = []
+    short = []
     for sku, total in totals.items():
         taken = choose(sku, total, picture)
         # A strategy is not trusted: each take must be at a known location, positive, within
@@ -357,33 +325,18 @@ def plan(
             while need and index < len(pool):
                 location_id, units = pool[index]
                 take = units if units < need else need
-                allocations.append(Allocation(line.line_id, sku, location_id, take))
+                takes.append(Take(line.line_id, sku, location_id, take))
                 need -= take
                 if take == units:
                     index += 1
                 else:
                     pool[index] = (location_id, units - take)
             if need:
-                backorders.append(Backorder(line.line_id, sku, need))
-    return AllocationPlan(tuple(allocations), tuple(backorders))
+                short.append(DemandLine(line.line_id, sku, need))
+    return Plan(tuple(takes), tuple(short))
 
 
 # ----------------------------------------------------------------------------- app layer
-
-hookspec = pluggy.HookspecMarker("floor_stock")
-hookimpl = pluggy.HookimplMarker("floor_stock")
-
-
-class FloorSpec:
-    """The two hooks every reservation calls."""
-
-    @hookspec(firstresult=True)
-    def authorize(self, actor: Actor, action: str, subject: str) -> bool | None:
-        """Return True to allow, False to deny."""
-
-    @hookspec
-    def event_committed(self, event: JournalEntry) -> None:
-        """Called once per journal entry after the commit."""
 
 
 class RolePolicy:
@@ -398,38 +351,6 @@ class RolePolicy:
     def authorize(self, actor: Actor, action: str, subject: str) -> bool:
         permissions = self.PERMISSIONS.get(actor.role)
         return permissions is not None and action in permissions
-
-
-class NoopListener:
-    """A registered listener, so that the hook call is not empty."""
-
-    @hookimpl
-    def event_committed(self, event: JournalEntry) -> None:
-        return None
-
-
-def make_plugin_manager() -> pluggy.PluginManager:
-    """A plugin manager with the role policy and one listener."""
-    manager = pluggy.PluginManager("floor_stock")
-    manager.add_hookspecs(FloorSpec)
-    manager.register(RolePolicy())
-    manager.register(NoopListener())
-    return manager
-
-
-class Clock:
-    """The wall clock, read once per reservation."""
-
-    __slots__ = ()
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
-GENESIS: Final = "0" * 64
-_sha256 = hashlib.sha256
-_dumps = orjson.dumps
-_SORT_KEYS: Final = orjson.OPT_SORT_KEYS
 
 
 def _by_priority(location: Location) -> int:
@@ -454,47 +375,55 @@ class Store:
         return tuple(sorted(self.locations.values(), key=_by_priority))
 
 
-def _check_text(field: str, value: object) -> None:
-    if type(value) is not str or not value.strip():
-        raise ValidationError(field, "must be non-empty text")
-
-
 class Service:
     """``reserve``: validate, authorize, then one unit of work under the store's lock."""
 
     def __init__(self, store: Store, plugins: pluggy.PluginManager, clock: Clock) -> None:
         self.store = store
         self.clock = clock
-        # The hook callers looked up once: the attribute walk costs on every command otherwise.
-        self._authorize = plugins.hook.authorize
-        self._committed = plugins.hook.event_committed
+        self.hooks = Hooks(plugins)
         # Ids from a counter: uuid4 costs about 2.3 us each and a reservation takes two.
         self._ids = itertools.count(1)
 
-    def _journal_entry(self, staged: list[JournalEntry], content: JsonDict) -> None:
+    def _journal_entry(
+        self,
+        staged: list[JournalEntry],
+        event_type: str,
+        stream_id: str,
+        version: int,
+        payload: JsonDict,
+        actor_id: str,
+        now_iso: str,
+    ) -> None:
         """Stage one entry chained to the last staged one, or else to the last committed."""
+        content = {
+            "event_id": f"evt-{next(self._ids)}",
+            "stream_type": "stock",
+            "stream_id": stream_id,
+            "version": version,
+            "event_type": event_type,
+            "payload": payload,
+            "actor": actor_id,
+            "recorded_at": now_iso,
+        }
         previous = staged[-1][1] if staged else self.store.last_hash
-        content["sequence"] = len(self.store.journal) + len(staged) + 1
-        content["previous_hash"] = previous
-        body = _dumps(content, option=_SORT_KEYS)
-        staged.append((body, _sha256(body).hexdigest()))
+        staged.append(seal(content, len(self.store.journal) + len(staged) + 1, previous))
 
-    def reserve(self, order_id: str, quantities: Mapping[str, int], actor: Actor) -> AllocationPlan:
+    def reserve(self, order_id: str, quantities: Mapping[str, int], actor: Actor) -> Plan:
         """Reserve every line of an order ``{sku: units}``, or nothing."""
-        _check_text("order_id", order_id)
+        require_text(order_id, "order_id")
         if type(quantities) is not dict or not quantities:
             raise ValidationError("quantities", "must be a non-empty mapping")
         lines = []
         for count, (sku, quantity) in enumerate(quantities.items(), 1):
-            _check_text("sku", sku)
+            require_text(sku, "sku")
             if type(quantity) is not int or quantity <= 0:  # type() also refuses bool
                 raise ValidationError("quantity", "must be a positive int")
             lines.append(DemandLine(f"{order_id}/{count}", sku, quantity))
         demand = tuple(lines)
         now = self.clock.now()
         now_iso = now.isoformat()
-        if self._authorize(actor=actor, action="reserve", subject=order_id) is not True:
-            raise Forbidden(f"{actor.id} may not reserve")
+        self.hooks.authorize(actor, "reserve", order_id)
         store = self.store
         with store.lock:
             # -- load, levels in sorted (sku, location) order
@@ -516,24 +445,24 @@ class Service:
                     available[key] = level.on_hand - level.reserved
             # -- plan, and the policy for what is short
             the_plan = plan(demand, Picture(locations, available), "priority")
-            for backorder in the_plan.backorders:
-                if items[backorder.sku].policy == "deny":
-                    requested = sum(d.quantity for d in demand if d.sku == backorder.sku)
-                    raise InsufficientStock(backorder.sku, requested, backorder.quantity)
+            for unmet in the_plan.short:
+                if items[unmet.sku].policy == "deny":
+                    requested = sum(d.quantity for d in demand if d.sku == unmet.sku)
+                    raise InsufficientStock(unmet.sku, requested, unmet.quantity)
             # -- stage the unit of work
             new_levels: dict[tuple[str, str], tuple[int, StockLevel]] = {}  # key -> (expected, new)
             new_reservations = []
             staged: list[JournalEntry] = []
             outbox: list[tuple[str, JsonDict]] = []
             actor_id = actor.id
-            for allocation in the_plan.allocations:
-                key = (allocation.sku, allocation.location)
+            for take in the_plan.takes:
+                key = (take.sku, take.location)
                 reservation_id = f"res-{next(self._ids)}"
                 movement = StockMoved(
                     "reserve",
-                    allocation.sku,
-                    allocation.location,
-                    allocation.quantity,
+                    take.sku,
+                    take.location,
+                    take.units,
                     reservation_id,
                     order_id,
                     actor_id,
@@ -546,52 +475,38 @@ class Service:
                     Reservation(
                         reservation_id,
                         order_id,
-                        allocation.line_id,
-                        allocation.sku,
-                        allocation.location,
-                        allocation.quantity,
+                        take.line_id,
+                        take.sku,
+                        take.location,
+                        take.units,
                         "active",
                         now,
                         None,
                     )
                 )
-                stream_id = f"{allocation.sku}@{allocation.location}"
+                stream_id = f"{take.sku}@{take.location}"
                 self._journal_entry(
                     staged,
-                    {
-                        "event_id": f"evt-{next(self._ids)}",
-                        "stream_type": "stock",
-                        "stream_id": stream_id,
-                        "version": new.version,
-                        "event_type": "StockMoved",
-                        "payload": movement.to_json(now_iso),
-                        "actor": actor_id,
-                        "recorded_at": now_iso,
-                    },
+                    "StockMoved",
+                    stream_id,
+                    new.version,
+                    movement.to_json(now_iso),
+                    actor_id,
+                    now_iso,
                 )
                 # One alert per crossing of the threshold, not one per order below it.
-                threshold = items[allocation.sku].low_stock.get(allocation.location, 0)
+                threshold = items[take.sku].low_stock.get(take.location, 0)
                 before = current.on_hand - current.reserved
                 after = new.on_hand - new.reserved
                 if before >= threshold > after:
                     alert: JsonDict = {
-                        "sku": allocation.sku,
-                        "location": allocation.location,
+                        "sku": take.sku,
+                        "location": take.location,
                         "available": after,
                         "threshold": threshold,
                     }
                     self._journal_entry(
-                        staged,
-                        {
-                            "event_id": f"evt-{next(self._ids)}",
-                            "stream_type": "stock",
-                            "stream_id": stream_id,
-                            "version": new.version,
-                            "event_type": "LowStock",
-                            "payload": alert,
-                            "actor": actor_id,
-                            "recorded_at": now_iso,
-                        },
+                        staged, "LowStock", stream_id, new.version, alert, actor_id, now_iso
                     )
                     outbox.append(("low_stock", alert))
             group = store.groups.get(order_id)
@@ -615,7 +530,7 @@ class Service:
                 store.last_hash = staged[-1][1]
             if outbox:
                 store.outbox.extend(outbox)
-        committed = self._committed
+        committed = self.hooks.committed
         for entry in staged:
             committed(event=entry)
         return the_plan
@@ -652,21 +567,15 @@ def verify(store: Store) -> tuple[int, int]:
         reserved[sku] = reserved.get(sku, 0) + level.reserved
     for sku in set(reserved) | set(active):
         assert reserved.get(sku, 0) == active.get(sku, 0), (sku, reserved, active)
-    previous = GENESIS
-    for sequence, (body, entry_hash) in enumerate(store.journal, 1):
-        assert _sha256(body).hexdigest() == entry_hash, "hash chain broken"
-        content = orjson.loads(body)
-        assert content["previous_hash"] == previous, "previous_hash mismatch"
-        assert content["sequence"] == sequence, "sequence gap"
-        previous = entry_hash
-    assert store.last_hash == previous
+    verify_chain(store.journal)
+    assert store.last_hash == (store.journal[-1][1] if store.journal else GENESIS)
     return sum(active.values()), len(store.journal)
 
 
 def run_reservations(count: int, *, gc_disabled: bool) -> float:
     """Reserve one unit for each of ``count`` orders; check the store; return reservations/s."""
     store = stocked_store(count, SKUS)
-    service = Service(store, make_plugin_manager(), Clock())
+    service = Service(store, make_plugin_manager(RolePolicy()), Clock())
     reserve = service.reserve
     skus = SKUS
     sku_count = len(skus)
@@ -689,7 +598,7 @@ def run_reservations(count: int, *, gc_disabled: bool) -> float:
 def hot_sku(threads: int, per_thread: int, on_hand: int) -> tuple[int, int, int]:
     """Every thread reserves one unit of one SKU at a time; return (reserved, refused, oversold)."""
     store = stocked_store(on_hand, ["HOT"])
-    service = Service(store, make_plugin_manager(), Clock())
+    service = Service(store, make_plugin_manager(RolePolicy()), Clock())
     reserved = [0] * threads
     refused = [0] * threads
     start_line = threading.Barrier(threads)
@@ -730,14 +639,7 @@ def hot_sku(threads: int, per_thread: int, on_hand: int) -> tuple[int, int, int]
 def self_tests() -> None:
     """The validation rules, typed errors, planner and low-stock alert, checked once."""
     store = stocked_store(5, SKUS)
-    service = Service(store, make_plugin_manager(), Clock())
-
-    def raises(error_type: type[Exception], action: Callable[[], object]) -> Exception:
-        try:
-            action()
-        except error_type as error:
-            return error
-        raise AssertionError(f"{error_type.__name__} not raised")
+    service = Service(store, make_plugin_manager(RolePolicy()), Clock())
 
     bad_inputs: list[tuple[str, str, dict[str, int]]] = [
         ("order_id", "", {"SKU-000": 1}),
@@ -777,12 +679,12 @@ def self_tests() -> None:
     demand = (DemandLine("x/1", "SKU-002", 4), DemandLine("x/2", "SKU-002", 3))
     picture = Picture(store.locations_by_priority(), {("SKU-002", "BER"): 5, ("SKU-002", "PAR"): 3})
     planned = plan(demand, picture, "priority")
-    assert [(a.line_id, a.location, a.quantity) for a in planned.allocations] == [
+    assert [(t.line_id, t.location, t.units) for t in planned.takes] == [
         ("x/1", "BER", 4),
         ("x/2", "BER", 1),
         ("x/2", "PAR", 2),
     ]
-    assert not planned.backorders
+    assert not planned.short
 
     def greedy(sku: str, total: int, picture: Picture) -> list[tuple[str, int]]:
         return [("BER", total)]  # ignores what is available
