@@ -512,20 +512,21 @@ def _verify_links(
     checked = 0
     saw_against = against is None or against.sequence <= start.sequence
     for sequence, linked_to, digest, problem in links:
-        head = JournalHead(expected_sequence - 1, previous_hash)
+        reason = None
         if sequence is not None and sequence != expected_sequence:
             reason = f"expected sequence {expected_sequence}, found {sequence}"
-            return _broken(checked, head, expected_sequence, reason)
-        if sequence is not None and linked_to != previous_hash:
+        elif sequence is not None and linked_to != previous_hash:
             reason = "previous_hash does not match the entry before it"
-            return _broken(checked, head, expected_sequence, reason)
-        if problem is not None:
-            return _broken(checked, head, expected_sequence, problem)
-        if against is not None and expected_sequence == against.sequence:
+        elif problem is not None:
+            reason = problem
+        elif against is not None and expected_sequence == against.sequence:
             saw_against = True
             if digest != against.digest:
                 reason = "entry differs from the saved head"
-                return _broken(checked, head, expected_sequence, reason)
+        if reason is not None:
+            # The head is the last entry that checked out: made only when one does not.
+            head = JournalHead(expected_sequence - 1, previous_hash)
+            return _broken(checked, head, expected_sequence, reason)
         previous_hash = digest
         expected_sequence += 1
         checked += 1
