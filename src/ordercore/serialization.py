@@ -172,7 +172,8 @@ def _structure_objects_from_mappings(
         name = getattr(cls, "__name__", repr(cls))
 
         def structure_object(value: Any, target: type[Any]) -> Any:
-            if not isinstance(value, Mapping):
+            # Decoded JSON is a dict: skip the slower check against the Mapping ABC for it.
+            if type(value) is not dict and not isinstance(value, Mapping):
                 raise ValidationError(
                     name, f"expected an object for {name}, got {type(value).__name__}"
                 )
