@@ -20,7 +20,7 @@ from fractions import Fraction
 import attrs
 
 from ordercore.errors import CurrencyMismatch, ValidationError
-from ordercore.money import MAX_DIGITS, Money, allocate_units, minor_units
+from ordercore.money import Money, allocate_units, minor_units
 from ordercore.orders.model import OrderTotals, TaxMode
 
 __all__ = [
@@ -102,8 +102,6 @@ def _by_value(values: list[int], quantities: Sequence[int]) -> list[int]:
 # did not come from, so the single rounding to the minor unit that follows is the same as
 # rounding the exact value. An explicit context also keeps the caller's decimal context out.
 _WIDE = Context(prec=60, rounding=ROUND_05UP)
-# Whole minor units that still fit a Money amount.
-_UNITS_LIMIT = 10**MAX_DIGITS
 # Products and sums of amounts and rates must be exact; this context says so by raising.
 _EXACT = Context(prec=60, rounding=ROUND_05UP, traps=[Inexact])
 
@@ -234,10 +232,11 @@ def price_lines(
     def money(units: int) -> Money:
         value = made.get(units)
         if value is None:
-            if not -_UNITS_LIMIT < units < _UNITS_LIMIT:
-                # Refused as Money arithmetic refuses it, not as an argument of the call below.
-                raise ValidationError("amount", f"has more than {MAX_DIGITS} significant digits")
-            value = made[units] = Money.from_minor_units(units, currency)
+            try:
+                value = made[units] = Money.from_minor_units(units, currency)
+            except ValidationError as exc:
+                # Too many digits: refused as Money arithmetic refuses it, naming the amount.
+                raise ValidationError("amount", exc.reason) from None
         return value
 
     priced = []

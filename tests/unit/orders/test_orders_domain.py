@@ -242,6 +242,17 @@ def test_pricing_refuses_discounts_above_the_value() -> None:
             policy=PricingPolicy(),
         )
     assert caught.value.field == "lines"
+    # A total beyond Money's 34 digits is refused as Money arithmetic refuses it.
+    with pytest.raises(ValidationError) as caught:
+        price_lines(
+            [LinePrice(1000, eur("9" * 30 + ".99"), eur("0"), Decimal("0.19"))],
+            currency="EUR",
+            order_discount=eur("0"),
+            shipping_fee=eur("0"),
+            policy=PricingPolicy(),
+        )
+    assert caught.value.field == "amount"
+    assert "34 significant digits" in caught.value.reason
 
 
 def test_free_lines_still_get_shipping_by_quantity() -> None:
