@@ -92,7 +92,7 @@ class OrderDesk:
         self._notifiers = tuple(plugins.notifiers().values())
         self._event_listeners = plugins.event_listeners()
         self._random = random.Random()  # noqa: S311 -- jitter, not security
-        self.outbox = OutboxDesk(storage, plugins, clock, config.outbox, self.converter, desk=self)
+        self.outbox = OutboxDesk(self, config.outbox)
         self.audit = AuditDesk(self)
         self.inventory = InventoryDesk(self, config.inventory)
         self.orders = OrdersDesk(self, config.orders, self.inventory.stock)

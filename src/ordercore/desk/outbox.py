@@ -13,10 +13,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import attrs
-import cattrs
 
 from ordercore.actors import Actor
-from ordercore.clock import Clock
 from ordercore.desk.commands import (
     EVENT_DESTINATION_PREFIX,
     NOTIFIER_DESTINATION_PREFIX,
@@ -26,13 +24,11 @@ from ordercore.desk.config import OutboxPolicy
 from ordercore.errors import StorageError, ValidationError
 from ordercore.events import CommittedEvent
 from ordercore.notifications import Notification
-from ordercore.plugins import PluginManager
 from ordercore.storage.ports import (
     OutboxMessage,
     OutboxRepository,
     OutboxRequeue,
     OutboxStatus,
-    Storage,
 )
 
 if TYPE_CHECKING:
@@ -77,23 +73,14 @@ class OutboxDesk:
     Reached as ``desk.outbox``.
     """
 
-    def __init__(
-        self,
-        storage: Storage,
-        plugins: PluginManager,
-        clock: Clock,
-        policy: OutboxPolicy,
-        converter: cattrs.Converter,
-        *,
-        desk: OrderDesk,
-    ) -> None:
+    def __init__(self, desk: OrderDesk, policy: OutboxPolicy) -> None:
         self._desk = desk
-        self._storage = storage
-        self._plugins = plugins
-        self._notifiers = plugins.notifiers()
-        self._clock = clock
+        self._storage = desk.storage
+        self._plugins = desk.plugins
+        self._notifiers = desk.plugins.notifiers()
+        self._clock = desk.clock
         self._policy = policy
-        self._converter = converter
+        self._converter = desk.converter
         self._local = threading.local()
 
     def dispatch(self) -> DispatchReport:
