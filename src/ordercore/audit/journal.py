@@ -47,10 +47,12 @@ __all__ = [
     "PersonalData",
     "SealedBody",
     "StoredBody",
+    "draft_fields_are_plain",
     "entry_digest",
     "entry_from_body",
     "redact",
     "seal",
+    "seal_fields",
     "seal_with_body",
     "verify_bodies",
     "verify_chain",
@@ -92,6 +94,40 @@ class PersonalData:
         """The salted SHA-256 digest that the chain covers."""
         body = canonical_json({"salt": self.salt, "data": self.data}, "personal")
         return hashlib.sha256(body).hexdigest()
+
+
+def draft_fields_are_plain(
+    event_id: object,
+    stream_type: object,
+    stream_id: object,
+    event_type: object,
+    actor: object,
+    recorded_at: object,
+    reason: object,
+    correlation_id: object,
+) -> bool:
+    """Whether these :class:`EntryDraft` fields pass its checks as they are, converting nothing.
+
+    True for non-empty ``str`` texts, a UTC ``datetime`` and optional texts that are ``None``
+    or ``str``; anything else must go through ``EntryDraft(...)``, which checks, converts or
+    refuses it with a :class:`~ordercore.errors.ValidationError` naming the field.
+    """
+    return (
+        type(event_id) is str
+        and event_id != ""
+        and type(stream_type) is str
+        and stream_type != ""
+        and type(stream_id) is str
+        and stream_id != ""
+        and type(event_type) is str
+        and event_type != ""
+        and type(actor) is str
+        and actor != ""
+        and type(recorded_at) is datetime
+        and recorded_at.tzinfo is UTC
+        and (reason is None or type(reason) is str)
+        and (correlation_id is None or type(correlation_id) is str)
+    )
 
 
 @attrs.frozen(slots=True)
@@ -152,21 +188,8 @@ class EntryDraft:
         ``datetime``, which the converter would return as it is) are set directly; anything
         else goes through ``__init__``, which checks, converts or refuses it as always.
         """
-        if (
-            type(event_id) is str
-            and event_id
-            and type(stream_type) is str
-            and stream_type
-            and type(stream_id) is str
-            and stream_id
-            and type(event_type) is str
-            and event_type
-            and type(actor) is str
-            and actor
-            and type(recorded_at) is datetime
-            and recorded_at.tzinfo is UTC
-            and (reason is None or type(reason) is str)
-            and (correlation_id is None or type(correlation_id) is str)
+        if draft_fields_are_plain(
+            event_id, stream_type, stream_id, event_type, actor, recorded_at, reason, correlation_id
         ):
             return constructor(cls)(
                 event_id,
@@ -318,24 +341,22 @@ def seal_with_body(draft: EntryDraft, sequence: int, previous_hash: str) -> Seal
     """
     if not draft.payload_checked:
         ensure_json_ready(draft.payload, "payload")
-    content: dict[str, JSONValue] = {
-        "sequence": sequence,
-        "event_id": draft.event_id,
-        "stream_type": draft.stream_type,
-        "stream_id": draft.stream_id,
-        "version": draft.version,
-        "event_type": draft.event_type,
-        "payload": draft.payload,
-        "actor": draft.actor,
-        "recorded_at": iso_text(draft.recorded_at),
-        "reason": draft.reason,
-        "correlation_id": draft.correlation_id,
-        "previous_hash": previous_hash,
-    }
     personal_digest = None if draft.personal is None else draft.personal.digest()
-    if personal_digest is not None:
-        content["personal_digest"] = personal_digest
-    body, orjson_exact = canonical_json_read_back(content, "entry")
+    body, orjson_exact, digest = seal_fields(
+        sequence,
+        previous_hash,
+        draft.event_id,
+        draft.stream_type,
+        draft.stream_id,
+        draft.version,
+        draft.event_type,
+        draft.payload,
+        draft.actor,
+        draft.recorded_at,
+        draft.reason,
+        draft.correlation_id,
+        personal_digest,
+    )
     # JournalEntry has no checks in __init__; its fields in declaration order.
     entry = constructor(JournalEntry)(
         sequence,
@@ -350,11 +371,58 @@ def seal_with_body(draft: EntryDraft, sequence: int, previous_hash: str) -> Seal
         draft.reason,
         draft.correlation_id,
         previous_hash,
-        hashlib.sha256(body).hexdigest(),
+        digest,
         draft.personal,
         personal_digest,
     )
     return constructor(SealedBody)(entry, body, orjson_exact)
+
+
+def seal_fields(
+    sequence: int,
+    previous_hash: str,
+    event_id: str,
+    stream_type: str,
+    stream_id: str,
+    version: int,
+    event_type: str,
+    payload: dict[str, JSONValue],
+    actor: str,
+    recorded_at: datetime,
+    reason: str | None,
+    correlation_id: str | None,
+    personal_digest: str | None,
+) -> tuple[bytes, bool, str]:
+    """The sealing step of :func:`seal_with_body` for fields already checked as a draft's are.
+
+    For journals that append through :class:`~ordercore.storage.ports.EventAppender` and keep
+    no :class:`JournalEntry` object: the caller has checked the texts as
+    :class:`EntryDraft` does and the payload with
+    :func:`~ordercore.serialization.ensure_json_ready` (or knows it can only be JSON).
+
+    Returns:
+        The canonical JSON of the entry's content, whether ``orjson.loads`` reads it back
+        exactly (see :func:`~ordercore.serialization.canonical_json_read_back`), and its
+        SHA-256 hex digest: the entry's ``hash``.
+    """
+    content: dict[str, JSONValue] = {
+        "sequence": sequence,
+        "event_id": event_id,
+        "stream_type": stream_type,
+        "stream_id": stream_id,
+        "version": version,
+        "event_type": event_type,
+        "payload": payload,
+        "actor": actor,
+        "recorded_at": iso_text(recorded_at),
+        "reason": reason,
+        "correlation_id": correlation_id,
+        "previous_hash": previous_hash,
+    }
+    if personal_digest is not None:
+        content["personal_digest"] = personal_digest
+    body, orjson_exact = canonical_json_read_back(content, "entry")
+    return body, orjson_exact, hashlib.sha256(body).hexdigest()
 
 
 def entry_from_body(

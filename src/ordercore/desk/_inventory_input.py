@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from types import MappingProxyType
 
 from ordercore._replace import constructor
 from ordercore.errors import ValidationError
@@ -44,6 +45,7 @@ def demand(lines: object, region: object = "") -> Demand:
         raise ValidationError("region", "must be text")
     if isinstance(lines, Mapping):
         built = []
+        totals: dict[str, int] = {}
         for sku, units in lines.items():
             # The two checks are those of DemandLine's validators (non-empty text, a positive
             # whole number), so the line is built without running them a second time.
@@ -51,7 +53,14 @@ def demand(lines: object, region: object = "") -> Demand:
             if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
                 quantity(units, f"lines[{sku}].quantity")  # raises, naming the line
             built.append(constructor(DemandLine)(sku, sku, units))
-        return Demand(tuple(built), region)
+            totals[sku] = units
+        if not built:
+            raise ValidationError("lines", "give at least one line")
+        # One line per SKU, the SKU its line id: no line id repeats and the totals are the
+        # mapping itself, so Demand's own summing and checks have nothing left to find.
+        if len(totals) > 1:
+            totals = dict(sorted(totals.items()))
+        return constructor(Demand)(tuple(built), region, MappingProxyType(totals))
     if isinstance(lines, Sequence) and not isinstance(lines, str):
         for index, line in enumerate(lines):
             if not isinstance(line, DemandLine):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from operator import attrgetter
 
+from ordercore._replace import constructor
 from ordercore.desk.commands import CommandContext
 from ordercore.errors import NotFound, ValidationError
 from ordercore.inventory.allocation import (
@@ -68,6 +69,7 @@ class StockSession:
         self._levels = ctx.uow.aggregates(STOCK_LEVELS)
         self._groups = ctx.uow.aggregates(RESERVATIONS)
         self._locations: tuple[Location, ...] | None = None
+        self._codes: list[str] | None = None
         self._tracked: dict[str, StockItem | None] = {}
 
     # -- reads -----------------------------------------------------------------------------
@@ -109,10 +111,18 @@ class StockSession:
 
         A SKU that never moved at a location has no level there: nothing on hand or reserved.
         """
-        codes = sorted([loc.id for loc in self.locations() if only is None or loc.id == only])
+        return self._levels_of(sorted(set(skus)), only)
+
+    def _levels_of(self, sorted_skus: Iterable[str], only: str | None) -> list[StockLevel]:
+        if only is None:
+            if self._codes is None:
+                self._codes = sorted([loc.id for loc in self.locations()])
+            codes = self._codes
+        else:
+            codes = [loc.id for loc in self.locations() if loc.id == only]
         find = self._levels.find
         found = []
-        for sku in sorted(set(skus)):
+        for sku in sorted_skus:
             for code in codes:
                 level = find(level_id(sku, code))
                 if level is not None:
@@ -132,10 +142,13 @@ class StockSession:
         chosen = self._strategies.get(code)
         if chosen is None:
             raise ValidationError("strategy", f"no allocation strategy {code!r}")
-        levels = self.levels(demand.by_sku(), only)
+        # by_sku() is already sorted by SKU, one key each.
+        levels = self._levels_of(demand.by_sku(), only)
         locations = self.locations() if only is None else (self.location(only),)
-        available = {(lv.sku, lv.location): max(lv.available, 0) for lv in levels}
-        return plan(demand, StockPicture(locations, available), chosen), levels
+        available = {(lv.sku, lv.location): max(lv.on_hand - lv.reserved, 0) for lv in levels}
+        # A picture holds plain values with no checks of their own.
+        picture = constructor(StockPicture)(locations, available)
+        return plan(demand, picture, chosen), levels
 
     # -- writes ----------------------------------------------------------------------------
 
@@ -151,18 +164,18 @@ class StockSession:
             after = apply_movement(before, movement)
             self._levels.save(after, expected_version=before.version)
             self.ctx.record(STOCK_STREAM, after.id, after.version, movement, reason=reason)
-            self._signal(before, after)
+            if after.on_hand - after.reserved < before.on_hand - before.reserved:
+                self._signal(before, after)
             after_each.append(after)
         return after_each
 
     def _signal(self, before: StockLevel, after: StockLevel) -> None:
         """Journal (and tell ``alerts_to``) a low-stock or reorder-point crossing."""
-        if before.available <= after.available:
-            return
         item = self.tracked(after.sku)
         if item is None:
             return
-        alert = low_stock_alert(before, after, item.low_stock.get(after.location))
+        threshold = item.low_stock.get(after.location)
+        alert = None if threshold is None else low_stock_alert(before, after, threshold)
         if alert is not None:
             self.ctx.record(LOW_STOCK_STREAM, after.id, after.version, alert)
             self._tell(

@@ -16,12 +16,12 @@ import cattrs
 
 from ordercore._json_types import JsonOnlyTypes
 from ordercore.actors import Actor
-from ordercore.audit.journal import EntryDraft, JournalEntry, PersonalData
+from ordercore.audit.journal import EntryDraft, PersonalData, draft_fields_are_plain
 from ordercore.errors import ValidationError
 from ordercore.events import CommittedEvent
 from ordercore.ids import IdFactory
 from ordercore.notifications import Notifier
-from ordercore.serialization import JSONValue
+from ordercore.serialization import JSONValue, ensure_json_ready
 from ordercore.storage.ports import OutboxMessage, UnitOfWork
 
 __all__ = [
@@ -131,7 +131,7 @@ class CommandContext:
         event: object,
         *,
         reason: str | None = None,
-    ) -> JournalEntry:
+    ) -> None:
         """Journal one domain event and queue it for ``ordercore_event_committed`` listeners.
 
         Args:
@@ -142,38 +142,71 @@ class CommandContext:
                 is the event type and its unstructured fields are the payload.
             reason: Why, when the command gave a reason.
 
-        Returns:
-            The sealed journal entry.
+        Raises:
+            ValidationError: For an empty stream type or id, or a payload that is not JSON.
         """
         event_type, paths, checked, unstructure = self._event_classes(type(event))
         payload = unstructure(event)
         if not isinstance(payload, dict):
             raise ValidationError("event", f"{event_type} must unstructure to an object")
         personal = _split_personal(payload, paths) if paths else None
-        draft = EntryDraft.of(
-            self.ids.new_id("evt"),
+        event_id = self.ids.new_id("evt")
+        actor = self.actor.id
+        journal = self.uow.journal
+        # What isinstance(journal, EventAppender) would check (a runtime protocol checks only
+        # that the method is there), for the price of one attribute lookup.
+        append_event = getattr(journal, "append_event", None)
+        if append_event is not None and draft_fields_are_plain(
+            event_id,
             stream_type,
             stream_id,
-            version,
             event_type,
-            payload,
-            self.actor.id,
+            actor,
             self.now,
             reason,
             self.correlation_id,
-            None if personal is None else PersonalData.of(personal),
-            checked,
-        )
-        entry = self.uow.journal.append(draft)
+        ):
+            if not checked:
+                ensure_json_ready(payload, "payload")
+            append_event(
+                event_id,
+                stream_type,
+                stream_id,
+                version,
+                event_type,
+                payload,
+                actor,
+                self.now,
+                reason,
+                self.correlation_id,
+                None if personal is None else PersonalData.of(personal),
+            )
+        else:
+            journal.append(
+                EntryDraft.of(
+                    event_id,
+                    stream_type,
+                    stream_id,
+                    version,
+                    event_type,
+                    payload,
+                    actor,
+                    self.now,
+                    reason,
+                    self.correlation_id,
+                    None if personal is None else PersonalData.of(personal),
+                    checked,
+                )
+            )
         if self._event_listeners:
             committed = CommittedEvent(
-                event_id=draft.event_id,
+                event_id=event_id,
                 stream_type=stream_type,
                 stream_id=stream_id,
                 version=version,
                 event_type=event_type,
                 payload=payload,
-                actor=self.actor.id,
+                actor=actor,
                 recorded_at=self.now,
                 reason=reason,
                 correlation_id=self.correlation_id,
@@ -182,7 +215,6 @@ class CommandContext:
             body = committed.to_json()
             for listener in self._event_listeners:
                 self._put(EVENT_DESTINATION_PREFIX + listener, event_type, body)
-        return entry
 
     def notify(
         self,

@@ -15,6 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
+from ordercore._replace import constructor
 from ordercore.errors import PluginError, ValidationError
 from ordercore.inventory.model import Location, StockLevel
 
@@ -206,22 +207,26 @@ def _checked(
 ) -> dict[str, list[tuple[str, int]]]:
     """The strategy's answer per SKU, refused if it breaks the contract."""
     wanted = demand.by_sku()
+    available = stock.available
     known = {location.id for location in stock.locations}
     taken: dict[tuple[str, str], int] = {}
     per_sku: dict[str, list[tuple[str, int]]] = {sku: [] for sku in wanted}
+    left = dict(wanted)
     for item in strategy.allocate(demand, stock):
-        if item.quantity == 0:
+        sku, location, quantity = item.sku, item.location, item.quantity
+        if quantity == 0:
             continue
-        if item.sku not in wanted or item.location not in known or item.quantity < 0:
+        if sku not in wanted or location not in known or quantity < 0:
             raise PluginError(strategy.code, f"allocated an impossible {item!r}")
-        key = (item.sku, item.location)
-        taken[key] = taken.get(key, 0) + item.quantity
-        if taken[key] > stock.units(*key):
-            raise PluginError(strategy.code, f"took more {item.sku} than {item.location} has")
-        per_sku[item.sku].append((item.location, item.quantity))
-    for sku, total in wanted.items():
-        if sum(quantity for _, quantity in per_sku[sku]) > total:
+        key = (sku, location)
+        total = taken.get(key, 0) + quantity
+        if total > available.get(key, 0):
+            raise PluginError(strategy.code, f"took more {sku} than {location} has")
+        taken[key] = total
+        left[sku] -= quantity
+        if left[sku] < 0:
             raise PluginError(strategy.code, f"allocated more {sku} than was asked for")
+        per_sku[sku].append((location, quantity))
     return per_sku
 
 
@@ -240,6 +245,8 @@ def plan(demand: Demand, stock: StockPicture, strategy: AllocationStrategy) -> A
         PluginError: If the strategy over-allocates or names an unknown location.
     """
     per_sku = _checked(strategy, demand, stock)
+    # The plan's values hold plain fields with no checks of their own.
+    allocation = constructor(LineAllocation)
     allocations: list[LineAllocation] = []
     backorders: list[Backorder] = []
     for line in demand.lines:
@@ -248,7 +255,7 @@ def plan(demand: Demand, stock: StockPicture, strategy: AllocationStrategy) -> A
         while need and sources:
             location, quantity = sources[0]
             take = min(need, quantity)
-            allocations.append(LineAllocation(line.line_id, line.sku, location, take))
+            allocations.append(allocation(line.line_id, line.sku, location, take))
             need -= take
             if take == quantity:
                 sources.pop(0)
@@ -256,4 +263,4 @@ def plan(demand: Demand, stock: StockPicture, strategy: AllocationStrategy) -> A
                 sources[0] = (location, quantity - take)
         if need:
             backorders.append(Backorder(line.line_id, line.sku, need))
-    return AllocationPlan(strategy.code, tuple(allocations), tuple(backorders))
+    return constructor(AllocationPlan)(strategy.code, tuple(allocations), tuple(backorders))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from ordercore._replace import replace
+from ordercore._replace import constructor, replace
 from ordercore.errors import InsufficientStock, InvalidTransition, ValidationError
 from ordercore.inventory.allocation import AllocationPlan, Demand
 from ordercore.inventory.ledger import MovementKind, StockMoved
@@ -119,18 +119,22 @@ def reserve(
     reservations = list(group.reservations)
     movements = []
     holder = group.id
+    # Both classes hold plain fields with no checks of their own: build them field by field.
+    new_reservation = constructor(Reservation)
+    new_movement = constructor(StockMoved)
+    active = ReservationStatus.ACTIVE
     for line_id, sku, location, quantity in wanted:
         reservation_id = f"{holder}#{len(reservations) + 1}"
         reservations.append(
-            Reservation(
-                reservation_id, holder, line_id, sku, location, quantity,
-                ReservationStatus.ACTIVE, now, expires_at,
+            new_reservation(
+                reservation_id, holder, line_id, sku, location, quantity, active, now,
+                expires_at, 0,
             )
         )  # fmt: skip
         movements.append(
-            StockMoved(
+            new_movement(
                 MovementKind.RESERVE, sku, location, 0, quantity, reservation_id, holder,
-                line_id, expires_at,
+                line_id, expires_at, None, None,
             )
         )  # fmt: skip
     return replace(group, reservations=tuple(reservations), version=group.version + 1), movements

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from datetime import datetime
 from typing import TYPE_CHECKING, TypeAlias
 
 from ordercore.audit.journal import (
@@ -23,9 +24,10 @@ from ordercore.audit.journal import (
     PersonalData,
     StoredBody,
     entry_from_body,
+    seal_fields,
     seal_with_body,
 )
-from ordercore.serialization import canonical_json_read_back
+from ordercore.serialization import JSONValue, canonical_json_read_back
 
 if TYPE_CHECKING:
     from ordercore.storage.memory import _State
@@ -110,6 +112,53 @@ class MemoryJournal:
         self._sequence = sealed.entry.sequence
         self._digest = sealed.entry.hash
         return sealed.entry
+
+    def append_event(
+        self,
+        event_id: str,
+        stream_type: str,
+        stream_id: str,
+        version: int,
+        event_type: str,
+        payload: dict[str, JSONValue],
+        actor: str,
+        recorded_at: datetime,
+        reason: str | None,
+        correlation_id: str | None,
+        personal: PersonalData | None,
+        /,
+    ) -> None:
+        """:meth:`append` from the fields (see :class:`~ordercore.storage.ports.EventAppender`)."""
+        sequence = self._sequence + 1
+        body, orjson_exact, digest = seal_fields(
+            sequence,
+            self._digest,
+            event_id,
+            stream_type,
+            stream_id,
+            version,
+            event_type,
+            payload,
+            actor,
+            recorded_at,
+            reason,
+            correlation_id,
+            None if personal is None else personal.digest(),
+        )
+        self.pending.append(
+            (
+                sequence,
+                stream_type,
+                stream_id,
+                version,
+                digest,
+                memoryview(body).tobytes(),
+                orjson_exact,
+                personal,
+            )
+        )
+        self._sequence = sequence
+        self._digest = digest
 
     def read(self, *, after: int = 0, limit: int | None = None) -> Iterator[JournalEntry]:
         entries = self._state.journal + self.pending if self.pending else self._state.journal

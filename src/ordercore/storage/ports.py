@@ -21,7 +21,13 @@ from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 import attrs
 
 from ordercore._replace import replace
-from ordercore.audit.journal import EntryDraft, JournalEntry, JournalHead, StoredBody
+from ordercore.audit.journal import (
+    EntryDraft,
+    JournalEntry,
+    JournalHead,
+    PersonalData,
+    StoredBody,
+)
 from ordercore.errors import StorageError, ValidationError
 from ordercore.serialization import JSONValue
 
@@ -29,6 +35,7 @@ __all__ = [
     "Aggregate",
     "AggregateKind",
     "AggregateRepository",
+    "EventAppender",
     "IdempotencyPurge",
     "IdempotencyRecord",
     "IdempotencyStore",
@@ -163,6 +170,41 @@ class StoredBodies(Protocol):
 
     def stored_bodies(self, *, after: int = 0, limit: int | None = None) -> list[StoredBody]:
         """Committed entries with a sequence above ``after`` (at most ``limit``), oldest first."""
+        ...
+
+
+@runtime_checkable
+class EventAppender(Protocol):
+    """A journal that appends an entry from its fields and hands nothing back (optional).
+
+    The desk's commands journal every event through it when a backend offers it: no
+    :class:`~ordercore.audit.journal.EntryDraft` or
+    :class:`~ordercore.audit.journal.JournalEntry` object is made, which is a sizeable part of a
+    short command's time. The entry must be exactly the one ``append`` would seal from the same
+    fields (:func:`~ordercore.audit.journal.seal_fields` does the sealing).
+    """
+
+    def append_event(
+        self,
+        event_id: str,
+        stream_type: str,
+        stream_id: str,
+        version: int,
+        event_type: str,
+        payload: dict[str, JSONValue],
+        actor: str,
+        recorded_at: datetime,
+        reason: str | None,
+        correlation_id: str | None,
+        personal: PersonalData | None,
+        /,
+    ) -> None:
+        """Seal and append the next entry.
+
+        The caller has checked the fields as :class:`~ordercore.audit.journal.EntryDraft`
+        would (:func:`~ordercore.audit.journal.draft_fields_are_plain`) and the payload with
+        :func:`~ordercore.serialization.ensure_json_ready` (or knows it can only be JSON).
+        """
         ...
 
 
