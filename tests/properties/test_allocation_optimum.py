@@ -24,6 +24,7 @@ from ordercore import (
     StockPicture,
     plan_allocation,
 )
+from ordercore.inventory.strategies import BUILTIN_STRATEGY_TYPES, builtin_strategies
 
 SKUS = ("A", "B", "C")
 REGIONS = ("north", "south")
@@ -151,3 +152,15 @@ def test_every_line_gets_exactly_its_units_between_allocations_and_backorders(
             served = sum(a.quantity for a in plan.allocations if a.line_id == line.line_id)
             short = sum(b.quantity for b in plan.backorders if b.line_id == line.line_id)
             assert served + short == line.quantity
+
+
+@given(instances())
+def test_built_in_strategies_keep_the_contract_so_their_plans_need_no_check(
+    instance: tuple[Demand, StockPicture],
+) -> None:
+    demand, stock = instance
+    assert {type(s) for s in builtin_strategies()} == BUILTIN_STRATEGY_TYPES
+    for strategy in builtin_strategies():
+        # The checked plan raises PluginError if the answer breaks the contract.
+        checked = plan_allocation(demand, stock, strategy, check=True)
+        assert plan_allocation(demand, stock, strategy, check=False) == checked

@@ -36,6 +36,7 @@ from ordercore.inventory.model import (
     level_id,
 )
 from ordercore.inventory.policy import InventoryPolicy
+from ordercore.inventory.strategies import BUILTIN_STRATEGY_TYPES
 from ordercore.inventory.replenishment import (
     crossed_down,
     low_stock_alert,
@@ -148,7 +149,8 @@ class StockSession:
         available = {(lv.sku, lv.location): max(lv.on_hand - lv.reserved, 0) for lv in levels}
         # A picture holds plain values with no checks of their own.
         picture = constructor(StockPicture)(locations, available)
-        return plan(demand, picture, chosen), levels
+        check = type(chosen) not in BUILTIN_STRATEGY_TYPES
+        return plan(demand, picture, chosen, check=check), levels
 
     # -- writes ----------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from ordercore.inventory.allocation import Demand, SkuAllocation, StockPicture
 from ordercore.inventory.model import Location
 
 __all__ = [
+    "BUILTIN_STRATEGY_TYPES",
     "EXACT_SEARCH_LIMIT",
     "FewestSplits",
     "MostStock",
@@ -147,6 +148,12 @@ class FewestSplits:
             for sku in missing:
                 missing[sku] = max(missing[sku] - stock.units(sku, best.id), 0)
         return sorted(chosen, key=lambda loc: (loc.priority, loc.id))
+
+
+BUILTIN_STRATEGY_TYPES: frozenset[type] = frozenset(
+    {PriorityOrder, FewestSplits, NearestRegion, MostStock}
+)
+"""The built-in strategy classes, whose answers need no contract check (see ``plan``)."""
 
 
 def builtin_strategies() -> list[PriorityOrder | FewestSplits | NearestRegion | MostStock]:

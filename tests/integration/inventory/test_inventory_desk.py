@@ -250,6 +250,33 @@ def test_a_plugin_strategy_can_be_chosen_per_call_or_as_the_default(clock: Manua
     assert [r.location for r in by_priority.active()] == ["BER"]
 
 
+class Overreaching(LastLocationFirst):
+    """A broken strategy: asks every location for twice what the order wants."""
+
+    code = "overreaching"
+
+    def allocate(self, demand: Demand, stock: StockPicture) -> Sequence[SkuAllocation]:
+        return [
+            SkuAllocation(sku, location.id, need * 2)
+            for sku, need in demand.by_sku().items()
+            for location in stock.locations
+        ]
+
+
+def test_a_plugin_strategy_that_breaks_the_contract_is_refused_and_nothing_is_written(
+    clock: ManualClock,
+) -> None:
+    with OrderDesk.open(plugins=[Overreaching()], clock=clock, entry_points=False) as desk:
+        desk.inventory.add_location("BER", actor=CLERK, priority=1)
+        desk.inventory.track("SKU-1", actor=CLERK)
+        desk.inventory.receive("SKU-1", "BER", 50, actor=CLERK)
+        before = desk.audit.verify_journal().head
+        with pytest.raises(PluginError, match="overreaching"):
+            desk.inventory.reserve("o-1", {"SKU-1": 2}, actor=CLERK, strategy="overreaching")
+        assert desk.inventory.level("SKU-1", "BER").reserved == 0
+        assert desk.audit.verify_journal().head == before
+
+
 def test_a_plugin_cannot_replace_a_built_in_strategy(clock: ManualClock) -> None:
     class Impostor(LastLocationFirst):
         code = "priority"
