@@ -36,13 +36,13 @@ from ordercore.inventory.model import (
     level_id,
 )
 from ordercore.inventory.policy import InventoryPolicy
-from ordercore.inventory.strategies import BUILTIN_STRATEGY_TYPES
 from ordercore.inventory.replenishment import (
     crossed_down,
     low_stock_alert,
     reorder_point,
     suggest_purchase,
 )
+from ordercore.inventory.strategies import BUILTIN_STRATEGY_TYPES
 from ordercore.serialization import JSONValue
 
 __all__ = ["LOW_STOCK_STREAM", "REPLENISHMENT_STREAM", "StockSession"]
