@@ -57,6 +57,18 @@ REPLENISHMENT_STREAM = "replenishment"
 class StockSession:
     """The inventory's view of one running command."""
 
+    __slots__ = (
+        "_codes",
+        "_groups",
+        "_items",
+        "_levels",
+        "_locations",
+        "_strategies",
+        "_tracked",
+        "ctx",
+        "policy",
+    )
+
     def __init__(
         self,
         ctx: CommandContext,

@@ -89,10 +89,28 @@ class CommandContext:
         ids: The desk's id factory.
         written: The outbox messages this command wrote, in order.
 
+    ``claim_until`` claims the outbox messages the command writes until then (the desk
+    delivers them itself after commit); it may be a function of ``now`` that works the time out
+    when the first message is written, since most commands write none.
+
     ``event_classes`` (the desk's :class:`EventClasses`) tells the journal each event class's
     type name and personal fields, and whether its payloads can only be JSON (so need no
     value-by-value check); without it every payload is checked.
     """
+
+    __slots__ = (
+        "_claim_until",
+        "_event_classes",
+        "_event_listeners",
+        "_notifiers",
+        "action",
+        "actor",
+        "correlation_id",
+        "ids",
+        "now",
+        "uow",
+        "written",
+    )
 
     def __init__(
         self,
@@ -106,7 +124,7 @@ class CommandContext:
         converter: cattrs.Converter,
         notifiers: Sequence[Notifier],
         event_listeners: Sequence[str],
-        claim_until: datetime | None = None,
+        claim_until: datetime | Callable[[datetime], datetime | None] | None = None,
         event_classes: EventClasses | None = None,
     ) -> None:
         self.uow = uow
@@ -260,10 +278,17 @@ class CommandContext:
             payload=payload,
             created_at=self.now,
             next_attempt_at=self.now,
-            claimed_until=self._claim_until,
+            claimed_until=self._claimed_until(),
         )
         self.uow.outbox.put(message)
         self.written.append(message)
+
+    def _claimed_until(self) -> datetime | None:
+        claim = self._claim_until
+        if claim is None or isinstance(claim, datetime):
+            return claim
+        self._claim_until = claim(self.now)
+        return self._claim_until
 
 
 def _split_personal(

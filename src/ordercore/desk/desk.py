@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from types import TracebackType
 from typing import TypeVar, overload
 
@@ -282,13 +283,6 @@ class OrderDesk:
         result_type: type[R] | None,
     ) -> tuple[R, list[OutboxMessage]]:
         now = self.clock.now()
-        # Messages are written claimed by this desk when it will deliver them itself right
-        # after commit; not from inside a delivery, whose messages the running dispatch takes.
-        claim_until = (
-            now + self.config.outbox.lease
-            if self.config.dispatch_after_commit and not self.outbox.delivering()
-            else None
-        )
         with self.storage.unit_of_work() as uow:
             if idempotency_key is not None:
                 assert result_type is not None  # checked by execute()
@@ -309,7 +303,7 @@ class OrderDesk:
                 event_classes=self._event_classes,
                 notifiers=self._notifiers,
                 event_listeners=self._event_listeners,
-                claim_until=claim_until,
+                claim_until=self._claim_until,
             )
             result = handler(context)
             if idempotency_key is not None:
@@ -324,6 +318,17 @@ class OrderDesk:
                     )
                 )
         return result, context.written
+
+    def _claim_until(self, now: datetime) -> datetime | None:
+        """Until when a command's messages are written claimed by this desk, if at all.
+
+        Claimed when the desk delivers them itself right after commit, so that a worker
+        dispatching at the same time leaves them alone; not from inside a delivery, whose
+        messages the running dispatch takes. Asked when a command writes its first message.
+        """
+        if self.config.dispatch_after_commit and not self.outbox.delivering():
+            return now + self.config.outbox.lease
+        return None
 
     def __repr__(self) -> str:
         return f"OrderDesk({self.storage.url!r})"

@@ -92,6 +92,8 @@ def _window(entries: list[PackedEntry], after: int, limit: int | None) -> Iterat
 class MemoryJournal:
     """One unit of work's view of the journal: committed entries plus its own pending ones."""
 
+    __slots__ = ("_digest", "_sequence", "_state", "erased", "pending")
+
     def __init__(self, state: _State) -> None:
         self._state = state
         self.pending: list[PackedEntry] = []

@@ -75,6 +75,16 @@ class MemoryStorage:
 class _MemoryUnitOfWork:
     """A unit of work and its own context manager: the lock is held from enter to exit."""
 
+    __slots__ = (
+        "_aggregate_writes",
+        "_idempotency",
+        "_journal",
+        "_outbox",
+        "_repositories",
+        "_state",
+        "_storage",
+    )
+
     def __init__(self, storage: MemoryStorage) -> None:
         self._storage = storage
         self._state = storage._state
@@ -161,6 +171,8 @@ class _MemoryUnitOfWork:
 
 
 class _MemoryAggregates(Generic[A]):
+    __slots__ = ("_committed", "_kind", "_writes")
+
     def __init__(self, kind: AggregateKind[A], state: _State, writes: dict[str, Any]) -> None:
         self._kind = kind
         # The values are ``A``; annotated so, no ``typing.cast`` call is needed per read.
