@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from itertools import combinations
 
+from ordercore._replace import constructor
 from ordercore.inventory.allocation import Demand, SkuAllocation, StockPicture
 from ordercore.inventory.model import Location
 
@@ -37,12 +38,14 @@ def _take_in_order(
     sku: str, need: int, locations: Iterable[Location], stock: StockPicture
 ) -> list[SkuAllocation]:
     taken = []
+    available = stock.available
+    allocation = constructor(SkuAllocation)  # plain fields, no checks of its own
     for location in locations:
         if need <= 0:
             break
-        units = min(need, stock.units(sku, location.id))
+        units = min(need, available.get((sku, location.id), 0))
         if units > 0:
-            taken.append(SkuAllocation(sku, location.id, units))
+            taken.append(allocation(sku, location.id, units))
             need -= units
     return taken
 
@@ -65,7 +68,10 @@ class PriorityOrder:
 
     def allocate(self, demand: Demand, stock: StockPicture) -> Sequence[SkuAllocation]:
         """Allocate each SKU greedily over the locations by priority."""
-        return _greedy(demand, stock, lambda sku: stock.locations)
+        result: list[SkuAllocation] = []
+        for sku, need in demand.by_sku().items():
+            result.extend(_take_in_order(sku, need, stock.locations, stock))
+        return result
 
 
 class NearestRegion:
