@@ -71,21 +71,13 @@ class InventoryQueries:
         result_type: type[R],
     ) -> R:
         def handler(ctx: CommandContext) -> R:
-            return work(self.session(ctx))
+            return work(StockSession(ctx, self.policy, self.strategies))
 
         name = f"inventory.{action}"
-        if idempotency_key is None:
-            return self._desk.execute(
-                handler, action=name, actor=actor, subject=subject, request=request
-            )
-        return self._desk.execute(
-            handler,
-            action=name,
-            actor=actor,
-            subject=subject,
-            request=request,
-            idempotency_key=idempotency_key,
-            result_type=result_type,
+        desk = self._desk
+        desk.authorize(actor, name, subject)
+        return desk._run_authorized(
+            handler, name, actor, subject, request, idempotency_key, result_type
         )
 
     # -- queries ---------------------------------------------------------------------------

@@ -145,7 +145,7 @@ class StockSession:
     def group(self, holder: str) -> OrderReservations:
         """The reservations of an order or cart (empty, version 0, if it has none)."""
         found = self._groups.find(holder)
-        return OrderReservations(holder) if found is None else found
+        return constructor(OrderReservations)(holder, (), 0) if found is None else found
 
     def plan(
         self, demand: Demand, strategy: str | None = None, only: str | None = None

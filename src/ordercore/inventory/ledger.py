@@ -15,7 +15,7 @@ from datetime import datetime
 
 import attrs
 
-from ordercore._replace import replace
+from ordercore._replace import constructor
 from ordercore.errors import ValidationError
 from ordercore.inventory.model import Location, StockItem, StockLevel
 
@@ -93,7 +93,11 @@ def apply_movement(level: StockLevel, movement: StockMoved) -> StockLevel:
         raise ValidationError("quantity", f"would leave {on_hand} on hand at {level.location}")
     if reserved < 0:
         raise ValidationError("quantity", f"would leave {reserved} reserved at {level.location}")
-    return replace(level, on_hand=on_hand, reserved=reserved, version=level.version + 1)
+    # Every field of a level, built directly: it has no checks of its own (the counts are
+    # checked above), and this is the step every movement takes.
+    return constructor(StockLevel)(
+        level.id, level.sku, level.location, on_hand, reserved, level.version + 1
+    )
 
 
 def replay_level(sku: str, location: str, movements: Iterable[StockMoved]) -> StockLevel:
