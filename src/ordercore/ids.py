@@ -8,9 +8,12 @@ made in the same millisecond. Tests use :class:`SequentialIds` for readable, rep
 
 from __future__ import annotations
 
+import itertools
 import secrets
+import sys
 import threading
 import time
+from collections.abc import Iterator
 from typing import Protocol, runtime_checkable
 
 from ordercore.errors import ValidationError
@@ -109,18 +112,26 @@ class SequentialIds:
             raise ValidationError("width", "give the number of digits as a whole number >= 0")
         self._width = width
         self._lock = threading.Lock()
-        self._counters: dict[str, int] = {}
+        self._counters: dict[str, Iterator[int]] = {}
+        # A free-threaded interpreter (3.13t and later) may run two next() calls at once.
+        self._gil = bool(getattr(sys, "_is_gil_enabled", lambda: True)())
 
     def new_id(self, prefix: str) -> str:
         """Return the next id for ``prefix``."""
-        with self._lock:
-            counted = self._counters.get(prefix)
-            if counted is None:
-                # A prefix is checked when first seen: only checked ones are ever counted.
-                _check_prefix(prefix)
-                counted = 0
-            number = counted + 1
-            self._counters[prefix] = number
+        counter = self._counters.get(prefix)
+        if counter is None:
+            with self._lock:
+                counter = self._counters.get(prefix)
+                if counter is None:
+                    # A prefix is checked when first seen: only checked ones are ever counted.
+                    _check_prefix(prefix)
+                    counter = self._counters[prefix] = itertools.count(1)
+        if self._gil:
+            # next() on a count is one C call, atomic while the interpreter lock is held.
+            number = next(counter)
+        else:
+            with self._lock:
+                number = next(counter)
         # zfill pads as the format spec "0{width}d" does for positive numbers, far cheaper.
         return prefix + "_" + str(number).zfill(self._width)
 

@@ -250,3 +250,22 @@ def test_sequential_ids_refuse_a_bad_prefix_every_time() -> None:
         with pytest.raises(ValidationError):
             factory.new_id("no spaces")
     assert factory.new_id("ord") == "ord_000001"
+
+
+def test_sequential_ids_drawn_by_many_threads_at_once_are_unique_and_dense() -> None:
+    factory = SequentialIds()
+    start_line = threading.Barrier(8)
+    drawn: list[list[str]] = [[] for _ in range(8)]
+
+    def draw(number: int) -> None:
+        start_line.wait()
+        drawn[number].extend(factory.new_id("ord") for _ in range(5_000))
+
+    pool = [threading.Thread(target=draw, args=(n,)) for n in range(8)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+
+    made = [made_id for per_thread in drawn for made_id in per_thread]
+    assert sorted(made) == [f"ord_{n:06d}" for n in range(1, 40_001)]
