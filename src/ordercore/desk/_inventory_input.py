@@ -41,18 +41,21 @@ def ttl(value: object, *, required: bool) -> timedelta | None:
 
 def demand(lines: object, region: object = "") -> Demand:
     """Turn ``lines`` into a :class:`Demand`, naming the first bad field."""
-    if not isinstance(region, str):
+    if type(region) is not str and not isinstance(region, str):
         raise ValidationError("region", "must be text")
-    if isinstance(lines, Mapping):
+    # A plain dict is a Mapping without asking the ABC machinery, the common case.
+    if type(lines) is dict or isinstance(lines, Mapping):
         built = []
         totals: dict[str, int] = {}
+        line = constructor(DemandLine)
         for sku, units in lines.items():
             # The two checks are those of DemandLine's validators (non-empty text, a positive
             # whole number), so the line is built without running them a second time.
-            code(sku, "lines")
-            if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
-                quantity(units, f"lines[{sku}].quantity")  # raises, naming the line
-            built.append(constructor(DemandLine)(sku, sku, units))
+            if type(sku) is not str or not sku.strip():
+                code(sku, "lines")  # raises, or passes a str subclass
+            if type(units) is not int or units <= 0:
+                quantity(units, f"lines[{sku}].quantity")  # raises, or passes an int subclass
+            built.append(line(sku, sku, units))
             totals[sku] = units
         if not built:
             raise ValidationError("lines", "give at least one line")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from ordercore.actors import Actor
 from ordercore.desk import _inventory_input as check
-from ordercore.desk._stock_session import StockSession
+from ordercore.desk._stock_session import LocationsCache, StockSession
 from ordercore.desk.commands import CommandContext
 from ordercore.desk.inventory_stock import InventoryStock
 from ordercore.errors import ValidationError
@@ -53,11 +53,12 @@ class InventoryQueries:
         self.strategies: Mapping[str, AllocationStrategy] = desk.plugins.allocation_strategies()
         if policy.strategy not in self.strategies:
             raise ValidationError("strategy", f"no allocation strategy {policy.strategy!r}")
+        self._locations = LocationsCache()
         self.stock = InventoryStock(self.session)
 
     def session(self, ctx: CommandContext) -> StockSession:
         """The inventory's view of a running command (for host command handlers)."""
-        return StockSession(ctx, self.policy, self.strategies)
+        return StockSession(ctx, self.policy, self.strategies, self._locations)
 
     def _run(
         self,
@@ -71,7 +72,7 @@ class InventoryQueries:
         result_type: type[R],
     ) -> R:
         def handler(ctx: CommandContext) -> R:
-            return work(StockSession(ctx, self.policy, self.strategies))
+            return work(StockSession(ctx, self.policy, self.strategies, self._locations))
 
         name = f"inventory.{action}"
         desk = self._desk

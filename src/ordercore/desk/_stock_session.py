@@ -45,7 +45,7 @@ from ordercore.inventory.replenishment import (
 from ordercore.inventory.strategies import BUILTIN_STRATEGY_TYPES
 from ordercore.serialization import JSONValue
 
-__all__ = ["LOW_STOCK_STREAM", "REPLENISHMENT_STREAM", "StockSession"]
+__all__ = ["LOW_STOCK_STREAM", "REPLENISHMENT_STREAM", "LocationsCache", "StockSession"]
 
 # Locations best priority first, then by code (a C-level key: no Python call per location).
 _BY_PRIORITY = attrgetter("priority", "id")
@@ -54,10 +54,26 @@ LOW_STOCK_STREAM = "low_stock"
 REPLENISHMENT_STREAM = "replenishment"
 
 
+class LocationsCache:
+    """The locations, sorted, as a desk last read them, and the generation they were read at.
+
+    Kept by ``desk.inventory`` and reused by every command while the storage says the
+    locations' generation is unchanged (see :class:`~ordercore.storage.ports.AggregateGenerations`);
+    a backend without that capability reads them in every command. The entry is replaced as
+    a whole, so a thread reads either the old one or the new one.
+    """
+
+    __slots__ = ("entry",)
+
+    def __init__(self) -> None:
+        self.entry: tuple[int, tuple[Location, ...], tuple[str, ...]] | None = None
+
+
 class StockSession:
     """The inventory's view of one running command."""
 
     __slots__ = (
+        "_cache",
         "_codes",
         "_groups",
         "_items",
@@ -74,15 +90,17 @@ class StockSession:
         ctx: CommandContext,
         policy: InventoryPolicy,
         strategies: Mapping[str, AllocationStrategy],
+        cache: LocationsCache | None = None,
     ) -> None:
         self.ctx = ctx
+        self._cache = cache
         self.policy = policy
         self._strategies = strategies
         self._items = ctx.uow.aggregates(STOCK_ITEMS)
         self._levels = ctx.uow.aggregates(STOCK_LEVELS)
         self._groups = ctx.uow.aggregates(RESERVATIONS)
         self._locations: tuple[Location, ...] | None = None
-        self._codes: list[str] | None = None
+        self._codes: tuple[str, ...] | None = None
         self._tracked: dict[str, StockItem | None] = {}
 
     # -- reads -----------------------------------------------------------------------------
@@ -103,9 +121,28 @@ class StockSession:
     def locations(self) -> tuple[Location, ...]:
         """Every location, best priority first."""
         if self._locations is None:
-            found = self.ctx.uow.aggregates(LOCATIONS).scan()
-            self._locations = tuple(sorted(found, key=_BY_PRIORITY))
+            self._load_locations()
+            assert self._locations is not None
         return self._locations
+
+    def _load_locations(self) -> None:
+        uow = self.ctx.uow
+        cache = self._cache
+        # What isinstance(uow, AggregateGenerations) checks, for one attribute lookup.
+        generation_of = None if cache is None else getattr(uow, "generation", None)
+        generation = None if generation_of is None else generation_of(LOCATIONS)
+        if generation is not None:
+            assert cache is not None
+            entry = cache.entry
+            if entry is not None and entry[0] == generation:
+                self._locations, self._codes = entry[1], entry[2]
+                return
+        found = uow.aggregates(LOCATIONS).scan()
+        self._locations = tuple(sorted(found, key=_BY_PRIORITY))
+        self._codes = tuple(sorted([loc.id for loc in self._locations]))
+        if generation is not None:
+            assert cache is not None
+            cache.entry = (generation, self._locations, self._codes)
 
     def location(self, code: str) -> Location:
         """The location ``code``; raise :class:`NotFound` (kind ``"location"``) if unknown."""
@@ -129,8 +166,9 @@ class StockSession:
     def _levels_of(self, sorted_skus: Iterable[str], only: str | None) -> list[StockLevel]:
         if only is None:
             if self._codes is None:
-                self._codes = sorted([loc.id for loc in self.locations()])
-            codes = self._codes
+                self._load_locations()
+            assert self._codes is not None
+            codes: Iterable[str] = self._codes
         else:
             codes = [loc.id for loc in self.locations() if loc.id == only]
         find = self._levels.find

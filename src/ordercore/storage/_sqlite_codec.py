@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 
 from ordercore.audit.journal import JournalEntry, PersonalData
+from ordercore.serialization import JSONValue
 from ordercore.storage.ports import IdempotencyRecord, OutboxMessage, OutboxStatus
 
 __all__ = [
@@ -87,23 +88,57 @@ def _text(moment: datetime | None) -> str | None:
 
 def encode_entry(entry: JournalEntry) -> bytes:
     """The body of a journal entry: every field, the personal data beside them."""
-    personal = entry.personal
+    return encode_entry_fields(
+        entry.event_id,
+        entry.stream_type,
+        entry.stream_id,
+        entry.version,
+        entry.event_type,
+        entry.payload,
+        entry.actor,
+        entry.recorded_at,
+        entry.reason,
+        entry.correlation_id,
+        entry.previous_hash,
+        entry.hash,
+        entry.personal,
+        entry.personal_digest,
+    )
+
+
+def encode_entry_fields(
+    event_id: str,
+    stream_type: str,
+    stream_id: str,
+    version: int,
+    event_type: str,
+    payload: dict[str, JSONValue],
+    actor: str,
+    recorded_at: datetime,
+    reason: str | None,
+    correlation_id: str | None,
+    previous_hash: str,
+    digest: str,
+    personal: PersonalData | None,
+    personal_digest: str | None,
+) -> bytes:
+    """:func:`encode_entry` from the fields of an entry that was never made an object."""
     return encode_body(
         [
-            entry.event_id,
-            entry.stream_type,
-            entry.stream_id,
-            entry.version,
-            entry.event_type,
-            entry.payload,
-            entry.actor,
-            entry.recorded_at.isoformat(),
-            entry.reason,
-            entry.correlation_id,
-            entry.previous_hash,
-            entry.hash,
+            event_id,
+            stream_type,
+            stream_id,
+            version,
+            event_type,
+            payload,
+            actor,
+            recorded_at.isoformat(),
+            reason,
+            correlation_id,
+            previous_hash,
+            digest,
             None if personal is None else [personal.salt, personal.data],
-            entry.personal_digest,
+            personal_digest,
         ]
     )
 

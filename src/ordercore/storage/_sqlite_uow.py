@@ -16,13 +16,22 @@ from __future__ import annotations
 import itertools
 import sqlite3
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any, Generic, cast
 
 import cattrs
 
-from ordercore.audit.journal import GENESIS_HASH, EntryDraft, JournalEntry, JournalHead, seal
+from ordercore.audit.journal import (
+    GENESIS_HASH,
+    EntryDraft,
+    JournalEntry,
+    JournalHead,
+    PersonalData,
+    seal,
+    seal_fields,
+)
 from ordercore.errors import ConcurrencyConflict, NotFound, ValidationError
-from ordercore.serialization import structure
+from ordercore.serialization import JSONValue, structure
 from ordercore.storage import _sqlite_codec as codec
 from ordercore.storage._sqlite_encoder import AggregateEncoder
 from ordercore.storage._sqlite_outbox import SQLiteIdempotency, SQLiteOutbox
@@ -278,6 +287,63 @@ class SQLiteJournal:
         )
         self._uow.head = JournalHead(entry.sequence, entry.hash)
         return entry
+
+    def append_event(
+        self,
+        event_id: str,
+        stream_type: str,
+        stream_id: str,
+        version: int,
+        event_type: str,
+        payload: dict[str, JSONValue],
+        actor: str,
+        recorded_at: datetime,
+        reason: str | None,
+        correlation_id: str | None,
+        personal: PersonalData | None,
+        /,
+    ) -> None:
+        """:meth:`append` from the fields (see :class:`~ordercore.storage.ports.EventAppender`)."""
+        head = self.head()
+        sequence = head.sequence + 1
+        personal_digest = None if personal is None else personal.digest()
+        _, _, digest = seal_fields(
+            sequence,
+            head.digest,
+            event_id,
+            stream_type,
+            stream_id,
+            version,
+            event_type,
+            payload,
+            actor,
+            recorded_at,
+            reason,
+            correlation_id,
+            personal_digest,
+        )
+        body = codec.encode_entry_fields(
+            event_id,
+            stream_type,
+            stream_id,
+            version,
+            event_type,
+            payload,
+            actor,
+            recorded_at,
+            reason,
+            correlation_id,
+            head.digest,
+            digest,
+            personal,
+            personal_digest,
+        )
+        self._connection.execute(
+            "INSERT INTO journal (sequence, stream_type, stream_id, hash, body) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (sequence, codec.key(stream_type), codec.key(stream_id), digest, body),
+        )
+        self._uow.head = JournalHead(sequence, digest)
 
     def read(self, *, after: int = 0, limit: int | None = None) -> Iterator[JournalEntry]:
         cursor = self._connection.execute(

@@ -42,6 +42,8 @@ class _State:
         self.outbox: dict[str, OutboxMessage] = {}
         self.undelivered: dict[str, None] = {}
         self.idempotency: dict[str, IdempotencyRecord] = {}
+        # Per aggregate kind, how many commits wrote one (see AggregateGenerations).
+        self.generations: dict[str, int] = {}
 
 
 class MemoryStorage:
@@ -138,6 +140,12 @@ class _MemoryUnitOfWork:
         found: _MemoryAggregates[A] = repository
         return found
 
+    def generation(self, kind: AggregateKind[Any]) -> int | None:
+        """How many commits wrote a ``kind`` aggregate; ``None`` once this one has written one."""
+        if self._aggregate_writes.get(kind.name):
+            return None
+        return self._state.generations.get(kind.name, 0)
+
     def commit(self) -> None:
         # Everything that can fail was checked when it was buffered; from here on it is
         # plain dictionary and list updates, so the commit cannot stop half way.
@@ -145,6 +153,7 @@ class _MemoryUnitOfWork:
         for kind_name, writes in self._aggregate_writes.items():
             if writes:
                 state.aggregates.setdefault(kind_name, {}).update(writes)
+                state.generations[kind_name] = state.generations.get(kind_name, 0) + 1
         if self._journal is not None:
             for packed in self._journal.pending:
                 state.streams.setdefault((packed[1], packed[2]), []).append(packed[0])

@@ -33,6 +33,7 @@ from ordercore.serialization import JSONValue
 
 __all__ = [
     "Aggregate",
+    "AggregateGenerations",
     "AggregateKind",
     "AggregateRepository",
     "EventAppender",
@@ -170,6 +171,25 @@ class StoredBodies(Protocol):
 
     def stored_bodies(self, *, after: int = 0, limit: int | None = None) -> list[StoredBody]:
         """Committed entries with a sequence above ``after`` (at most ``limit``), oldest first."""
+        ...
+
+
+@runtime_checkable
+class AggregateGenerations(Protocol):
+    """A unit of work that can tell whether a kind of aggregate changed (optional capability).
+
+    The desk keeps what it derives from rarely changing aggregates (the stock locations,
+    sorted by priority) and reuses it while the kind's generation stays the same, instead of
+    reading them all in every command.
+    """
+
+    def generation(self, kind: AggregateKind[Any]) -> int | None:
+        """A number that changes whenever an aggregate of ``kind`` is committed, by anyone.
+
+        Returns:
+            The kind's generation as this unit of work sees it, or ``None`` when it cannot say
+            (for example, because this unit of work has written such an aggregate itself).
+        """
         ...
 
 

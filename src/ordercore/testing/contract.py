@@ -24,11 +24,14 @@ from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 import pytest
+from attrs import evolve as attrs_evolve
 
-from ordercore.audit.journal import GENESIS_HASH, EntryDraft, verify_chain
+from ordercore.audit.journal import GENESIS_HASH, EntryDraft, PersonalData, seal, verify_chain
 from ordercore.errors import ConcurrencyConflict, NotFound, StorageError, ValidationError
 from ordercore.storage.ports import (
+    AggregateGenerations,
     AggregateKind,
+    EventAppender,
     IdempotencyPurge,
     IdempotencyRecord,
     OutboxMessage,
@@ -55,6 +58,8 @@ CAPABILITIES: Mapping[str, tuple[str, ...]] = {
         "test_purge_forgets_idempotency_records_created_before_the_cutoff",
     ),
     "requeue": ("test_requeue_puts_only_a_dead_message_back_in_the_queue",),
+    "append_event": ("test_append_event_seals_the_entry_append_would",),
+    "generations": ("test_a_kinds_generation_changes_only_when_one_of_it_is_committed",),
 }
 """What a backend may declare unsupported (the keys), and the tests of the kit that need it."""
 
@@ -246,6 +251,63 @@ class StorageContract(DeclaresUnsupported):
         with storage.unit_of_work() as uow:
             (stored,) = list(uow.journal.read())
         assert stored == sealed
+
+    def test_append_event_seals_the_entry_append_would(self, storage: Storage) -> None:
+        personal = PersonalData("00" * 16, {"customer.email": "a@example.com"})
+        drafts = [
+            _draft("c1", 1, {"text": "quote ' \" \u00e9", "n": 10**30}),
+            attrs_evolve(_draft("c1", 2), reason="why", correlation_id="cmd-1", personal=personal),
+        ]
+        with storage.unit_of_work() as uow:
+            journal = uow.journal
+            assert isinstance(journal, EventAppender), "declare 'append_event' unsupported"
+            for draft in drafts:
+                journal.append_event(
+                    draft.event_id,
+                    draft.stream_type,
+                    draft.stream_id,
+                    draft.version,
+                    draft.event_type,
+                    draft.payload,
+                    draft.actor,
+                    draft.recorded_at,
+                    draft.reason,
+                    draft.correlation_id,
+                    draft.personal,
+                )
+        first = seal(drafts[0], 1, GENESIS_HASH)
+        expected = [first, seal(drafts[1], 2, first.hash)]
+        with storage.unit_of_work() as uow:
+            assert list(uow.journal.read()) == expected
+            assert uow.journal.head().digest == expected[-1].hash
+        assert verify_chain(expected).ok
+
+    # -- generations --------------------------------------------------------------------------
+
+    def test_a_kinds_generation_changes_only_when_one_of_it_is_committed(
+        self, storage: Storage
+    ) -> None:
+        def generation() -> int | None:
+            with storage.unit_of_work() as uow:
+                assert isinstance(uow, AggregateGenerations), "declare 'generations' unsupported"
+                return uow.generation(COUNTERS)
+
+        start = generation()
+        assert start is not None
+        with storage.unit_of_work() as uow:
+            uow.aggregates(OTHER_COUNTERS).save(Counter("o1", 1, 1), expected_version=0)
+        assert generation() == start
+        with pytest.raises(_Boom), storage.unit_of_work() as uow:
+            _bump(uow, "c1")
+            raise _Boom
+        assert generation() == start
+        with storage.unit_of_work() as uow:
+            assert isinstance(uow, AggregateGenerations)
+            _bump(uow, "c1")
+            assert uow.generation(COUNTERS) is None  # its own write: it cannot say
+        after = generation()
+        assert after is not None
+        assert after != start
 
     # -- outbox -------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from ordercore import (
     DemandLine,
     DeskConfig,
     InventoryPolicy,
+    Location,
     ManualClock,
     MovementKind,
     OrderDesk,
@@ -27,6 +28,7 @@ from ordercore import (
     ValidationError,
     hookimpl,
 )
+from ordercore.inventory.model import LOCATIONS
 from ordercore.testing import RecordingNotifier
 
 CLERK = Actor("u-clerk", roles={"clerk"})
@@ -289,3 +291,32 @@ def test_an_unknown_default_strategy_is_refused_when_the_desk_opens(clock: Manua
     config = DeskConfig(inventory=InventoryPolicy(strategy="cheapest"))
     with pytest.raises(ValidationError, match="strategy"):
         OrderDesk.open(clock=clock, config=config, entry_points=False)
+
+
+def test_reservations_follow_location_changes_made_by_the_desk_or_beside_it(
+    clock: ManualClock,
+) -> None:
+    # The desk keeps the sorted locations between commands while the storage says they are
+    # unchanged; each kind of change below must be seen by the very next reservation.
+    with OrderDesk.open(clock=clock, entry_points=False) as desk:
+        for code, priority in (("BER", 3), ("PAR", 4), ("MAD", 5)):
+            desk.inventory.add_location(code, actor=CLERK, priority=priority)
+        desk.inventory.track("SKU-1", actor=CLERK)
+        for code in ("BER", "PAR", "MAD"):
+            desk.inventory.receive("SKU-1", code, 10, actor=CLERK)
+
+        def next_location(holder: str) -> str:
+            (reservation,) = desk.inventory.reserve(holder, {"SKU-1": 1}, actor=CLERK).active()
+            return reservation.location
+
+        assert next_location("o-1") == "BER"
+        desk.inventory.add_location("PAR", actor=CLERK, priority=2)  # moves ahead of BER
+        assert next_location("o-2") == "PAR"
+        desk.inventory.add_location("BER", actor=CLERK, priority=1)  # and BER ahead of it
+        assert next_location("o-3") == "BER"
+        # Another writer on the same storage (another desk, say) moves MAD to the front.
+        with desk.storage.unit_of_work() as uow:
+            uow.aggregates(LOCATIONS).save(
+                Location("MAD", priority=0, version=2), expected_version=1
+            )
+        assert next_location("o-4") == "MAD"
