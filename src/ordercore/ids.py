@@ -9,7 +9,7 @@ made in the same millisecond. Tests use :class:`SequentialIds` for readable, rep
 from __future__ import annotations
 
 import itertools
-import secrets
+import os
 import sys
 import threading
 import time
@@ -23,6 +23,10 @@ __all__ = ["IdFactory", "SequentialIds", "SortableIds"]
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _RANDOM_BITS = 80
 _RANDOM_MAX = (1 << _RANDOM_BITS) - 1
+# A fresh random part has one bit fewer than the field, so stepping it never overflows soon.
+_DRAW_BYTES = 10
+_DRAW_SHIFT = _DRAW_BYTES * 8 - (_RANDOM_BITS - 1)
+_DRAWS_PER_READ = 256
 
 
 @runtime_checkable
@@ -59,6 +63,10 @@ class SortableIds:
 
     The wall clock (not the desk's injectable clock) is used on purpose: ids must stay sortable
     and unique across processes even when a test pins the desk's time.
+
+    The random part comes from the operating system's secure source, read a few hundred draws
+    at a time (one system call instead of one per millisecond); a forked child reads its own,
+    so parent and child never share the unread rest.
     """
 
     def __init__(self) -> None:
@@ -67,6 +75,19 @@ class SortableIds:
         self._last_random = 0
         self._time_text = ""
         self._checked_prefixes: set[str] = set()
+        self._pool = b""
+        self._pool_at = 0
+        self._pool_pid = -1
+
+    def _draw(self) -> int:
+        """A fresh random value of ``_RANDOM_BITS - 1`` bits (called with the lock held)."""
+        at = self._pool_at
+        if at + _DRAW_BYTES > len(self._pool) or self._pool_pid != os.getpid():
+            self._pool = os.urandom(_DRAW_BYTES * _DRAWS_PER_READ)
+            self._pool_pid = os.getpid()
+            at = 0
+        self._pool_at = at + _DRAW_BYTES
+        return int.from_bytes(self._pool[at : at + _DRAW_BYTES]) >> _DRAW_SHIFT
 
     def new_id(self, prefix: str) -> str:
         """Return ``prefix + "_" +`` a 26-character time-sortable id."""
@@ -81,9 +102,9 @@ class SortableIds:
                 self._last_random += 1
                 if self._last_random > _RANDOM_MAX:
                     now_ms += 1
-                    self._last_random = secrets.randbits(_RANDOM_BITS - 1)
+                    self._last_random = self._draw()
             else:
-                self._last_random = secrets.randbits(_RANDOM_BITS - 1)
+                self._last_random = self._draw()
             if now_ms != self._last_ms:
                 # Most ids share their millisecond with the one before: encode its time once.
                 shifted = now_ms << _RANDOM_BITS

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import re
+import sys
 import threading
 import time
+from multiprocessing.queues import Queue
 
 import pytest
 from hypothesis import given
@@ -269,3 +272,30 @@ def test_sequential_ids_drawn_by_many_threads_at_once_are_unique_and_dense() -> 
 
     made = [made_id for per_thread in drawn for made_id in per_thread]
     assert sorted(made) == [f"ord_{n:06d}" for n in range(1, 40_001)]
+
+
+def _child_draw(factory: SortableIds, results: Queue[int]) -> None:
+    results.put(factory._draw())
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs os.fork")
+def test_a_forked_child_draws_fresh_randomness_instead_of_the_parents_unread_pool() -> None:
+    factory = SortableIds()
+    factory._draw()  # the pool is read, and most of it is left for later draws
+    context = multiprocessing.get_context("fork")
+    results: Queue[int] = context.Queue()
+    child = context.Process(target=_child_draw, args=(factory, results))
+    child.start()
+    child_value = results.get(timeout=30)
+    child.join(timeout=30)
+
+    assert child_value != factory._draw()
+
+
+def test_random_parts_are_drawn_afresh_each_time_and_fit_their_field() -> None:
+    factory = SortableIds()
+    draws = [factory._draw() for _ in range(1_000)]  # several reads of the pool
+
+    assert len(set(draws)) == len(draws)
+    assert all(0 <= value < 2 ** (80 - 1) for value in draws)
+    assert max(draws).bit_length() > 70  # the top bits are used, not zero padding
