@@ -1,0 +1,130 @@
+"""``ctx.record`` journals the same entry whether the journal offers ``append_event`` or not."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import attrs
+import pytest
+
+from ordercore import Actor, SequentialIds, ValidationError
+from ordercore.audit.journal import EntryDraft, JournalEntry, JournalHead, verify_chain
+from ordercore.desk.commands import CommandContext
+from ordercore.serialization import make_converter
+from ordercore.storage.memory import MemoryStorage
+from ordercore.storage.ports import EventAppender, JournalRepository, UnitOfWork
+
+T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+
+
+@attrs.frozen
+class Registered:
+    personal_fields: ClassVar[tuple[str, ...]] = ("contact.email",)
+
+    customer: str
+    contact: dict[str, str]
+    score: int
+
+
+class PortOnlyJournal:
+    """A journal with the port's methods only, as a plugin backend may have."""
+
+    def __init__(self, inner: JournalRepository) -> None:
+        self._inner = inner
+
+    def append(self, draft: EntryDraft) -> JournalEntry:
+        return self._inner.append(draft)
+
+    def read(self, *, after: int = 0, limit: int | None = None) -> Iterator[JournalEntry]:
+        return self._inner.read(after=after, limit=limit)
+
+    def stream(self, stream_type: str, stream_id: str) -> list[JournalEntry]:
+        return self._inner.stream(stream_type, stream_id)
+
+    def head(self) -> JournalHead:
+        return self._inner.head()
+
+
+class PortOnlyUnitOfWork:
+    """A unit of work whose journal lacks ``append_event``; everything else is the inner one."""
+
+    def __init__(self, inner: UnitOfWork) -> None:
+        self._inner = inner
+        self.journal = PortOnlyJournal(inner.journal)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def _record_all(port_only: bool, reason: str | None = "moved in") -> list[JournalEntry]:
+    storage = MemoryStorage()
+    with storage.unit_of_work() as uow:
+        used: Any = PortOnlyUnitOfWork(uow) if port_only else uow
+        assert isinstance(used.journal, EventAppender) is not port_only
+        ctx = CommandContext(
+            uow=used,
+            actor=Actor("u-clerk"),
+            action="customer.register",
+            now=T0,
+            correlation_id="cmd_1",
+            ids=SequentialIds(),
+            converter=make_converter(),
+            notifiers=(),
+            event_listeners=(),
+        )
+        ctx.record("customer", "c-1", 1, Registered("c-1", {"email": "a@example.com"}, 3))
+        ctx.record("customer", "c-1", 2, Registered("c-1", {}, 4), reason=reason)
+    with storage.unit_of_work() as uow:
+        return list(uow.journal.read())
+
+
+def test_both_paths_seal_the_same_entries_and_both_chains_verify() -> None:
+    fast, drafted = _record_all(port_only=False), _record_all(port_only=True)
+
+    # The personal data's salt is random, so its digest (and every hash after it) differs.
+    def comparable(entry: JournalEntry) -> tuple[object, ...]:
+        return (
+            entry.sequence,
+            entry.event_id,
+            entry.stream_id,
+            entry.version,
+            entry.event_type,
+            entry.payload,
+            entry.actor,
+            entry.recorded_at,
+            entry.reason,
+            entry.correlation_id,
+            None if entry.personal is None else entry.personal.data,
+        )
+
+    assert [comparable(e) for e in fast] == [comparable(e) for e in drafted]
+    assert fast[0].personal is not None
+    assert fast[0].personal.data == {"contact.email": "a@example.com"}
+    assert "email" not in fast[0].payload["contact"]  # type: ignore[operator]
+    assert verify_chain(fast).ok
+    assert verify_chain(drafted).ok
+
+
+@pytest.mark.parametrize("port_only", [False, True])
+def test_a_bad_stream_id_is_refused_on_either_path_and_nothing_is_journaled(
+    port_only: bool,
+) -> None:
+    storage = MemoryStorage()
+    with storage.unit_of_work() as uow:
+        used: Any = PortOnlyUnitOfWork(uow) if port_only else uow
+        ctx = CommandContext(
+            uow=used,
+            actor=Actor("u-clerk"),
+            action="customer.register",
+            now=T0,
+            correlation_id="cmd_1",
+            ids=SequentialIds(),
+            converter=make_converter(),
+            notifiers=(),
+            event_listeners=(),
+        )
+        with pytest.raises(ValidationError, match="stream_id"):
+            ctx.record("customer", "", 1, Registered("c-1", {}, 3))
+        assert uow.journal.head().sequence == 0
