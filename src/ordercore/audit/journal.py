@@ -21,7 +21,7 @@ import json
 import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any, TypeAlias
+from typing import Any, NamedTuple, Protocol, TypeAlias
 
 import attrs
 import orjson
@@ -42,6 +42,8 @@ __all__ = [
     "GENESIS_HASH",
     "ChainVerification",
     "EntryDraft",
+    "EntryFields",
+    "EventFields",
     "JournalEntry",
     "JournalHead",
     "PersonalData",
@@ -94,6 +96,81 @@ class PersonalData:
         """The salted SHA-256 digest that the chain covers."""
         body = canonical_json({"salt": self.salt, "data": self.data}, "personal")
         return hashlib.sha256(body).hexdigest()
+
+
+class EventFields(NamedTuple):
+    """An entry's own fields, before the journal gives it a sequence and seals it.
+
+    What :meth:`~ordercore.storage.ports.EventAppender.append_event` takes: the fields of an
+    :class:`EntryDraft` in the same order, without ``payload_checked`` (the caller has checked
+    the payload already).
+    """
+
+    event_id: str
+    stream_type: str
+    stream_id: str
+    version: int
+    event_type: str
+    payload: dict[str, JSONValue]
+    actor: str
+    recorded_at: datetime
+    reason: str | None
+    correlation_id: str | None
+    personal: PersonalData | None
+
+
+class EntryFields(Protocol):
+    """Anything holding an entry's own fields: :class:`EventFields`, a draft or an entry."""
+
+    @property
+    def event_id(self) -> str:
+        """As in :class:`EventFields`."""
+        ...
+
+    @property
+    def stream_type(self) -> str:
+        """As in :class:`EventFields`."""
+        ...
+
+    @property
+    def stream_id(self) -> str:
+        """As in :class:`EventFields`."""
+        ...
+
+    @property
+    def version(self) -> int:
+        """As in :class:`EventFields`."""
+        ...
+
+    @property
+    def event_type(self) -> str:
+        """As in :class:`EventFields`."""
+        ...
+
+    @property
+    def payload(self) -> dict[str, JSONValue]:
+        """As in :class:`EventFields`."""
+        ...
+
+    @property
+    def actor(self) -> str:
+        """As in :class:`EventFields`."""
+        ...
+
+    @property
+    def recorded_at(self) -> datetime:
+        """As in :class:`EventFields`."""
+        ...
+
+    @property
+    def reason(self) -> str | None:
+        """As in :class:`EventFields`."""
+        ...
+
+    @property
+    def correlation_id(self) -> str | None:
+        """As in :class:`EventFields`."""
+        ...
 
 
 def draft_fields_are_plain(
@@ -342,21 +419,7 @@ def seal_with_body(draft: EntryDraft, sequence: int, previous_hash: str) -> Seal
     if not draft.payload_checked:
         ensure_json_ready(draft.payload, "payload")
     personal_digest = None if draft.personal is None else draft.personal.digest()
-    body, orjson_exact, digest = seal_fields(
-        sequence,
-        previous_hash,
-        draft.event_id,
-        draft.stream_type,
-        draft.stream_id,
-        draft.version,
-        draft.event_type,
-        draft.payload,
-        draft.actor,
-        draft.recorded_at,
-        draft.reason,
-        draft.correlation_id,
-        personal_digest,
-    )
+    body, orjson_exact, digest = seal_fields(draft, sequence, previous_hash, personal_digest)
     # JournalEntry has no checks in __init__; its fields in declaration order.
     entry = constructor(JournalEntry)(
         sequence,
@@ -379,26 +442,14 @@ def seal_with_body(draft: EntryDraft, sequence: int, previous_hash: str) -> Seal
 
 
 def seal_fields(
-    sequence: int,
-    previous_hash: str,
-    event_id: str,
-    stream_type: str,
-    stream_id: str,
-    version: int,
-    event_type: str,
-    payload: dict[str, JSONValue],
-    actor: str,
-    recorded_at: datetime,
-    reason: str | None,
-    correlation_id: str | None,
-    personal_digest: str | None,
+    fields: EntryFields, sequence: int, previous_hash: str, personal_digest: str | None
 ) -> tuple[bytes, bool, str]:
-    """The sealing step of :func:`seal_with_body` for fields already checked as a draft's are.
+    """The sealing step of :func:`seal_with_body`, for fields already checked as a draft's are.
 
     For journals that append through :class:`~ordercore.storage.ports.EventAppender` and keep
-    no :class:`JournalEntry` object: the caller has checked the texts as
-    :class:`EntryDraft` does and the payload with
-    :func:`~ordercore.serialization.ensure_json_ready` (or knows it can only be JSON).
+    no :class:`JournalEntry` object: the caller has checked the texts as :class:`EntryDraft`
+    does and the payload with :func:`~ordercore.serialization.ensure_json_ready` (or knows it
+    can only be JSON). ``personal_digest`` is the digest of the fields' personal data, if any.
 
     Returns:
         The canonical JSON of the entry's content, whether ``orjson.loads`` reads it back
@@ -407,16 +458,16 @@ def seal_fields(
     """
     content: dict[str, JSONValue] = {
         "sequence": sequence,
-        "event_id": event_id,
-        "stream_type": stream_type,
-        "stream_id": stream_id,
-        "version": version,
-        "event_type": event_type,
-        "payload": payload,
-        "actor": actor,
-        "recorded_at": iso_text(recorded_at),
-        "reason": reason,
-        "correlation_id": correlation_id,
+        "event_id": fields.event_id,
+        "stream_type": fields.stream_type,
+        "stream_id": fields.stream_id,
+        "version": fields.version,
+        "event_type": fields.event_type,
+        "payload": fields.payload,
+        "actor": fields.actor,
+        "recorded_at": iso_text(fields.recorded_at),
+        "reason": fields.reason,
+        "correlation_id": fields.correlation_id,
         "previous_hash": previous_hash,
     }
     if personal_digest is not None:

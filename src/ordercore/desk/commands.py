@@ -16,7 +16,12 @@ import cattrs
 
 from ordercore._json_types import JsonOnlyTypes
 from ordercore.actors import Actor
-from ordercore.audit.journal import EntryDraft, PersonalData, draft_fields_are_plain
+from ordercore.audit.journal import (
+    EntryDraft,
+    EventFields,
+    PersonalData,
+    draft_fields_are_plain,
+)
 from ordercore.errors import ValidationError
 from ordercore.events import CommittedEvent
 from ordercore.ids import IdFactory
@@ -170,6 +175,19 @@ class CommandContext:
         personal = _split_personal(payload, paths) if paths else None
         event_id = self.ids.new_id("evt")
         actor = self.actor.id
+        fields = EventFields(
+            event_id,
+            stream_type,
+            stream_id,
+            version,
+            event_type,
+            payload,
+            actor,
+            self.now,
+            reason,
+            self.correlation_id,
+            None if personal is None else PersonalData.of(personal),
+        )
         journal = self.uow.journal
         # What isinstance(journal, EventAppender) would check (a runtime protocol checks only
         # that the method is there), for the price of one attribute lookup.
@@ -186,36 +204,10 @@ class CommandContext:
         ):
             if not checked:
                 ensure_json_ready(payload, "payload")
-            append_event(
-                event_id,
-                stream_type,
-                stream_id,
-                version,
-                event_type,
-                payload,
-                actor,
-                self.now,
-                reason,
-                self.correlation_id,
-                None if personal is None else PersonalData.of(personal),
-            )
+            append_event(fields)
         else:
-            journal.append(
-                EntryDraft.of(
-                    event_id,
-                    stream_type,
-                    stream_id,
-                    version,
-                    event_type,
-                    payload,
-                    actor,
-                    self.now,
-                    reason,
-                    self.correlation_id,
-                    None if personal is None else PersonalData.of(personal),
-                    checked,
-                )
-            )
+            # The draft checks (and converts or refuses) what the fast path could not take.
+            journal.append(EntryDraft.of(*fields, checked))
         if self._event_listeners:
             committed = CommittedEvent(
                 event_id=event_id,

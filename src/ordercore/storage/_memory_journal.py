@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from datetime import datetime
 from typing import TYPE_CHECKING, TypeAlias
 
 from ordercore.audit.journal import (
     GENESIS_HASH,
     EntryDraft,
+    EventFields,
     JournalEntry,
     JournalHead,
     PersonalData,
@@ -27,7 +27,7 @@ from ordercore.audit.journal import (
     seal_fields,
     seal_with_body,
 )
-from ordercore.serialization import JSONValue, canonical_json_read_back
+from ordercore.serialization import canonical_json_read_back
 
 if TYPE_CHECKING:
     from ordercore.storage.memory import _State
@@ -115,44 +115,18 @@ class MemoryJournal:
         self._digest = sealed.entry.hash
         return sealed.entry
 
-    def append_event(
-        self,
-        event_id: str,
-        stream_type: str,
-        stream_id: str,
-        version: int,
-        event_type: str,
-        payload: dict[str, JSONValue],
-        actor: str,
-        recorded_at: datetime,
-        reason: str | None,
-        correlation_id: str | None,
-        personal: PersonalData | None,
-        /,
-    ) -> None:
+    def append_event(self, fields: EventFields) -> None:
         """:meth:`append` from the fields (see :class:`~ordercore.storage.ports.EventAppender`)."""
         sequence = self._sequence + 1
-        body, orjson_exact, digest = seal_fields(
-            sequence,
-            self._digest,
-            event_id,
-            stream_type,
-            stream_id,
-            version,
-            event_type,
-            payload,
-            actor,
-            recorded_at,
-            reason,
-            correlation_id,
-            None if personal is None else personal.digest(),
-        )
+        personal = fields.personal
+        personal_digest = None if personal is None else personal.digest()
+        body, orjson_exact, digest = seal_fields(fields, sequence, self._digest, personal_digest)
         self.pending.append(
             (
                 sequence,
-                stream_type,
-                stream_id,
-                version,
+                fields.stream_type,
+                fields.stream_id,
+                fields.version,
                 digest,
                 memoryview(body).tobytes(),
                 orjson_exact,

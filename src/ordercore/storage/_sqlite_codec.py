@@ -24,8 +24,7 @@ from typing import Any
 
 import orjson
 
-from ordercore.audit.journal import JournalEntry, PersonalData
-from ordercore.serialization import JSONValue
+from ordercore.audit.journal import EntryFields, JournalEntry, PersonalData
 from ordercore.storage.ports import IdempotencyRecord, OutboxMessage, OutboxStatus
 
 __all__ = [
@@ -89,52 +88,30 @@ def _text(moment: datetime | None) -> str | None:
 def encode_entry(entry: JournalEntry) -> bytes:
     """The body of a journal entry: every field, the personal data beside them."""
     return encode_entry_fields(
-        entry.event_id,
-        entry.stream_type,
-        entry.stream_id,
-        entry.version,
-        entry.event_type,
-        entry.payload,
-        entry.actor,
-        entry.recorded_at,
-        entry.reason,
-        entry.correlation_id,
-        entry.previous_hash,
-        entry.hash,
-        entry.personal,
-        entry.personal_digest,
+        entry, entry.personal, entry.previous_hash, entry.hash, entry.personal_digest
     )
 
 
 def encode_entry_fields(
-    event_id: str,
-    stream_type: str,
-    stream_id: str,
-    version: int,
-    event_type: str,
-    payload: dict[str, JSONValue],
-    actor: str,
-    recorded_at: datetime,
-    reason: str | None,
-    correlation_id: str | None,
+    fields: EntryFields,
+    personal: PersonalData | None,
     previous_hash: str,
     digest: str,
-    personal: PersonalData | None,
     personal_digest: str | None,
 ) -> bytes:
     """:func:`encode_entry` from the fields of an entry that was never made an object."""
     return encode_body(
         [
-            event_id,
-            stream_type,
-            stream_id,
-            version,
-            event_type,
-            payload,
-            actor,
-            recorded_at.isoformat(),
-            reason,
-            correlation_id,
+            fields.event_id,
+            fields.stream_type,
+            fields.stream_id,
+            fields.version,
+            fields.event_type,
+            fields.payload,
+            fields.actor,
+            fields.recorded_at.isoformat(),
+            fields.reason,
+            fields.correlation_id,
             previous_hash,
             digest,
             None if personal is None else [personal.salt, personal.data],

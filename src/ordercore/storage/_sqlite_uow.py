@@ -16,7 +16,6 @@ from __future__ import annotations
 import itertools
 import sqlite3
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any, Generic, cast
 
 import cattrs
@@ -24,14 +23,14 @@ import cattrs
 from ordercore.audit.journal import (
     GENESIS_HASH,
     EntryDraft,
+    EventFields,
     JournalEntry,
     JournalHead,
-    PersonalData,
     seal,
     seal_fields,
 )
 from ordercore.errors import ConcurrencyConflict, NotFound, ValidationError
-from ordercore.serialization import JSONValue, structure
+from ordercore.serialization import structure
 from ordercore.storage import _sqlite_codec as codec
 from ordercore.storage._sqlite_encoder import AggregateEncoder
 from ordercore.storage._sqlite_outbox import SQLiteIdempotency, SQLiteOutbox
@@ -288,60 +287,18 @@ class SQLiteJournal:
         self._uow.head = JournalHead(entry.sequence, entry.hash)
         return entry
 
-    def append_event(
-        self,
-        event_id: str,
-        stream_type: str,
-        stream_id: str,
-        version: int,
-        event_type: str,
-        payload: dict[str, JSONValue],
-        actor: str,
-        recorded_at: datetime,
-        reason: str | None,
-        correlation_id: str | None,
-        personal: PersonalData | None,
-        /,
-    ) -> None:
+    def append_event(self, fields: EventFields) -> None:
         """:meth:`append` from the fields (see :class:`~ordercore.storage.ports.EventAppender`)."""
         head = self.head()
         sequence = head.sequence + 1
+        personal = fields.personal
         personal_digest = None if personal is None else personal.digest()
-        _, _, digest = seal_fields(
-            sequence,
-            head.digest,
-            event_id,
-            stream_type,
-            stream_id,
-            version,
-            event_type,
-            payload,
-            actor,
-            recorded_at,
-            reason,
-            correlation_id,
-            personal_digest,
-        )
-        body = codec.encode_entry_fields(
-            event_id,
-            stream_type,
-            stream_id,
-            version,
-            event_type,
-            payload,
-            actor,
-            recorded_at,
-            reason,
-            correlation_id,
-            head.digest,
-            digest,
-            personal,
-            personal_digest,
-        )
+        _, _, digest = seal_fields(fields, sequence, head.digest, personal_digest)
+        body = codec.encode_entry_fields(fields, personal, head.digest, digest, personal_digest)
         self._connection.execute(
             "INSERT INTO journal (sequence, stream_type, stream_id, hash, body) "
             "VALUES (?, ?, ?, ?, ?)",
-            (sequence, codec.key(stream_type), codec.key(stream_id), digest, body),
+            (sequence, codec.key(fields.stream_type), codec.key(fields.stream_id), digest, body),
         )
         self._uow.head = JournalHead(sequence, digest)
 

@@ -21,13 +21,7 @@ from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 import attrs
 
 from ordercore._replace import replace
-from ordercore.audit.journal import (
-    EntryDraft,
-    JournalEntry,
-    JournalHead,
-    PersonalData,
-    StoredBody,
-)
+from ordercore.audit.journal import EntryDraft, EventFields, JournalEntry, JournalHead, StoredBody
 from ordercore.errors import StorageError, ValidationError
 from ordercore.serialization import JSONValue
 
@@ -204,21 +198,7 @@ class EventAppender(Protocol):
     fields (:func:`~ordercore.audit.journal.seal_fields` does the sealing).
     """
 
-    def append_event(
-        self,
-        event_id: str,
-        stream_type: str,
-        stream_id: str,
-        version: int,
-        event_type: str,
-        payload: dict[str, JSONValue],
-        actor: str,
-        recorded_at: datetime,
-        reason: str | None,
-        correlation_id: str | None,
-        personal: PersonalData | None,
-        /,
-    ) -> None:
+    def append_event(self, fields: EventFields) -> None:
         """Seal and append the next entry.
 
         The caller has checked the fields as :class:`~ordercore.audit.journal.EntryDraft`

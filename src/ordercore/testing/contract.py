@@ -26,7 +26,14 @@ from typing import ClassVar
 import pytest
 from attrs import evolve as attrs_evolve
 
-from ordercore.audit.journal import GENESIS_HASH, EntryDraft, PersonalData, seal, verify_chain
+from ordercore.audit.journal import (
+    GENESIS_HASH,
+    EntryDraft,
+    EventFields,
+    PersonalData,
+    seal,
+    verify_chain,
+)
 from ordercore.errors import ConcurrencyConflict, NotFound, StorageError, ValidationError
 from ordercore.storage.ports import (
     AggregateGenerations,
@@ -263,17 +270,19 @@ class StorageContract(DeclaresUnsupported):
             assert isinstance(journal, EventAppender), "declare 'append_event' unsupported"
             for draft in drafts:
                 journal.append_event(
-                    draft.event_id,
-                    draft.stream_type,
-                    draft.stream_id,
-                    draft.version,
-                    draft.event_type,
-                    draft.payload,
-                    draft.actor,
-                    draft.recorded_at,
-                    draft.reason,
-                    draft.correlation_id,
-                    draft.personal,
+                    EventFields(
+                        draft.event_id,
+                        draft.stream_type,
+                        draft.stream_id,
+                        draft.version,
+                        draft.event_type,
+                        draft.payload,
+                        draft.actor,
+                        draft.recorded_at,
+                        draft.reason,
+                        draft.correlation_id,
+                        draft.personal,
+                    )
                 )
         first = seal(drafts[0], 1, GENESIS_HASH)
         expected = [first, seal(drafts[1], 2, first.hash)]
