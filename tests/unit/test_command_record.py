@@ -58,22 +58,26 @@ class PortOnlyUnitOfWork:
         return getattr(self._inner, name)
 
 
+def _context(uow: UnitOfWork, port_only: bool) -> CommandContext:
+    used: Any = PortOnlyUnitOfWork(uow) if port_only else uow
+    assert isinstance(used.journal, EventAppender) is not port_only
+    return CommandContext(
+        uow=used,
+        actor=Actor("u-clerk"),
+        action="customer.register",
+        now=T0,
+        correlation_id="cmd_1",
+        ids=SequentialIds(),
+        converter=make_converter(),
+        notifiers=(),
+        event_listeners=(),
+    )
+
+
 def _record_all(port_only: bool, reason: str | None = "moved in") -> list[JournalEntry]:
     storage = MemoryStorage()
     with storage.unit_of_work() as uow:
-        used: Any = PortOnlyUnitOfWork(uow) if port_only else uow
-        assert isinstance(used.journal, EventAppender) is not port_only
-        ctx = CommandContext(
-            uow=used,
-            actor=Actor("u-clerk"),
-            action="customer.register",
-            now=T0,
-            correlation_id="cmd_1",
-            ids=SequentialIds(),
-            converter=make_converter(),
-            notifiers=(),
-            event_listeners=(),
-        )
+        ctx = _context(uow, port_only)
         ctx.record("customer", "c-1", 1, Registered("c-1", {"email": "a@example.com"}, 3))
         ctx.record("customer", "c-1", 2, Registered("c-1", {}, 4), reason=reason)
     with storage.unit_of_work() as uow:
@@ -113,18 +117,7 @@ def test_a_bad_stream_id_is_refused_on_either_path_and_nothing_is_journaled(
 ) -> None:
     storage = MemoryStorage()
     with storage.unit_of_work() as uow:
-        used: Any = PortOnlyUnitOfWork(uow) if port_only else uow
-        ctx = CommandContext(
-            uow=used,
-            actor=Actor("u-clerk"),
-            action="customer.register",
-            now=T0,
-            correlation_id="cmd_1",
-            ids=SequentialIds(),
-            converter=make_converter(),
-            notifiers=(),
-            event_listeners=(),
-        )
+        ctx = _context(uow, port_only)
         with pytest.raises(ValidationError, match="stream_id"):
             ctx.record("customer", "", 1, Registered("c-1", {}, 3))
         assert uow.journal.head().sequence == 0

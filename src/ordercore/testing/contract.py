@@ -270,19 +270,7 @@ class StorageContract(DeclaresUnsupported):
             assert isinstance(journal, EventAppender), "declare 'append_event' unsupported"
             for draft in drafts:
                 journal.append_event(
-                    EventFields(
-                        draft.event_id,
-                        draft.stream_type,
-                        draft.stream_id,
-                        draft.version,
-                        draft.event_type,
-                        draft.payload,
-                        draft.actor,
-                        draft.recorded_at,
-                        draft.reason,
-                        draft.correlation_id,
-                        draft.personal,
-                    )
+                    EventFields(*(getattr(draft, name) for name in EventFields._fields))
                 )
         first = seal(drafts[0], 1, GENESIS_HASH)
         expected = [first, seal(drafts[1], 2, first.hash)]
