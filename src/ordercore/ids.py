@@ -50,6 +50,7 @@ _SHIFTS = tuple(range(120, -1, -10))
 # The ULID text is 10 characters of time (48 bits after 2 zero bits) then 16 of randomness.
 _TIME_SHIFTS = _SHIFTS[:5]
 _RANDOM_SHIFTS = _SHIFTS[5:]
+_HEAD_SHIFTS = _RANDOM_SHIFTS[:-1]  # the random part's pairs but the last (bits 10 to 79)
 
 
 def _encode128(value: int) -> str:
@@ -74,6 +75,8 @@ class SortableIds:
         self._last_ms = -1
         self._last_random = 0
         self._time_text = ""
+        self._head_key = -1
+        self._head_text = ""
         self._checked_prefixes: set[str] = set()
         self._pool = b""
         self._pool_at = 0
@@ -99,12 +102,13 @@ class SortableIds:
             if now_ms <= self._last_ms:
                 # Same (or earlier) millisecond: step the random part so ids keep increasing.
                 now_ms = self._last_ms
-                self._last_random += 1
-                if self._last_random > _RANDOM_MAX:
+                random_part = self._last_random + 1
+                if random_part > _RANDOM_MAX:
                     now_ms += 1
-                    self._last_random = self._draw()
+                    random_part = self._draw()
             else:
-                self._last_random = self._draw()
+                random_part = self._draw()
+            self._last_random = random_part
             if now_ms != self._last_ms:
                 # Most ids share their millisecond with the one before: encode its time once.
                 shifted = now_ms << _RANDOM_BITS
@@ -112,11 +116,17 @@ class SortableIds:
                     [_PAIRS[(shifted >> shift) & 0x3FF] for shift in _TIME_SHIFTS]
                 )
                 self._last_ms = now_ms
-            random_part = self._last_random
-            time_text = self._time_text
-        pairs = _PAIRS
-        random_text = "".join([pairs[(random_part >> shift) & 0x3FF] for shift in _RANDOM_SHIFTS])
-        return f"{prefix}_{time_text}{random_text}"
+                self._head_key = -1
+            # Stepping changes the last ten bits, and the rest only once in 1,024 steps: the
+            # text of everything but the last two characters is kept until it changes.
+            head_key = random_part >> 10
+            if head_key != self._head_key:
+                self._head_key = head_key
+                self._head_text = self._time_text + "".join(
+                    [_PAIRS[(random_part >> shift) & 0x3FF] for shift in _HEAD_SHIFTS]
+                )
+            head_text = self._head_text
+        return prefix + "_" + head_text + _PAIRS[random_part & 0x3FF]
 
     def __repr__(self) -> str:
         return "SortableIds()"

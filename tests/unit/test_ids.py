@@ -299,3 +299,41 @@ def test_random_parts_are_drawn_afresh_each_time_and_fit_their_field() -> None:
     assert len(set(draws)) == len(draws)
     assert all(0 <= value < 2 ** (80 - 1) for value in draws)
     assert max(draws).bit_length() > 70  # the top bits are used, not zero padding
+
+
+def _decode(text: str) -> int:
+    value = 0
+    for char in text:
+        value = value * 32 + "0123456789ABCDEFGHJKMNPQRSTVWXYZ".index(char)
+    return value
+
+
+def test_sortable_ids_spell_time_then_random_part_across_carries_and_new_milliseconds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The factory keeps the text of all but the last two characters while only the last ten
+    # bits step; each id must still be the full 128-bit value, spelled out afresh.
+    now_ns = [1_750_000_000_000 * 1_000_000]
+    monkeypatch.setattr(time, "time_ns", lambda: now_ns[0])
+    factory = SortableIds()
+    # The third start shares its kept part (2050 >> 10 == 2122 >> 10) with the second run's
+    # end, so only the new millisecond tells the factory to spell it again.
+    starts = [(1 << 79) - 3, 1023, 2050]
+    draws = iter(starts)
+    monkeypatch.setattr(factory, "_draw", lambda: next(draws))
+    made: list[str] = []
+    for step in range(3 * 1_100):
+        if step in (1_100, 2_200):
+            now_ns[0] += 1_000_000  # a new millisecond draws a new random part
+        made.append(factory.new_id("ord"))
+
+    values = [_decode(made_id.removeprefix("ord_")) for made_id in made]
+    assert values == sorted(values)
+    assert len(set(values)) == len(values)
+    first_ms = now_ns[0] // 1_000_000 - 2
+    for step, value in enumerate(values):
+        millisecond, random_part = value >> 80, value & ((1 << 80) - 1)
+        block, offset = divmod(step, 1_100)
+        start = starts[block]
+        assert millisecond == first_ms + block
+        assert random_part == start + offset  # 1023 + 1 carries into the kept part
