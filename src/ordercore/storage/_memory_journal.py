@@ -81,6 +81,14 @@ def without_personal(packed: PackedEntry) -> PackedEntry:
     return (*packed[:7], None)
 
 
+def _own_bytes(body: bytes) -> bytes:
+    """``body`` in bytes of its own size, for keeping.
+
+    orjson's bytes keep the capacity of its 4 KiB write buffer (tracemalloc sees it).
+    """
+    return memoryview(body).tobytes()
+
+
 def _window(entries: list[PackedEntry], after: int, limit: int | None) -> Iterator[PackedEntry]:
     """The entries with a sequence above ``after``, at most ``limit`` of them."""
     start = max(after, 0)
@@ -107,12 +115,7 @@ class MemoryJournal:
 
     def append(self, draft: EntryDraft) -> JournalEntry:
         sealed = seal_with_body(draft, self._sequence + 1, self._digest)
-        # orjson's bytes keep the capacity of its 4 KiB write buffer (tracemalloc sees it):
-        # copy them into bytes of their own size, since these are kept.
-        body = memoryview(sealed.body).tobytes()
-        self.pending.append(_pack(sealed.entry, body, sealed.orjson_exact))
-        self._sequence = sealed.entry.sequence
-        self._digest = sealed.entry.hash
+        self._keep(_pack(sealed.entry, _own_bytes(sealed.body), sealed.orjson_exact))
         return sealed.entry
 
     def append_event(self, fields: EventFields) -> None:
@@ -121,20 +124,24 @@ class MemoryJournal:
         personal = fields.personal
         personal_digest = None if personal is None else personal.digest()
         body, orjson_exact, digest = seal_fields(fields, sequence, self._digest, personal_digest)
-        self.pending.append(
+        self._keep(
             (
                 sequence,
                 fields.stream_type,
                 fields.stream_id,
                 fields.version,
                 digest,
-                memoryview(body).tobytes(),
+                _own_bytes(body),
                 orjson_exact,
                 personal,
             )
         )
-        self._sequence = sequence
-        self._digest = digest
+
+    def _keep(self, packed: PackedEntry) -> None:
+        """Queue a sealed entry for commit and make it this unit of work's head."""
+        self.pending.append(packed)
+        self._sequence = packed[0]
+        self._digest = packed[4]
 
     def read(self, *, after: int = 0, limit: int | None = None) -> Iterator[JournalEntry]:
         entries = self._state.journal + self.pending if self.pending else self._state.journal

@@ -273,18 +273,13 @@ class SQLiteJournal:
     def append(self, draft: EntryDraft) -> JournalEntry:
         head = self.head()
         entry = seal(draft, head.sequence + 1, head.digest)
-        self._connection.execute(
-            "INSERT INTO journal (sequence, stream_type, stream_id, hash, body) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (
-                entry.sequence,
-                codec.key(entry.stream_type),
-                codec.key(entry.stream_id),
-                entry.hash,
-                codec.encode_entry(entry),
-            ),
+        self._insert(
+            entry.sequence,
+            entry.stream_type,
+            entry.stream_id,
+            entry.hash,
+            codec.encode_entry(entry),
         )
-        self._uow.head = JournalHead(entry.sequence, entry.hash)
         return entry
 
     def append_event(self, fields: EventFields) -> None:
@@ -295,10 +290,16 @@ class SQLiteJournal:
         personal_digest = None if personal is None else personal.digest()
         _, _, digest = seal_fields(fields, sequence, head.digest, personal_digest)
         body = codec.encode_entry_fields(fields, personal, head.digest, digest, personal_digest)
+        self._insert(sequence, fields.stream_type, fields.stream_id, digest, body)
+
+    def _insert(
+        self, sequence: int, stream_type: str, stream_id: str, digest: str, body: bytes
+    ) -> None:
+        """Write a sealed entry's row and make it this unit of work's head."""
         self._connection.execute(
             "INSERT INTO journal (sequence, stream_type, stream_id, hash, body) "
             "VALUES (?, ?, ?, ?, ?)",
-            (sequence, codec.key(fields.stream_type), codec.key(fields.stream_id), digest, body),
+            (sequence, codec.key(stream_type), codec.key(stream_id), digest, body),
         )
         self._uow.head = JournalHead(sequence, digest)
 
