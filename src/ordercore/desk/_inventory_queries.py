@@ -72,7 +72,7 @@ class InventoryQueries:
         result_type: type[R],
     ) -> R:
         def handler(ctx: CommandContext) -> R:
-            return work(StockSession(ctx, self.policy, self.strategies, self._locations))
+            return work(self.session(ctx))
 
         name = f"inventory.{action}"
         desk = self._desk

@@ -128,20 +128,19 @@ class StockSession:
     def _load_locations(self) -> None:
         uow = self.ctx.uow
         cache = self._cache
-        # What isinstance(uow, AggregateGenerations) checks, for one attribute lookup.
-        generation_of = None if cache is None else getattr(uow, "generation", None)
-        generation = None if generation_of is None else generation_of(LOCATIONS)
-        if generation is not None:
-            assert cache is not None
+        generation = None
+        if cache is not None:
+            # What isinstance(uow, AggregateGenerations) checks, for one attribute lookup.
+            generation_of = getattr(uow, "generation", None)
+            generation = None if generation_of is None else generation_of(LOCATIONS)
             entry = cache.entry
-            if entry is not None and entry[0] == generation:
+            if generation is not None and entry is not None and entry[0] == generation:
                 self._locations, self._codes = entry[1], entry[2]
                 return
         found = uow.aggregates(LOCATIONS).scan()
         self._locations = tuple(sorted(found, key=_BY_PRIORITY))
         self._codes = tuple(sorted([loc.id for loc in self._locations]))
-        if generation is not None:
-            assert cache is not None
+        if cache is not None and generation is not None:
             cache.entry = (generation, self._locations, self._codes)
 
     def location(self, code: str) -> Location:
