@@ -36,6 +36,7 @@ __all__ = [
     "encode_entry",
     "encode_message",
     "encode_record",
+    "is_stdlib_body",
     "key",
     "key_text",
     "micros",
@@ -68,6 +69,11 @@ def encode_body(data: Any) -> bytes:
     except orjson.JSONEncodeError:
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         return _STDLIB_MARK + text.encode("utf-8", "surrogatepass")
+
+
+def is_stdlib_body(body: bytes) -> bool:
+    """Whether :func:`encode_body` wrote ``body`` with the standard library (behind its marker)."""
+    return body[:1] == _STDLIB_MARK
 
 
 def decode_body(body: bytes) -> Any:

@@ -1,191 +1,178 @@
-"""Aggregates written as JSON, with unchanged parts of an aggregate serialized once.
+"""Aggregates written as JSON: plain attrs values by msgspec in one call, the rest by cattrs.
 
-A command changes an aggregate by building a new value that shares every unchanged part with the
-old one (``attrs.evolve`` keeps references): an order that is approved keeps its lines, contact,
-addresses and totals as the very same objects. Unstructuring and serializing those parts again
-on every save is most of the cost of writing an aggregate, so the encoder remembers, by
-identity, the JSON bytes each deeply immutable attrs value serialized to, and copies them in
-when it meets the same object again.
+Writing an aggregate is most of the Python work of a command on SQLite: the shared converter
+walks the value field by field (a generated function per class, a hook per money amount and
+time) before orjson writes the result. msgspec writes attrs values itself, in C, to the same
+JSON data: attrs fields under their names, decimals as their ``str``, enums as their values,
+tuples and sets as arrays, dates and times in ISO 8601. So a class whose every field, all the
+way down, is of such a type is written by msgspec, and anything else (a field typed ``Any``,
+a float, a ``Mapping`` that is not a dict, a private or non-``__init__`` attrs field, which
+cattrs and msgspec treat differently) by the converter and :func:`encode_body`, as before.
 
-That is only safe for values that cannot change after they are built: frozen attrs classes whose
-fields, all the way down, are strings, numbers, decimals, times, enums, money, tuples or
-frozensets of such values, or other such classes. Anything holding a dict, list or set is
-unstructured afresh every time. The bytes are those the shared converter's result serializes to
-(the same generated functions do the work), which ``tests/unit/storage/test_sqlite_encoder.py``
-checks.
+Where the two writers differ, the difference does not survive reading back:
+
+- msgspec writes the object's keys in name order, cattrs in field order; keys are read by name.
+- msgspec writes a UTC time with ``Z`` and a time in another zone with its own offset, where the
+  converter writes ``+00:00`` after turning it to UTC; reading gives the same instant in UTC.
+- msgspec writes a set's members in iteration order, the converter sorted; reading gives the set.
+- msgspec writes integers beyond 64 bits, which orjson would read back as floats; aggregate
+  bodies are therefore read by msgspec too (:meth:`AggregateEncoder.decode`), exactly.
+
+One difference would survive, and is caught: msgspec writes a naive ``datetime`` without an
+offset, where the converter refuses it (ordercore times are aware). A body of a class that
+holds times is searched for such a text before it is accepted; a match (or a user's text that
+looks like one) sends the value through the converter, which refuses a naive time with the
+usual :class:`~ordercore.errors.ValidationError` and writes a text as text. Text msgspec cannot
+write (a lone surrogate) takes the converter's path too, whose bodies keep their marker.
 """
 
 from __future__ import annotations
 
 import enum
+import re
 import typing
-from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from types import NoneType, UnionType
-from typing import Any
+from typing import Any, Final
 
 import attrs
-import cattrs
-import orjson
+import msgspec
 
-from ordercore.money import Money
 from ordercore.serialization import make_converter
-from ordercore.storage._sqlite_codec import encode_body
+from ordercore.storage._sqlite_codec import decode_body, encode_body, is_stdlib_body
 
-__all__ = ["AggregateEncoder"]
+__all__ = ["AggregateEncoder", "native_plan"]
 
-_SCALARS = (str, int, bool, NoneType, Decimal, datetime, date, Money)
+_PLAIN_SCALARS: Final = (str, int, bool, NoneType, Decimal, date)
+_NAIVE_TIME: Final = re.compile(rb'T\d\d:\d\d:\d\d(?:\.\d{1,6})?"')
+"""An ISO time followed by the end of the string: a time written without an offset."""
 
 
-def _immutable_type(kind: Any, seen: set[type]) -> bool:
+class NativePlan(enum.Enum):
+    """How the encoder writes a class, decided once per class from its fields' types."""
+
+    MSGSPEC = "msgspec"
+    """Every field is of a type msgspec writes as the converter would; no times."""
+    MSGSPEC_WITH_TIMES = "msgspec_with_times"
+    """As ``MSGSPEC``, but it holds times: the body is checked for a naive one."""
+    CONVERTER = "converter"
+    """Written by the shared converter and :func:`encode_body`."""
+
+
+class _NotPlain(Exception):
+    """A type msgspec would not write as the converter does."""
+
+
+def native_plan(cls: type) -> NativePlan:
+    """How :class:`AggregateEncoder` writes instances of ``cls``.
+
+    Exposed for tests, which hold the domain's aggregates to the fast path.
+    """
+    try:
+        holds_times = _plain_type(cls, set())
+    except _NotPlain:
+        return NativePlan.CONVERTER
+    if not attrs.has(cls):
+        return NativePlan.CONVERTER
+    return NativePlan.MSGSPEC_WITH_TIMES if holds_times else NativePlan.MSGSPEC
+
+
+def _plain_type(kind: Any, seen: set[type]) -> bool:
+    """Whether ``kind`` holds times; raises :class:`_NotPlain` when it is not written alike."""
     origin = typing.get_origin(kind)
+    arguments = typing.get_args(kind)
     if origin is typing.Union or origin is UnionType:
-        return all(_immutable_type(arg, seen) for arg in typing.get_args(kind))
+        return _some_hold_times(arguments, seen)
     if origin is typing.Literal:
+        if all(type(value) in (str, int, bool, NoneType) for value in arguments):
+            return False
+        raise _NotPlain(kind)
+    if origin in (tuple, list, frozenset, set):
+        return _some_hold_times([item for item in arguments if item is not Ellipsis], seen)
+    if origin is dict:
+        if arguments[0] is not str:
+            raise _NotPlain(kind)
+        return _plain_type(arguments[1], seen)
+    if not isinstance(kind, type) or origin is not None:
+        raise _NotPlain(kind)
+    if kind is datetime:
         return True
-    if origin in (tuple, frozenset):
-        return all(arg is Ellipsis or _immutable_type(arg, seen) for arg in typing.get_args(kind))
-    if not isinstance(kind, type):
+    if kind in _PLAIN_SCALARS:
         return False
-    if kind in _SCALARS or issubclass(kind, enum.Enum):
-        return True
-    return _immutable_class(kind, seen)
+    if issubclass(kind, enum.Enum):
+        if all(type(member.value) in (str, int) for member in kind):
+            return False
+        raise _NotPlain(kind)
+    return _plain_class(kind, seen)
 
 
-def _immutable_class(cls: type, seen: set[type]) -> bool:
-    """Whether every instance of ``cls`` is fixed for life, all the way down."""
+def _some_hold_times(kinds: typing.Iterable[Any], seen: set[type]) -> bool:
+    """Whether any of ``kinds`` holds times, after checking every one of them (no early exit)."""
+    holds_times = False
+    for kind in kinds:
+        holds_times = _plain_type(kind, seen) or holds_times
+    return holds_times
+
+
+def _plain_class(cls: type, seen: set[type]) -> bool:
+    if not attrs.has(cls):
+        raise _NotPlain(cls)
     if cls in seen:
-        return True
-    if not attrs.has(cls) or getattr(cls.__setattr__, "__name__", "") != "_frozen_setattrs":
-        return False
+        return False  # a class met again (recursion): its own walk decides about times
     seen.add(cls)
     try:
         hints = typing.get_type_hints(cls)
-    except (NameError, TypeError):
-        return False
-    return all(_immutable_type(hints.get(field.name), seen) for field in attrs.fields(cls))
-
-
-def _tuple_hook(converter: cattrs.Converter, cls: Any) -> Callable[[Any], Any]:
-    """A list of the items' unstructured forms, as cattrs gives for ``tuple[T, ...]``.
-
-    A list comprehension over the item's own hook rather than cattrs' generator: a new tuple
-    often differs from the last one by an item (a sighting, a payment), so the items come from
-    the memo and the loop itself is what costs.
-    """
-    arguments = typing.get_args(cls)
-    if len(arguments) != 2 or arguments[1] is not Ellipsis:
-        return converter.gen_unstructure_iterable(cls)
-    item_hook = converter.get_unstructure_hook(arguments[0])
-
-    def unstructure_items(value: Any) -> list[Any]:
-        return [item_hook(item) for item in value]
-
-    return unstructure_items
+    except (NameError, TypeError) as unresolved:
+        raise _NotPlain(cls) from unresolved
+    holds_times = False
+    for field in attrs.fields(cls):
+        # cattrs leaves out fields that __init__ does not take and names private ones as
+        # declared; msgspec writes the first and leaves out the second.
+        if not field.init or field.name.startswith("_"):
+            raise _NotPlain(cls)
+        holds_times = _plain_type(hints.get(field.name, Any), seen) or holds_times
+    return holds_times
 
 
 class AggregateEncoder:
-    """Writes aggregates as JSON bytes, each immutable part serialized once.
-
-    The memo keeps, for each immutable part met (by identity, with the part itself so that its
-    id cannot be reused meanwhile), the JSON bytes it serialized to as an ``orjson.Fragment``,
-    which the next document that holds the same part copies in as it is. Bytes rather than the
-    unstructured dicts and lists: a remembered part then costs the garbage collector one object
-    to look at instead of a tree of them, and serializing an aggregate whose parts are mostly
-    unchanged copies their bytes instead of walking them again.
-
-    The bytes are exactly those of ``orjson.dumps`` over the shared converter's result. A part
-    orjson cannot write (text that is not valid Unicode, an integer beyond 64 bits) is not
-    remembered, and its aggregate is written by :func:`~ordercore.storage._sqlite_codec.
-    encode_body` from the shared converter's result, as before.
-
-    Args:
-        limit: How many serialized parts to remember, at most, in two generations.
+    """Writes aggregates as JSON bytes and reads them back.
 
     Attributes:
         converter: The shared converter (:func:`~ordercore.serialization.make_converter`), for
-            reading aggregates back.
+            the classes msgspec does not write and for structuring what is read.
     """
 
-    def __init__(self, limit: int = 10_000) -> None:
+    def __init__(self) -> None:
         self.converter = make_converter()
-        self._fragments = _fragmenting_converter(limit)
-        self._outer: dict[type, Callable[[Any], Any]] = {}
+        self._msgspec = msgspec.json.Encoder(decimal_format="string")
+        self._reader = msgspec.json.Decoder()
+        self._plans: dict[type, NativePlan] = {}
 
     def encode(self, item: object) -> bytes:
-        """The JSON body of ``item``, as ``encode_body`` of the shared converter's result."""
+        """The JSON body of ``item``; reading it back gives the converter's data for it.
+
+        Raises:
+            ValidationError: For what the converter refuses (a naive time).
+        """
         cls = type(item)
-        unstructure = self._outer.get(cls)
-        if unstructure is None:
-            unstructure = self._outer[cls] = self._outer_hook(cls)
-        try:
-            return orjson.dumps(unstructure(item))
-        except orjson.JSONEncodeError:
-            return encode_body(self.converter.unstructure(item))
-
-    def _outer_hook(self, cls: type) -> Callable[[Any], Any]:
-        # The aggregate itself is not remembered, only its parts: a saved aggregate is a new
-        # value every time, and remembering it would only keep its old versions alive.
-        if cls is not Money and attrs.has(cls) and _immutable_class(cls, set()):
-            return self._fragments.gen_unstructure_attrs_fromdict(cls)
-        return self._fragments.get_unstructure_hook(cls)
-
-
-def _fragmenting_converter(limit: int) -> cattrs.Converter:
-    """A converter whose immutable parts unstructure to remembered ``orjson.Fragment`` bytes.
-
-    The memo has two generations of up to ``limit // 2`` parts each: when the young one is
-    full it becomes the old one and the previous old one is forgotten, all at once (dropping
-    entries one by one from a dict's start makes each eviction walk the run of deleted slots).
-    A part found in the old generation moves back to the young one, so the parts of aggregates
-    still being worked on stay while those of finished ones go: a small memo serves as well as
-    a big one, and keeps far fewer old values alive for the garbage collector to walk.
-    """
-    converter = make_converter()
-    young: dict[int, tuple[object, orjson.Fragment]] = {}
-    old: dict[int, tuple[object, orjson.Fragment]] = {}
-    generation = max(limit // 2, 1)
-
-    def applies(cls: Any) -> bool:
-        # Money keeps the converter's own hook for it (cheap, and not a generated one).
-        if typing.get_origin(cls) is tuple:
-            return _immutable_type(cls, set())
-        return cls is not Money and attrs.has(cls) and _immutable_class(cls, set())
-
-    def remember(key: int, entry: tuple[object, orjson.Fragment]) -> None:
-        nonlocal young, old
-        if len(young) >= generation:
-            old, young = young, {}
-        young[key] = entry
-
-    def factory(cls: Any) -> Callable[[Any], Any]:
-        generated: Callable[[Any], Any]
-        if typing.get_origin(cls) is tuple:
-            generated = _tuple_hook(converter, cls)
-        else:
-            generated = converter.gen_unstructure_attrs_fromdict(cls)
-
-        def unstructure(value: Any) -> Any:
-            key = id(value)
-            # The memo holds the value itself, so its id cannot be reused while remembered.
-            remembered = young.get(key)
-            if remembered is not None and remembered[0] is value:
-                return remembered[1]
-            remembered = old.get(key)
-            if remembered is not None and remembered[0] is value:
-                remember(key, remembered)
-                return remembered[1]
-            result = generated(value)
+        plan = self._plans.get(cls)
+        if plan is None:
+            plan = self._plans[cls] = native_plan(cls)
+        if plan is not NativePlan.CONVERTER:
             try:
-                # orjson's bytes keep its 4 KiB write buffer; remembered ones get their own size.
-                fragment = orjson.Fragment(memoryview(orjson.dumps(result)).tobytes())
-            except orjson.JSONEncodeError:
-                return result  # not for orjson: the whole aggregate takes the slow path
-            remember(key, (value, fragment))
-            return fragment
+                body = self._msgspec.encode(item)
+            except (TypeError, ValueError):
+                # Text that is not valid Unicode, or a field holding what its type does not
+                # say: the converter writes it, or says what is wrong with it.
+                pass
+            else:
+                if plan is NativePlan.MSGSPEC or _NAIVE_TIME.search(body) is None:
+                    return body
+        return encode_body(self.converter.unstructure(item))
 
-        return unstructure
-
-    converter.register_unstructure_hook_factory(applies, factory)
-    return converter
+    def decode(self, body: bytes) -> Any:
+        """The data of a body :meth:`encode` (or :func:`encode_body`) wrote."""
+        if is_stdlib_body(body):
+            return decode_body(body)
+        return self._reader.decode(body)

@@ -52,6 +52,7 @@ class SharedState:
         self.connection = connection
         self.converter: cattrs.Converter = encoder.converter
         self.encode = encoder.encode
+        self.decode = encoder.decode
         self.cache: dict[tuple[str, str], tuple[Any, int]] = {}
         self.cache_size = cache_size
         self.data_version = -1
@@ -144,7 +145,7 @@ class SQLiteAggregates(Generic[A]):
         self._connection = uow.connection
 
     def _decode(self, body: bytes) -> A:
-        data = codec.decode_body(body)
+        data = self._shared.decode(body)
         return structure(self._shared.converter, data, self._kind.type, self._name)
 
     def find(self, aggregate_id: str) -> A | None:

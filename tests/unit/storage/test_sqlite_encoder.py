@@ -1,21 +1,23 @@
-"""The aggregate encoder writes exactly the bytes of the shared converter's result, and only
-memoizes values that cannot change."""
+"""The aggregate encoder: msgspec writes plain attrs values, the converter the rest, and every
+body reads back as the value that was written."""
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any, Literal
 
 import attrs
+import orjson
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ordercore import (
     Actor,
-    Address,
-    Contact,
     InvalidTransition,
-    LineDraft,
     OrderDesk,
     OrderDraft,
     PaymentKind,
@@ -23,16 +25,19 @@ from ordercore import (
     SequentialIds,
     ValidationError,
 )
+from ordercore.customers.model import Customer
 from ordercore.desk.config import DeskConfig
 from ordercore.desk.review_context import IdentityActivity, OrderSighting
-from ordercore.inventory.model import StockItem
+from ordercore.inventory.model import StockLevel
+from ordercore.money import Money
 from ordercore.orders.model import Order
 from ordercore.serialization import make_converter
-from ordercore.storage._sqlite_codec import decode_body, encode_body
-from ordercore.storage._sqlite_encoder import AggregateEncoder, _immutable_class
+from ordercore.storage._sqlite_codec import encode_body, is_stdlib_body
+from ordercore.storage._sqlite_encoder import AggregateEncoder, NativePlan, native_plan
 from ordercore.testing.lifecycle_machine import drafts
 
 CLERK = Actor("clerk", roles={"clerk"})
+AT = datetime(2025, 1, 1, 12, 30, tzinfo=UTC)
 
 
 def _versions(draft: OrderDraft) -> list[Order]:
@@ -59,97 +64,152 @@ def _versions(draft: OrderDraft) -> list[Order]:
         return versions
 
 
+def _round_trip(encoder: AggregateEncoder, value: object) -> object:
+    return encoder.converter.structure(encoder.decode(encoder.encode(value)), type(value))
+
+
 @given(draft=drafts(allow_invalid=False))
-def test_every_version_of_an_order_unstructures_as_the_shared_converter_does(
-    draft: OrderDraft,
-) -> None:
-    plain, encoder = make_converter(), AggregateEncoder()
+def test_every_version_of_an_order_reads_back_as_written(draft: OrderDraft) -> None:
+    encoder, plain = AggregateEncoder(), make_converter()
     for order in _versions(draft):
-        first = encoder.encode(order)
-        assert first == encode_body(plain.unstructure(order))
-        assert encoder.encode(order) == first  # the second time from the memo
-        assert encoder.converter.structure(decode_body(first), Order) == order
+        body = encoder.encode(order)
+        assert encoder.converter.structure(encoder.decode(body), Order) == order
+        # The data is the converter's too, once the converter has read both.
+        assert plain.structure(orjson.loads(orjson.dumps(plain.unstructure(order))), Order) == (
+            plain.structure(encoder.decode(body), Order)
+        )
 
 
-def test_a_forgetful_memo_still_gives_the_right_result() -> None:
-    plain, tiny = make_converter(), AggregateEncoder(limit=1)
-    draft = OrderDraft(
-        channel="web",
-        currency="EUR",
-        contact=Contact("Ann Example", email="ann@example.com"),
-        shipping_address=Address("Ann Example", "1 Main Street", "Springfield", "DE", "12345"),
-        lines=[LineDraft("SKU-A", 2, "10.00"), LineDraft("SKU-B", 1, "3.50")],
-    )
-    for order in _versions(draft):
-        assert tiny.encode(order) == encode_body(plain.unstructure(order))
+def test_the_domains_hot_aggregates_take_the_fast_path() -> None:
+    for cls in (Order, IdentityActivity, StockLevel, Customer):
+        assert native_plan(cls) is not NativePlan.CONVERTER, cls
+    assert native_plan(StockLevel) is NativePlan.MSGSPEC  # no times: no search of the body
+
+
+class _Colour(enum.Enum):
+    RED = "red"
+    BLUE = 2
+
+
+class _Tupled(enum.Enum):
+    PAIR = (1, 2)
 
 
 @attrs.frozen
-class _HoldsADict:
-    data: dict[str, int]
-
-
-@attrs.define
-class _Mutable:
-    value: int
-
-
-@attrs.frozen
-class _Fixed:
+class _Plain:
     name: str
-    at: datetime
-    parts: tuple[int, ...]
+    at: datetime | None
+    amount: Money
+    rate: Decimal
+    parts: tuple[int, ...] = ()
+    tags: frozenset[str] = frozenset()
+    colour: _Colour = _Colour.RED
+    extra: dict[str, list[int]] = attrs.Factory(dict)
+    kind: Literal["a", "b"] = "a"
 
 
-def test_only_classes_fixed_all_the_way_down_are_memoized() -> None:
-    assert _immutable_class(Order, set())
-    assert _immutable_class(_Fixed, set())
-    assert not _immutable_class(_HoldsADict, set())
-    assert not _immutable_class(_Mutable, set())
-    # A stock item keeps its thresholds per location in dicts: unstructured afresh every time.
-    assert not _immutable_class(StockItem, set())
+@attrs.frozen
+class _Private:
+    _secret: str
 
 
-def test_a_value_holding_a_dict_is_unstructured_afresh_each_time() -> None:
+@attrs.frozen
+class _Derived:
+    value: int
+    twice: int = attrs.field(init=False, default=0)
+
+
+@attrs.frozen
+class _Loose:
+    data: Any
+
+
+@attrs.frozen
+class _Floating:
+    ratio: float
+
+
+@attrs.frozen
+class _IntKeys:
+    counts: dict[int, int]
+
+
+@attrs.frozen
+class _Odd:
+    pair: _Tupled
+
+
+@attrs.frozen
+class _TimeOrAnything:
+    value: datetime | Any
+
+
+def _plain(**changes: Any) -> _Plain:
+    value = _Plain(
+        "x", AT, Money.of("12.30", "EUR"), Decimal("0.19"), (1, 2), frozenset({"b", "a"})
+    )
+    return attrs.evolve(value, **changes)
+
+
+def test_plain_values_take_msgspec_and_read_back() -> None:
+    assert native_plan(_Plain) is NativePlan.MSGSPEC_WITH_TIMES
     encoder = AggregateEncoder()
-    value = _HoldsADict({"a": 1})
-    first = encoder.encode(value)
-    value.data["a"] = 2  # frozen, yet its dict can change: it must not be memoized
-    assert decode_body(encoder.encode(value)) == {"data": {"a": 2}}
-    assert decode_body(first) == {"data": {"a": 1}}
-    fixed = _Fixed("x", datetime(2025, 1, 1, tzinfo=UTC), (1, 2))
-    assert encoder.encode(fixed) == encode_body(make_converter().unstructure(fixed))
+    value = _plain(extra={"k": [1, 2]}, colour=_Colour.BLUE, kind="b")
+    assert _round_trip(encoder, value) == value
 
 
-@given(st.lists(st.integers(), max_size=5))
-def test_tuples_of_immutable_values_round_trip(parts: list[int]) -> None:
-    fixed = _Fixed("x", datetime(2025, 1, 1, tzinfo=UTC), tuple(parts))
-    assert decode_body(AggregateEncoder().encode(fixed))["parts"] == parts
+@pytest.mark.parametrize(
+    "cls", [_Private, _Derived, _Loose, _Floating, _IntKeys, _Odd, _TimeOrAnything, dict]
+)
+def test_classes_msgspec_would_write_differently_take_the_converter(cls: type) -> None:
+    assert native_plan(cls) is NativePlan.CONVERTER
 
 
-def test_a_growing_tuple_of_memoized_items_unstructures_as_the_shared_converter_does() -> None:
-    plain, encoder = make_converter(), AggregateEncoder()
-    at = datetime(2025, 1, 1, tzinfo=UTC)
+def test_the_converters_classes_still_read_back() -> None:
+    encoder = AggregateEncoder()
+    for value in (_Derived(3), _Loose({"a": [1, "b"]}), _Floating(0.5), _IntKeys({1: 2})):
+        body = encoder.encode(value)
+        assert body == encode_body(make_converter().unstructure(value))
+        assert encoder.converter.structure(encoder.decode(body), type(value)) == value
+
+
+def test_a_time_in_another_zone_reads_back_as_the_same_instant_in_utc() -> None:
+    encoder = AggregateEncoder()
+    berlin = datetime(2025, 1, 1, 13, 30, tzinfo=timezone(timedelta(hours=1)))
+    read = _round_trip(encoder, _plain(at=berlin))
+    assert isinstance(read, _Plain)
+    assert read.at == AT
+    assert read.at.tzinfo is UTC
+
+
+def test_a_naive_time_is_refused_as_the_converter_refuses_it() -> None:
+    encoder = AggregateEncoder()
+    with pytest.raises(ValidationError):
+        encoder.encode(_plain(at=datetime(2025, 1, 1, 12, 30)))  # naive: the bad input
+
+
+def test_text_that_looks_like_a_naive_time_is_kept_as_text() -> None:
+    encoder = AggregateEncoder()
+    value = _plain(name="2025-01-01T12:30:00")
+    assert _round_trip(encoder, value) == value
+
+
+@given(st.text(), st.integers(min_value=-(2**80), max_value=2**80))
+def test_any_text_and_any_integer_read_back_exactly(text: str, number: int) -> None:
+    # Lone surrogates take the converter's marked body; integers beyond 64 bits, which orjson
+    # would read as floats, are read by msgspec.
+    value = _plain(name=text, parts=(number,))
+    encoder = AggregateEncoder()
+    assert _round_trip(encoder, value) == value
+    surrogate = any("\ud800" <= char <= "\udfff" for char in text)
+    assert is_stdlib_body(encoder.encode(value)) == surrogate
+
+
+def test_a_growing_tuple_of_sightings_reads_back() -> None:
+    encoder = AggregateEncoder()
     sightings: tuple[OrderSighting, ...] = ()
     for index in range(60):
-        sightings = (*sightings[-49:], OrderSighting(f"o{index}", at))
+        sightings = (*sightings[-49:], OrderSighting(f"o{index}", AT))
         activity = IdentityActivity("key", sightings, index + 1)
-        assert encoder.encode(activity) == encode_body(plain.unstructure(activity))
-    assert len(decode_body(encoder.encode(activity))["orders"]) == 50
-
-
-@attrs.frozen
-class _Named:
-    name: str
-    big: int
-
-
-def test_text_or_numbers_orjson_cannot_write_take_the_slow_path_and_read_back() -> None:
-    encoder = AggregateEncoder()
-    for value in (_Named("lone \udc80 surrogate", 1), _Named("fine", 2**70)):
-        for _ in range(2):  # not remembered: the same result the second time
-            body = encoder.encode(_Fixed(value.name, datetime(2025, 1, 1, tzinfo=UTC), (1,)))
-            assert decode_body(body)["name"] == value.name
-            body = encoder.encode(value)
-            assert body == encode_body(make_converter().unstructure(value))
-            assert encoder.converter.structure(decode_body(body), _Named) == value
+        assert _round_trip(encoder, activity) == activity
+    assert len(encoder.decode(encoder.encode(activity))["orders"]) == 50
