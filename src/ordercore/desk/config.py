@@ -34,6 +34,25 @@ def _positive_duration(_: Any, attribute: Any, value: Any) -> None:
         raise ValidationError(attribute.name, "must be a positive duration")
 
 
+def _receipt_delay(policy: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, timedelta):
+        raise ValidationError(
+            attribute.name, f"must be a duration (a timedelta), not {type(value).__name__}"
+        )
+    if value < timedelta(0):
+        raise ValidationError(attribute.name, "must not be negative")
+    if value >= policy.lease:
+        # The message stays claimed only for the lease: a receipt written later would let a
+        # worker deliver it a second time meanwhile.
+        raise ValidationError(attribute.name, "must be shorter than the lease")
+
+
+def _default_receipt_delay(policy: OutboxPolicy) -> timedelta:
+    # 200 ms: long enough for the next command of a busy desk to come, short enough that an
+    # idle desk's records are written before anyone looks; well inside any lease.
+    return min(timedelta(milliseconds=200), policy.lease / 2)
+
+
 @attrs.frozen(slots=True)
 class OutboxPolicy:
     """How the outbox retries deliveries.
@@ -48,6 +67,14 @@ class OutboxPolicy:
         max_backoff: Longest wait between two tries.
         lease: How long a dispatcher holds a message it is delivering.
         batch_size: Messages claimed per round.
+        receipt_delay: How long the desk may wait before it records a delivery it made right
+            after a command's commit. Within that time the record goes into the next unit of
+            work one of the desk's commands opens, instead of a unit of work of its own (on
+            SQLite, a transaction less per notification); a timer writes what is still waiting
+            when it runs out, and closing the desk writes the rest. Zero records every delivery
+            at once. The message stays claimed meanwhile, so no worker delivers it again; the
+            delay must therefore be shorter than the lease. By default 200 ms (or half the
+            lease, if that is shorter).
     """
 
     max_attempts: int = attrs.field(default=10, validator=_positive_count)
@@ -57,6 +84,9 @@ class OutboxPolicy:
     max_backoff: timedelta = attrs.field(default=timedelta(hours=1), validator=_positive_duration)
     lease: timedelta = attrs.field(default=timedelta(minutes=5), validator=_positive_duration)
     batch_size: int = attrs.field(default=200, validator=_positive_count)
+    receipt_delay: timedelta = attrs.field(
+        default=attrs.Factory(_default_receipt_delay, takes_self=True), validator=_receipt_delay
+    )
 
     def backoff(self, attempts: int) -> timedelta:
         """Return the wait after ``attempts`` failed deliveries."""

@@ -21,6 +21,7 @@ import cattrs
 from ordercore._json_types import JsonOnlyTypes
 from ordercore.actors import Actor
 from ordercore.clock import Clock, SystemClock
+from ordercore.desk._receipts import Receipt
 from ordercore.desk.analytics import AnalyticsDesk
 from ordercore.desk.audit import AuditDesk
 from ordercore.desk.authorization import RolePolicy
@@ -153,8 +154,11 @@ class OrderDesk:
         )
 
     def close(self) -> None:
-        """Close the storage backend."""
-        self.storage.close()
+        """Record the deliveries still held back, then close the storage backend."""
+        try:
+            self.outbox.close()
+        finally:
+            self.storage.close()
 
     def __enter__(self) -> OrderDesk:
         return self
@@ -283,40 +287,48 @@ class OrderDesk:
         result_type: type[R] | None,
     ) -> tuple[R, list[OutboxMessage]]:
         now = self.clock.now()
-        with self.storage.unit_of_work() as uow:
-            if idempotency_key is not None:
-                assert result_type is not None  # checked by execute()
-                assert request_digest is not None
-                remembered = uow.idempotency.get(idempotency_key)
-                if remembered is not None:
-                    if remembered.fingerprint != request_digest:
-                        raise IdempotencyConflict(idempotency_key, action)
-                    return structure(self.converter, remembered.result, result_type), []
-            context = CommandContext(
-                uow=uow,
-                actor=actor,
-                action=action,
-                now=now,
-                correlation_id=idempotency_key or self.ids.new_id("cmd"),
-                ids=self.ids,
-                converter=self.converter,
-                event_classes=self._event_classes,
-                notifiers=self._notifiers,
-                event_listeners=self._event_listeners,
-                claim_until=self._claim_until,
-            )
-            result = handler(context)
-            if idempotency_key is not None:
-                assert request_digest is not None
-                uow.idempotency.put(
-                    IdempotencyRecord(
-                        key=idempotency_key,
-                        action=action,
-                        fingerprint=request_digest,
-                        result=self.converter.unstructure(result),
-                        created_at=now,
-                    )
+        receipts: list[Receipt] = []
+        try:
+            with self.storage.unit_of_work() as uow:
+                if idempotency_key is not None:
+                    assert result_type is not None  # checked by execute()
+                    assert request_digest is not None
+                    remembered = uow.idempotency.get(idempotency_key)
+                    if remembered is not None:
+                        if remembered.fingerprint != request_digest:
+                            raise IdempotencyConflict(idempotency_key, action)
+                        return structure(self.converter, remembered.result, result_type), []
+                context = CommandContext(
+                    uow=uow,
+                    actor=actor,
+                    action=action,
+                    now=now,
+                    correlation_id=idempotency_key or self.ids.new_id("cmd"),
+                    ids=self.ids,
+                    converter=self.converter,
+                    event_classes=self._event_classes,
+                    notifiers=self._notifiers,
+                    event_listeners=self._event_listeners,
+                    claim_until=self._claim_until,
                 )
+                result = handler(context)
+                if idempotency_key is not None:
+                    assert request_digest is not None
+                    uow.idempotency.put(
+                        IdempotencyRecord(
+                            key=idempotency_key,
+                            action=action,
+                            fingerprint=request_digest,
+                            result=self.converter.unstructure(result),
+                            created_at=now,
+                        )
+                    )
+                # Deliveries made after earlier commits are recorded with this one (see
+                # OutboxPolicy.receipt_delay); last, so that a failing command takes none.
+                receipts = self.outbox.write_receipts(uow.outbox)
+        except BaseException:
+            self.outbox.give_back_receipts(receipts)
+            raise
         return result, context.written
 
     def _claim_until(self, now: datetime) -> datetime | None:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import attrs
 
 from ordercore.actors import Actor
+from ordercore.desk._receipts import DeliveryReceipts, Receipt
 from ordercore.desk.commands import (
     EVENT_DESTINATION_PREFIX,
     NOTIFIER_DESTINATION_PREFIX,
@@ -82,6 +84,11 @@ class OutboxDesk:
         self._policy = policy
         self._converter = desk.converter
         self._local = threading.local()
+        self._receipts = (
+            DeliveryReceipts(self._storage, policy.receipt_delay)
+            if policy.receipt_delay > timedelta(0)
+            else None
+        )
 
     def dispatch(self) -> DispatchReport:
         """Deliver every message that is due now; return what happened.
@@ -93,6 +100,7 @@ class OutboxDesk:
         if self.delivering():
             self._local.deferred = True
             return DispatchReport()
+        self.flush_receipts()
         self._local.active = True
         try:
             report = DispatchReport()
@@ -132,7 +140,7 @@ class OutboxDesk:
         self._local.deferred = False
         try:
             outcomes = [(message, self._deliver(message)) for message in messages]
-            report = self._record(outcomes)
+            report = self._record(outcomes, receipts=self._receipts)
         finally:
             self._local.active = False
         if self._local.deferred:
@@ -171,9 +179,48 @@ class OutboxDesk:
             return lambda: self._plugins.deliver_event(listener, event)
         raise LookupError(f"unknown outbox destination {destination!r}")
 
-    def _record(self, outcomes: list[tuple[OutboxMessage, str | None]]) -> DispatchReport:
-        delivered = retried = dead = 0
+    def flush_receipts(self) -> None:
+        """Record now the deliveries the desk holds back for its next unit of work.
+
+        See :attr:`~ordercore.desk.config.OutboxPolicy.receipt_delay`. The desk does this
+        itself before listing or dispatching messages and when it is closed.
+        """
+        if self._receipts is not None:
+            self._receipts.flush()
+
+    def write_receipts(self, outbox: OutboxRepository) -> list[Receipt]:
+        """Record the held deliveries in a command's unit of work; return them.
+
+        For the desk's commands: on a rollback they go back with :meth:`give_back_receipts`.
+        """
+        if self._receipts is None:
+            return []
+        return self._receipts.write_into(outbox)
+
+    def give_back_receipts(self, receipts: list[Receipt]) -> None:
+        """Hold again receipts whose unit of work rolled back."""
+        if self._receipts is not None:
+            self._receipts.give_back(receipts)
+
+    def close(self) -> None:
+        """Record the held deliveries and stop the timer; called by ``desk.close()``."""
+        if self._receipts is not None:
+            self._receipts.close()
+
+    def _record(
+        self,
+        outcomes: list[tuple[OutboxMessage, str | None]],
+        receipts: DeliveryReceipts | None = None,
+    ) -> DispatchReport:
         now = self._clock.now()
+        if (
+            receipts is not None
+            and not receipts.closed
+            and all(error is None for _, error in outcomes)
+        ):
+            receipts.hold([(message.id, now) for message, _ in outcomes])
+            return DispatchReport(delivered=len(outcomes))
+        delivered = retried = dead = 0
         with self._storage.unit_of_work() as uow:
             for message, error in outcomes:
                 if error is None:
@@ -290,5 +337,6 @@ class OutboxDesk:
         return requeued
 
     def _list(self, status: OutboxStatus) -> list[OutboxMessage]:
+        self.flush_receipts()
         with self._storage.unit_of_work() as uow:
             return uow.outbox.list(status)

@@ -84,6 +84,7 @@ class RetentionDesk:
         """
         desk = self._desk
         desk.authorize(actor, "retention.purge")
+        desk.outbox.flush_receipts()  # deliveries held back count as delivered when they were
         moment = desk.clock.now() if now is None else ensure_aware_utc(now, "now")
         delivered_before = moment - self.policy.delivered_messages
         keys_before = moment - self.policy.idempotency_keys
