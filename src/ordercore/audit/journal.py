@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol, TypeAlias
 
@@ -52,6 +52,7 @@ __all__ = [
     "draft_fields_are_plain",
     "entry_digest",
     "entry_from_body",
+    "entry_from_content",
     "redact",
     "seal",
     "seal_fields",
@@ -487,7 +488,17 @@ def entry_from_body(
         personal: The entry's personal data, kept beside the body.
         orjson_exact: ``False`` when the standard library wrote ``body``.
     """
-    content = _read_body(body, orjson_exact)
+    return entry_from_content(_read_body(body, orjson_exact), digest=digest, personal=personal)
+
+
+def entry_from_content(
+    content: Mapping[str, Any], *, digest: str, personal: PersonalData | None
+) -> JournalEntry:
+    """The entry whose :meth:`JournalEntry.content` is ``content`` (canonical JSON, read back).
+
+    :func:`entry_from_body` after the bytes were read, for a backend that reads them as part
+    of a larger document.
+    """
     return constructor(JournalEntry)(
         content["sequence"],
         content["event_id"],

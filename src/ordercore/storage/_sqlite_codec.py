@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from ordercore.audit.journal import EntryFields, JournalEntry, PersonalData
+from ordercore.audit.journal import EntryFields, JournalEntry, PersonalData, entry_from_content
 from ordercore.storage.ports import IdempotencyRecord, OutboxMessage, OutboxStatus
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "encode_entry",
     "encode_message",
     "encode_record",
+    "encode_sealed_entry",
     "is_stdlib_body",
     "key",
     "key_text",
@@ -126,8 +127,40 @@ def encode_entry_fields(
     )
 
 
-def decode_entry(sequence: int, body: bytes) -> JournalEntry:
-    """The journal entry at ``sequence`` from its body."""
+def encode_sealed_entry(
+    canonical: bytes, orjson_exact: bool, personal: PersonalData | None
+) -> bytes | None:
+    """The body of an entry as the canonical bytes its hash was computed over.
+
+    The entry's content (a JSON object) is stored as it was hashed, so it is not serialized a
+    second time; with personal data, inside ``{"entry": <content>, "personal": [salt, data]}``.
+
+    Returns:
+        The body, or ``None`` when orjson cannot read ``canonical`` back exactly (the standard
+        library wrote it) or cannot write the personal data: such an entry is stored as a list
+        by :func:`encode_entry_fields`, which every version has read.
+    """
+    if not orjson_exact:
+        return None
+    if personal is None:
+        return canonical
+    try:
+        return orjson.dumps(
+            {"entry": orjson.Fragment(canonical), "personal": [personal.salt, personal.data]}
+        )
+    except orjson.JSONEncodeError:
+        return None
+
+
+def decode_entry(sequence: int, digest: str, body: bytes) -> JournalEntry:
+    """The journal entry at ``sequence``, whose ``hash`` column holds ``digest``, from its body."""
+    if body[:1] == b"{":
+        document = orjson.loads(body)
+        personal = None
+        if "entry" in document:  # an entry's content has no such key: it has "event_id"
+            salt, data = document["personal"]
+            document, personal = document["entry"], PersonalData(salt, data)
+        return entry_from_content(document, digest=digest, personal=personal)
     (
         event_id,
         stream_type,
@@ -141,7 +174,7 @@ def decode_entry(sequence: int, body: bytes) -> JournalEntry:
         correlation_id,
         previous_hash,
         digest,
-        personal,
+        personal_fields,
         personal_digest,
     ) = decode_body(body)
     return JournalEntry(
@@ -158,7 +191,7 @@ def decode_entry(sequence: int, body: bytes) -> JournalEntry:
         correlation_id=correlation_id,
         previous_hash=previous_hash,
         hash=digest,
-        personal=None if personal is None else PersonalData(personal[0], personal[1]),
+        personal=None if personal_fields is None else PersonalData(*personal_fields),
         personal_digest=personal_digest,
     )
 

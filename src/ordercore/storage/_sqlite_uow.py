@@ -26,8 +26,8 @@ from ordercore.audit.journal import (
     EventFields,
     JournalEntry,
     JournalHead,
-    seal,
     seal_fields,
+    seal_with_body,
 )
 from ordercore.errors import ConcurrencyConflict, NotFound, ValidationError
 from ordercore.serialization import structure
@@ -273,14 +273,12 @@ class SQLiteJournal:
 
     def append(self, draft: EntryDraft) -> JournalEntry:
         head = self.head()
-        entry = seal(draft, head.sequence + 1, head.digest)
-        self._insert(
-            entry.sequence,
-            entry.stream_type,
-            entry.stream_id,
-            entry.hash,
-            codec.encode_entry(entry),
-        )
+        sealed = seal_with_body(draft, head.sequence + 1, head.digest)
+        entry = sealed.entry
+        body = codec.encode_sealed_entry(sealed.body, sealed.orjson_exact, entry.personal)
+        if body is None:
+            body = codec.encode_entry(entry)
+        self._insert(entry.sequence, entry.stream_type, entry.stream_id, entry.hash, body)
         return entry
 
     def append_event(self, fields: EventFields) -> None:
@@ -289,8 +287,12 @@ class SQLiteJournal:
         sequence = head.sequence + 1
         personal = fields.personal
         personal_digest = None if personal is None else personal.digest()
-        _, _, digest = seal_fields(fields, sequence, head.digest, personal_digest)
-        body = codec.encode_entry_fields(fields, personal, head.digest, digest, personal_digest)
+        canonical, orjson_exact, digest = seal_fields(
+            fields, sequence, head.digest, personal_digest
+        )
+        body = codec.encode_sealed_entry(canonical, orjson_exact, personal)
+        if body is None:
+            body = codec.encode_entry_fields(fields, personal, head.digest, digest, personal_digest)
         self._insert(sequence, fields.stream_type, fields.stream_id, digest, body)
 
     def _insert(
@@ -306,17 +308,17 @@ class SQLiteJournal:
 
     def read(self, *, after: int = 0, limit: int | None = None) -> Iterator[JournalEntry]:
         cursor = self._connection.execute(
-            "SELECT sequence, body FROM journal WHERE sequence > ? ORDER BY sequence LIMIT ?",
+            "SELECT sequence, hash, body FROM journal WHERE sequence > ? ORDER BY sequence LIMIT ?",
             (after, -1 if limit is None else limit),
         )
         while rows := cursor.fetchmany(_BATCH):
-            for sequence, body in rows:
-                yield codec.decode_entry(sequence, body)
+            for sequence, digest, body in rows:
+                yield codec.decode_entry(sequence, digest, body)
 
     def stream(self, stream_type: str, stream_id: str) -> list[JournalEntry]:
         rows = self._connection.execute(
-            "SELECT sequence, body FROM journal WHERE stream_type = ? AND stream_id = ? "
+            "SELECT sequence, hash, body FROM journal WHERE stream_type = ? AND stream_id = ? "
             "ORDER BY sequence",
             (codec.key(stream_type), codec.key(stream_id)),
         ).fetchall()
-        return [codec.decode_entry(sequence, body) for sequence, body in rows]
+        return [codec.decode_entry(sequence, digest, body) for sequence, digest, body in rows]

@@ -335,13 +335,13 @@ def test_an_outbox_message_marked_by_another_storage_object_is_read_fresh(tmp_pa
         ("SELECT body FROM aggregates WHERE kind = ? AND id = ?", (b"order", b"o"), "autoindex"),
         # One aggregate's history: an order's timeline and replay, a level's ledger.
         (
-            "SELECT sequence, body FROM journal WHERE stream_type = ? AND stream_id = ? "
+            "SELECT sequence, hash, body FROM journal WHERE stream_type = ? AND stream_id = ? "
             "ORDER BY sequence",
             (b"order", b"o"),
             "journal_by_stream",
         ),
         (
-            "SELECT sequence, body FROM journal WHERE sequence > ? ORDER BY sequence LIMIT ?",
+            "SELECT sequence, hash, body FROM journal WHERE sequence > ? ORDER BY sequence LIMIT ?",
             (10, 5),
             "PRIMARY KEY",
         ),
