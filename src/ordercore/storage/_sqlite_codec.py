@@ -215,8 +215,26 @@ def encode_message(message: OutboxMessage) -> bytes:
     )
 
 
-def decode_message(body: bytes) -> OutboxMessage:
-    """The outbox message :func:`encode_message` wrote."""
+def decode_message(
+    body: bytes, status_column: str | None = None, delivered_column: int | None = None
+) -> OutboxMessage:
+    """The outbox message :func:`encode_message` wrote, as its row's columns say it is now.
+
+    A delivery is marked in the row's ``status`` and ``delivered_at`` columns alone, leaving
+    the body as it was before: such a message is brought forward with
+    :meth:`~ordercore.storage.ports.OutboxMessage.delivered`, exactly what marking it through
+    the body would have written.
+    """
+    message = _decode_message_body(body)
+    if status_column == OutboxStatus.DELIVERED.value and message.status is not (
+        OutboxStatus.DELIVERED
+    ):
+        assert delivered_column is not None  # written together with the status
+        return message.delivered(_EPOCH + delivered_column * _MICRO)
+    return message
+
+
+def _decode_message_body(body: bytes) -> OutboxMessage:
     (
         message_id,
         destination,

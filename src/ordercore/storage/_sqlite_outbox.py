@@ -2,10 +2,12 @@
 
 Outbox messages are rows ordered by ``position`` (the order they were written), with their
 status, due time, lease and delivery time in indexed columns and the whole message as a JSON
-body; idempotency records keep their creation time in a column too, for purging. A message
-this storage object wrote or changed is remembered, while pending, in the storage's shared
-state, so that marking it delivered right after the commit that wrote it need not read it back;
-like cached aggregates it is trusted only while no other connection has committed.
+body. Marking a message delivered writes only its status and delivery time; its body keeps the
+message as it was, and reading brings it forward. Idempotency records keep their creation time
+in a column too, for purging. A message this storage object wrote or changed is remembered,
+while pending, in the storage's shared state, so that reading it right after the commit that
+wrote it need not go to the file; like cached aggregates it is trusted only while no other
+connection has committed.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class SQLiteOutbox:
 
     def _write(self, message: OutboxMessage) -> None:
         self._uow.messages[message.id] = message
+        self._uow.marked.discard(message.id)
         self._connection.execute(
             "UPDATE outbox SET status = ?, next_attempt_at = ?, claimed_until = ?, "
             "delivered_at = ?, body = ? WHERE id = ?",
@@ -71,31 +74,41 @@ class SQLiteOutbox:
             return message
         shared = self._uow.shared
         cached = shared.messages.get(message_id)
-        if cached is not None and cached[1] == shared.epoch:
+        if cached is not None and cached[1] == shared.epoch and message_id not in self._uow.marked:
             return cached[0]
         row = self._connection.execute(
-            "SELECT body FROM outbox WHERE id = ?", (codec.key(message_id),)
+            "SELECT body, status, delivered_at FROM outbox WHERE id = ?", (codec.key(message_id),)
         ).fetchone()
         if row is None:
             raise NotFound("outbox message", message_id)
-        return codec.decode_message(row[0])
+        return codec.decode_message(*row)
 
     def claim_due(self, now: datetime, *, limit: int, lease: timedelta) -> list[OutboxMessage]:
         moment = codec.micros(now)
         rows = self._connection.execute(
-            "SELECT body FROM outbox WHERE status = ? AND next_attempt_at <= ? "
+            "SELECT body, status, delivered_at FROM outbox "
+            "WHERE status = ? AND next_attempt_at <= ? "
             "AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY position LIMIT ?",
             (OutboxStatus.PENDING.value, moment, moment, limit),
         ).fetchall()
         claimed = []
-        for (body,) in rows:
-            leased = replace(codec.decode_message(body), claimed_until=now + lease)
+        for row in rows:
+            leased = replace(codec.decode_message(*row), claimed_until=now + lease)
             self._write(leased)
             claimed.append(leased)
         return claimed
 
     def mark_delivered(self, message_id: str, at: datetime) -> None:
-        self._write(self.get(message_id).delivered(at))
+        # Only the indexed columns: the body keeps the message as it was before delivery, and
+        # reading brings it forward (see decode_message), so the body is not written again.
+        changed = self._connection.execute(
+            "UPDATE outbox SET status = ?, claimed_until = NULL, delivered_at = ? WHERE id = ?",
+            (OutboxStatus.DELIVERED.value, codec.micros(at), codec.key(message_id)),
+        ).rowcount
+        if changed != 1:
+            raise NotFound("outbox message", message_id)
+        self._uow.messages.pop(message_id, None)
+        self._uow.marked.add(message_id)
 
     def mark_failed(
         self, message_id: str, *, error: str, next_attempt_at: datetime, dead: bool
@@ -109,12 +122,15 @@ class SQLiteOutbox:
 
     def list(self, status: OutboxStatus | None = None) -> list[OutboxMessage]:
         if status is None:
-            rows = self._connection.execute("SELECT body FROM outbox ORDER BY position")
+            rows = self._connection.execute(
+                "SELECT body, status, delivered_at FROM outbox ORDER BY position"
+            )
         else:
             rows = self._connection.execute(
-                "SELECT body FROM outbox WHERE status = ? ORDER BY position", (status.value,)
+                "SELECT body, status, delivered_at FROM outbox WHERE status = ? ORDER BY position",
+                (status.value,),
             )
-        return [codec.decode_message(body) for (body,) in rows.fetchall()]
+        return [codec.decode_message(*row) for row in rows.fetchall()]
 
     def purge_delivered(self, before: datetime, *, limit: int) -> int:
         deleted = self._connection.execute(

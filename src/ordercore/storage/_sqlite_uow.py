@@ -79,6 +79,7 @@ class SQLiteUnitOfWork:
         self.connection = shared.connection
         self.written: dict[tuple[str, str], Any] = {}
         self.messages: dict[str, OutboxMessage] = {}
+        self.marked: set[str] = set()
         self.head: JournalHead | None = None
         self._repositories: dict[str, SQLiteAggregates[Any]] = {}
         self._journal: SQLiteJournal | None = None
@@ -131,6 +132,8 @@ class SQLiteUnitOfWork:
                 messages[message_id] = (message, shared.epoch)
             else:
                 messages.pop(message_id, None)
+        for message_id in self.marked:
+            messages.pop(message_id, None)
 
 
 class SQLiteAggregates(Generic[A]):

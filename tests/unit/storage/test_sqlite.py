@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ordercore import Actor, ManualClock, OrderDesk, StorageError, ValidationError
+from ordercore import Actor, ManualClock, NotFound, OrderDesk, StorageError, ValidationError
 from ordercore._replace import replace
 from ordercore.storage import _sqlite_codec as codec
 from ordercore.storage._sqlite_schema import SCHEMA_VERSION, migrate, schema_version
@@ -326,6 +326,50 @@ def test_an_outbox_message_marked_by_another_storage_object_is_read_fresh(tmp_pa
         second.close()
 
 
+def test_a_delivery_mark_writes_the_columns_and_reading_brings_the_body_forward(
+    tmp_path: Path,
+) -> None:
+    first = SQLiteStorage(_url(tmp_path / "shop.db"))
+    at = datetime(2025, 1, 1, tzinfo=UTC)
+    later = at + timedelta(minutes=3)
+    failed_once = OutboxMessage("m1", "notifier:log", "hello", {"n": 1}, at, at).failed(
+        "timeout", at + timedelta(minutes=1), dead=False
+    )
+    fresh = OutboxMessage("m2", "notifier:log", "bye", {}, at, at)
+    try:
+        with first.unit_of_work() as uow:
+            uow.outbox.put(failed_once)
+            uow.outbox.put(fresh)
+            uow.outbox.mark_delivered("m2", later)  # in the unit of work that wrote it
+            assert uow.outbox.get("m2") == fresh.delivered(later)
+        body_before = _outbox_body(first, "m1")
+        with first.unit_of_work() as uow:
+            uow.outbox.mark_delivered("m1", later)
+        assert _outbox_body(first, "m1") == body_before  # the body is not written again
+        second = SQLiteStorage(_url(tmp_path / "shop.db"))  # no cache: read from the file
+        with second.unit_of_work() as uow:
+            assert uow.outbox.get("m1") == failed_once.delivered(later)
+            assert uow.outbox.list(OutboxStatus.DELIVERED) == [
+                failed_once.delivered(later),
+                fresh.delivered(later),
+            ]
+            assert uow.outbox.list(OutboxStatus.PENDING) == []
+        with first.unit_of_work() as uow:
+            assert uow.outbox.get("m1") == failed_once.delivered(later)
+            with pytest.raises(NotFound):
+                uow.outbox.mark_delivered("no-such-message", later)
+        second.close()
+    finally:
+        first.close()
+
+
+def _outbox_body(storage: SQLiteStorage, message_id: str) -> bytes:
+    row = storage._shared.connection.execute(
+        "SELECT body FROM outbox WHERE id = ?", (codec.key(message_id),)
+    ).fetchone()
+    return bytes(row[0])
+
+
 @pytest.mark.parametrize(
     ("query", "parameters", "index"),
     [
@@ -347,12 +391,17 @@ def test_an_outbox_message_marked_by_another_storage_object_is_read_fresh(tmp_pa
         ),
         # The outbox's due messages and its lists by status.
         (
-            "SELECT body FROM outbox WHERE status = ? AND next_attempt_at <= ? "
+            "SELECT body, status, delivered_at FROM outbox WHERE status = ? "
+            "AND next_attempt_at <= ? "
             "AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY position LIMIT ?",
             ("pending", 1, 1, 10),
             "outbox_by_status",
         ),
-        ("SELECT body FROM outbox WHERE status = ? ORDER BY position", ("dead",), "outbox_by"),
+        (
+            "SELECT body, status, delivered_at FROM outbox WHERE status = ? ORDER BY position",
+            ("dead",),
+            "outbox_by",
+        ),
         # Retention: what a purge deletes.
         (
             "SELECT position FROM outbox INDEXED BY outbox_by_delivery "
