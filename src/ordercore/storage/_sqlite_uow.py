@@ -194,10 +194,18 @@ class SQLiteAggregates(Generic[A]):
         return item
 
     def save(self, item: A, *, expected_version: int) -> None:
-        current = self.find(item.id)
-        actual = None if current is None else current.version
-        if (actual or 0) != expected_version:
-            raise ConcurrencyConflict(self._name, item.id, expected_version, actual)
+        cache_key = (self._name, item.id)
+        if (
+            expected_version != 0
+            or cache_key in self._uow.written
+            or cache_key in self._shared.cache
+        ):
+            current = self.find(item.id)
+            actual = None if current is None else current.version
+            if (actual or 0) != expected_version:
+                raise ConcurrencyConflict(self._name, item.id, expected_version, actual)
+        # else: a new id nothing here has seen (a new order's); the INSERT below refuses one
+        # that exists after all, without a lookup before it.
         if item.version <= expected_version:
             raise ValidationError(
                 "version", f"new version {item.version} must exceed {expected_version}"
@@ -215,7 +223,11 @@ class SQLiteAggregates(Generic[A]):
                     (self._kind_key, row_key, item.version, body),
                 )
             except sqlite3.IntegrityError:
-                raise ConcurrencyConflict(self._name, item.id, 0, None) from None
+                (stored,) = self._connection.execute(
+                    "SELECT version FROM aggregates WHERE kind = ? AND id = ?",
+                    (self._kind_key, row_key),
+                ).fetchone()
+                raise ConcurrencyConflict(self._name, item.id, 0, stored) from None
         else:
             # The version check is repeated in SQL: the row count proves the swap happened.
             changed = self._connection.execute(
@@ -225,7 +237,7 @@ class SQLiteAggregates(Generic[A]):
             ).rowcount
             if changed != 1:
                 raise ConcurrencyConflict(self._name, item.id, expected_version, None)
-        self._uow.written[(self._name, item.id)] = item
+        self._uow.written[cache_key] = item
 
     def scan(self) -> Iterator[A]:
         shared = self._shared

@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from ordercore import Actor, ManualClock, NotFound, OrderDesk, StorageError, ValidationError
+from ordercore import (
+    Actor,
+    ConcurrencyConflict,
+    ManualClock,
+    NotFound,
+    OrderDesk,
+    StorageError,
+    ValidationError,
+)
 from ordercore._replace import replace
 from ordercore.storage import _sqlite_codec as codec
 from ordercore.storage._sqlite_schema import SCHEMA_VERSION, migrate, schema_version
@@ -321,6 +329,26 @@ def test_an_outbox_message_marked_by_another_storage_object_is_read_fresh(tmp_pa
         with first.unit_of_work() as uow:
             assert uow.outbox.get("m1").status is OutboxStatus.DELIVERED
             assert uow.outbox.get("m1").attempts == 1
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_new_id_that_another_storage_object_wrote_is_a_conflict_naming_its_version(
+    tmp_path: Path,
+) -> None:
+    first = SQLiteStorage(_url(tmp_path / "shop.db"))
+    second = SQLiteStorage(_url(tmp_path / "shop.db"))
+    try:
+        with second.unit_of_work() as uow:
+            uow.aggregates(COUNTERS).save(Counter("c1", 1), expected_version=0)
+            uow.aggregates(COUNTERS).save(Counter("c1", 2, 5), expected_version=1)
+        # Unknown to the first storage's caches: its INSERT finds the row, not a lookup.
+        with pytest.raises(ConcurrencyConflict) as caught, first.unit_of_work() as uow:
+            uow.aggregates(COUNTERS).save(Counter("c1", 1, 7), expected_version=0)
+        assert (caught.value.expected, caught.value.actual) == (0, 2)
+        with first.unit_of_work() as uow:
+            assert uow.aggregates(COUNTERS).get("c1") == Counter("c1", 2, 5)
     finally:
         first.close()
         second.close()
