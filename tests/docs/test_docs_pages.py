@@ -26,7 +26,7 @@ RUNNABLE_PAGES = {
         "fulfilled\n8\n2 1\nout_for_delivery\ndelivered",
         "| 2 | MUG-01 | Mug |",
     ],
-    "howto/outbox.md": ["1 1 ()\n", "[True]\n"],
+    "howto/outbox.md": ["1 1 ()\n", "[True]\n", "{'pending'}\nTrue\n"],
     "customers.md": ["Ada@example.com +442079460958", "gold 120.00 EUR 120", "silver\n", "40\n"],
 }
 
