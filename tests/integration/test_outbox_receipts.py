@@ -220,7 +220,7 @@ def test_a_receipt_for_a_message_that_is_gone_is_dropped() -> None:
     receipts.hold([("no-such-message", ManualClock().now())])
     receipts.flush()  # no error, and nothing waits any more
     with storage.unit_of_work() as uow:
-        assert receipts.write_into(uow.outbox) == []
+        assert receipts.write_into(uow) == []
     receipts.close()
 
 

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from ordercore.errors import NotFound
-from ordercore.storage.ports import OutboxRepository, Storage
+from ordercore.storage.ports import Storage, UnitOfWork
 
 __all__ = ["DeliveryReceipts", "Receipt"]
 
@@ -55,12 +55,17 @@ class DeliveryReceipts:
                 self._timer = timer
                 timer.start()
 
-    def write_into(self, outbox: OutboxRepository) -> list[Receipt]:
-        """Mark every waiting delivery in ``outbox``; return them, to hold again on rollback."""
+    def write_into(self, uow: UnitOfWork) -> list[Receipt]:
+        """Mark every waiting delivery in ``uow``; return them, to hold again on rollback.
+
+        The unit of work's outbox is not touched when nothing waits (most commands write no
+        message, and a backend may set its outbox up on first use).
+        """
         if not self._waiting:  # the common case, without the lock
             return _NOTHING
         with self._lock:
             taken, self._waiting = self._waiting, []
+        outbox = uow.outbox
         for message_id, at in taken:
             try:
                 outbox.mark_delivered(message_id, at)
@@ -81,7 +86,7 @@ class DeliveryReceipts:
         taken = _NOTHING
         try:
             with self._storage.unit_of_work() as uow:
-                taken = self.write_into(uow.outbox)
+                taken = self.write_into(uow)
         except BaseException:
             self.give_back(taken)
             raise

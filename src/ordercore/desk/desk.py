@@ -325,7 +325,7 @@ class OrderDesk:
                     )
                 # Deliveries made after earlier commits are recorded with this one (see
                 # OutboxPolicy.receipt_delay); last, so that a failing command takes none.
-                receipts = self.outbox.write_receipts(uow.outbox)
+                receipts = self.outbox.write_receipts(uow)
         except BaseException:
             self.outbox.give_back_receipts(receipts)
             raise

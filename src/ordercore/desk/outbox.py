@@ -31,6 +31,7 @@ from ordercore.storage.ports import (
     OutboxRepository,
     OutboxRequeue,
     OutboxStatus,
+    UnitOfWork,
 )
 
 if TYPE_CHECKING:
@@ -188,14 +189,14 @@ class OutboxDesk:
         if self._receipts is not None:
             self._receipts.flush()
 
-    def write_receipts(self, outbox: OutboxRepository) -> list[Receipt]:
+    def write_receipts(self, uow: UnitOfWork) -> list[Receipt]:
         """Record the held deliveries in a command's unit of work; return them.
 
         For the desk's commands: on a rollback they go back with :meth:`give_back_receipts`.
         """
         if self._receipts is None:
             return []
-        return self._receipts.write_into(outbox)
+        return self._receipts.write_into(uow)
 
     def give_back_receipts(self, receipts: list[Receipt]) -> None:
         """Hold again receipts whose unit of work rolled back."""
