@@ -4,8 +4,8 @@ Writing an aggregate is most of the Python work of a command on SQLite: the shar
 walks the value field by field (a generated function per class, a hook per money amount and
 time) before orjson writes the result. msgspec writes attrs values itself, in C, to the same
 JSON data: attrs fields under their names, decimals as their ``str``, enums as their values,
-tuples and sets as arrays, dates and times in ISO 8601. So a class whose every field, all the
-way down, is of such a type is written by msgspec, and anything else (a field typed ``Any``,
+tuples and sets as arrays, times in ISO 8601. So a class whose every field, all the way down,
+is of such a type is written by msgspec, and anything else (a field typed ``Any`` or ``date``,
 a float, a ``Mapping`` that is not a dict, a private or non-``__init__`` attrs field, which
 cattrs and msgspec treat differently) by the converter and :func:`encode_body`, as before.
 
@@ -31,7 +31,7 @@ from __future__ import annotations
 import enum
 import re
 import typing
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from types import NoneType, UnionType
 from typing import Any, Final
@@ -44,7 +44,9 @@ from ordercore.storage._sqlite_codec import decode_body, encode_body, is_stdlib_
 
 __all__ = ["AggregateEncoder", "native_plan"]
 
-_PLAIN_SCALARS: Final = (str, int, bool, NoneType, Decimal, date)
+# Not ``date``: a ``datetime`` is a ``date`` too, and in a field typed ``date`` the converter
+# writes its date part where msgspec would write the whole time, which would not read back.
+_PLAIN_SCALARS: Final = (str, int, bool, NoneType, Decimal)
 _NAIVE_TIME: Final = re.compile(rb'T\d\d:\d\d:\d\d(?:\.\d{1,6})?"')
 """An ISO time followed by the end of the string: a time written without an offset."""
 
