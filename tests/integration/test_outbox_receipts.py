@@ -220,7 +220,38 @@ def test_a_receipt_for_a_message_that_is_gone_is_dropped() -> None:
     receipts.hold([("no-such-message", ManualClock().now())])
     receipts.flush()  # no error, and nothing waits any more
     with storage.unit_of_work() as uow:
-        assert receipts.write_into(uow) == []
+        assert list(receipts.write_into(uow)) == []
+    receipts.close()
+
+
+class _MarkingOutbox:
+    """Records the messages marked delivered; or fails every mark, as a full disk would."""
+
+    def __init__(self, *, broken: bool = False) -> None:
+        self.broken = broken
+        self.marked: list[str] = []
+
+    def mark_delivered(self, message_id: str, at: object) -> None:
+        if self.broken:
+            raise StorageError("disk full")
+        self.marked.append(message_id)
+
+
+class _Unit:
+    def __init__(self, outbox: _MarkingOutbox) -> None:
+        self.outbox = outbox
+
+
+def test_receipts_whose_marking_fails_are_held_again() -> None:
+    receipts = DeliveryReceipts(MemoryStorage(), timedelta(minutes=1))
+    at = ManualClock().now()
+    receipts.hold([("m1", at), ("m2", at)])
+    with pytest.raises(StorageError):
+        receipts.write_into(_Unit(_MarkingOutbox(broken=True)))  # type: ignore[arg-type]
+
+    working = _MarkingOutbox()
+    receipts.write_into(_Unit(working))  # type: ignore[arg-type]
+    assert working.marked == ["m1", "m2"]
     receipts.close()
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -25,7 +26,7 @@ __all__ = ["DeliveryReceipts", "Receipt"]
 Receipt = tuple[str, datetime]
 """A message id and when it was delivered."""
 
-_NOTHING: Final[list[Receipt]] = []
+_NOTHING: Final[tuple[Receipt, ...]] = ()
 _LOGGER_NAME: Final = "ordercore.outbox"
 
 
@@ -45,7 +46,7 @@ class DeliveryReceipts:
         self._timer: threading.Timer | None = None
         self._closed = False
 
-    def hold(self, receipts: list[Receipt]) -> None:
+    def hold(self, receipts: Sequence[Receipt]) -> None:
         """Keep receipts for the next unit of work; start the timer if none runs."""
         with self._lock:
             self._waiting.extend(receipts)
@@ -55,35 +56,40 @@ class DeliveryReceipts:
                 self._timer = timer
                 timer.start()
 
-    def write_into(self, uow: UnitOfWork) -> list[Receipt]:
+    def write_into(self, uow: UnitOfWork) -> Sequence[Receipt]:
         """Mark every waiting delivery in ``uow``; return them, to hold again on rollback.
 
         The unit of work's outbox is not touched when nothing waits (most commands write no
-        message, and a backend may set its outbox up on first use).
+        message, and a backend may set its outbox up on first use). If marking fails, the
+        receipts are held again before the error goes on.
         """
         if not self._waiting:  # the common case, without the lock
             return _NOTHING
         with self._lock:
             taken, self._waiting = self._waiting, []
-        outbox = uow.outbox
-        for message_id, at in taken:
-            try:
-                outbox.mark_delivered(message_id, at)
-            except NotFound:
-                continue  # gone meanwhile (another process purged or replaced it): nothing to mark
+        try:
+            outbox = uow.outbox
+            for message_id, at in taken:
+                try:
+                    outbox.mark_delivered(message_id, at)
+                except NotFound:
+                    continue  # gone meanwhile (another process purged it): nothing to mark
+        except BaseException:
+            self.give_back(taken)
+            raise
         return taken
 
-    def give_back(self, receipts: list[Receipt]) -> None:
+    def give_back(self, receipts: Sequence[Receipt]) -> None:
         """Put receipts taken by a unit of work that rolled back in front of the queue."""
         if receipts:
             with self._lock:
-                self._waiting[:0] = receipts
+                self._waiting[:0] = list(receipts)
 
     def flush(self) -> None:
         """Write every waiting receipt now, in a unit of work of its own (if any wait)."""
         if not self._waiting:
             return
-        taken = _NOTHING
+        taken: Sequence[Receipt] = _NOTHING
         try:
             with self._storage.unit_of_work() as uow:
                 taken = self.write_into(uow)

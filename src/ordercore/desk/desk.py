@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import TypeVar, overload
@@ -287,7 +287,7 @@ class OrderDesk:
         result_type: type[R] | None,
     ) -> tuple[R, list[OutboxMessage]]:
         now = self.clock.now()
-        receipts: list[Receipt] = []
+        receipts: Sequence[Receipt] = ()
         try:
             with self.storage.unit_of_work() as uow:
                 if idempotency_key is not None:

@@ -189,16 +189,16 @@ class OutboxDesk:
         if self._receipts is not None:
             self._receipts.flush()
 
-    def write_receipts(self, uow: UnitOfWork) -> list[Receipt]:
+    def write_receipts(self, uow: UnitOfWork) -> Sequence[Receipt]:
         """Record the held deliveries in a command's unit of work; return them.
 
         For the desk's commands: on a rollback they go back with :meth:`give_back_receipts`.
         """
         if self._receipts is None:
-            return []
+            return ()
         return self._receipts.write_into(uow)
 
-    def give_back_receipts(self, receipts: list[Receipt]) -> None:
+    def give_back_receipts(self, receipts: Sequence[Receipt]) -> None:
         """Hold again receipts whose unit of work rolled back."""
         if self._receipts is not None:
             self._receipts.give_back(receipts)
