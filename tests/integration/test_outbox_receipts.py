@@ -50,9 +50,12 @@ def _stored(desk: OrderDesk) -> list[OutboxMessage]:
 
 
 def _open(
-    policy: OutboxPolicy = LONG, url: str = "memory://", clock: ManualClock | None = None
+    policy: OutboxPolicy = LONG,
+    url: str = "memory://",
+    clock: ManualClock | None = None,
+    recorder: RecordingNotifier | None = None,
 ) -> tuple[OrderDesk, RecordingNotifier]:
-    recorder = RecordingNotifier("mail")
+    recorder = recorder or RecordingNotifier("mail")
     desk = OrderDesk.open(
         url,
         plugins=[recorder],
@@ -197,14 +200,7 @@ def test_a_worker_elsewhere_does_not_deliver_a_held_message_again(tmp_path: Path
 
 
 def test_a_failed_delivery_is_recorded_at_once() -> None:
-    recorder = RecordingNotifier("mail", fail_first=1)
-    desk = OrderDesk.open(
-        plugins=[recorder],
-        clock=ManualClock(),
-        ids=SequentialIds(),
-        config=DeskConfig(outbox=LONG),
-        entry_points=False,
-    )
+    desk, _ = _open(recorder=RecordingNotifier("mail", fail_first=1))
     desk.execute(_notify, action="counter.increment", actor=CLERK)
 
     (failed,) = [m for m in _stored(desk) if m.destination == "notifier:mail"]
