@@ -141,7 +141,7 @@ class OutboxDesk:
         self._local.deferred = False
         try:
             outcomes = [(message, self._deliver(message)) for message in messages]
-            report = self._record(outcomes, receipts=self._receipts)
+            report = self._hold_or_record(outcomes)
         finally:
             self._local.active = False
         if self._local.deferred:
@@ -208,20 +208,18 @@ class OutboxDesk:
         if self._receipts is not None:
             self._receipts.close()
 
-    def _record(
-        self,
-        outcomes: list[tuple[OutboxMessage, str | None]],
-        receipts: DeliveryReceipts | None = None,
-    ) -> DispatchReport:
+    def _hold_or_record(self, outcomes: list[tuple[OutboxMessage, str | None]]) -> DispatchReport:
+        """After-commit deliveries: held for the next unit of work when all went through."""
+        receipts = self._receipts
+        if receipts is None or receipts.closed or any(error is not None for _, error in outcomes):
+            return self._record(outcomes)
         now = self._clock.now()
-        if (
-            receipts is not None
-            and not receipts.closed
-            and all(error is None for _, error in outcomes)
-        ):
-            receipts.hold([(message.id, now) for message, _ in outcomes])
-            return DispatchReport(delivered=len(outcomes))
+        receipts.hold([(message.id, now) for message, _ in outcomes])
+        return DispatchReport(delivered=len(outcomes))
+
+    def _record(self, outcomes: list[tuple[OutboxMessage, str | None]]) -> DispatchReport:
         delivered = retried = dead = 0
+        now = self._clock.now()
         with self._storage.unit_of_work() as uow:
             for message, error in outcomes:
                 if error is None:

@@ -79,7 +79,7 @@ def is_stdlib_body(body: bytes) -> bool:
 
 def decode_body(body: bytes) -> Any:
     """The data :func:`encode_body` wrote."""
-    if body[:1] == _STDLIB_MARK:
+    if is_stdlib_body(body):
         return json.loads(body[1:].decode("utf-8", "surrogatepass"))
     return orjson.loads(body)
 
@@ -173,7 +173,7 @@ def decode_entry(sequence: int, digest: str, body: bytes) -> JournalEntry:
         reason,
         correlation_id,
         previous_hash,
-        digest,
+        body_digest,
         personal_fields,
         personal_digest,
     ) = decode_body(body)
@@ -190,7 +190,7 @@ def decode_entry(sequence: int, digest: str, body: bytes) -> JournalEntry:
         reason=reason,
         correlation_id=correlation_id,
         previous_hash=previous_hash,
-        hash=digest,
+        hash=body_digest,  # the earlier form kept the hash in the body too
         personal=None if personal_fields is None else PersonalData(*personal_fields),
         personal_digest=personal_digest,
     )
