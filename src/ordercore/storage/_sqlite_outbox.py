@@ -1,13 +1,15 @@
 """The outbox and idempotency tables of the SQLite unit of work.
 
 Outbox messages are rows ordered by ``position`` (the order they were written), with their
-status, due time, lease and delivery time in indexed columns and the whole message as a JSON
-body. Marking a message delivered writes only its status and delivery time; its body keeps the
-message as it was, and reading brings it forward. Idempotency records keep their creation time
-in a column too, for purging. A message this storage object wrote or changed is remembered,
-while pending, in the storage's shared state, so that reading it right after the commit that
-wrote it need not go to the file; like cached aggregates it is trusted only while no other
-connection has committed.
+status, due time, lease and delivery time in columns and the whole message as a JSON body. One
+index, ``(status, delivered_at, position)``, serves every query: the delivery time column is
+NULL but for delivered messages, so pending and dead ones sort by position within it. Marking
+a message delivered writes only its status and delivery time; its body keeps the message as it
+was, and reading brings it forward. Idempotency records keep their creation time in a column
+too, for purging. A message this storage object wrote or changed is remembered, while pending,
+in the storage's shared state, so that reading it right after the commit that wrote it need not
+go to the file; like cached aggregates it is trusted only while no other connection has
+committed.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ class SQLiteOutbox:
                 message.status.value,
                 codec.micros(message.next_attempt_at),
                 _micros_or_none(message.claimed_until),
-                _micros_or_none(message.delivered_at),
+                _delivery_column(message),
                 codec.encode_message(message),
                 codec.key(message.id),
             ),
@@ -60,7 +62,7 @@ class SQLiteOutbox:
                     message.status.value,
                     codec.micros(message.next_attempt_at),
                     _micros_or_none(message.claimed_until),
-                    _micros_or_none(message.delivered_at),
+                    _delivery_column(message),
                     codec.encode_message(message),
                 ),
             )
@@ -87,7 +89,7 @@ class SQLiteOutbox:
         moment = codec.micros(now)
         rows = self._connection.execute(
             "SELECT body, status, delivered_at FROM outbox "
-            "WHERE status = ? AND next_attempt_at <= ? "
+            "WHERE status = ? AND delivered_at IS NULL AND next_attempt_at <= ? "
             "AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY position LIMIT ?",
             (OutboxStatus.PENDING.value, moment, moment, limit),
         ).fetchall()
@@ -125,20 +127,26 @@ class SQLiteOutbox:
             rows = self._connection.execute(
                 "SELECT body, status, delivered_at FROM outbox ORDER BY position"
             )
-        else:
+        elif status is OutboxStatus.DELIVERED:
+            # Sorted here: the index keeps delivered messages by delivery time.
             rows = self._connection.execute(
                 "SELECT body, status, delivered_at FROM outbox WHERE status = ? ORDER BY position",
+                (status.value,),
+            )
+        else:
+            rows = self._connection.execute(
+                "SELECT body, status, delivered_at FROM outbox "
+                "WHERE status = ? AND delivered_at IS NULL ORDER BY position",
                 (status.value,),
             )
         return [codec.decode_message(*row) for row in rows.fetchall()]
 
     def purge_delivered(self, before: datetime, *, limit: int) -> int:
         deleted = self._connection.execute(
-            # The partial index of delivered messages, named: without statistics the planner
-            # would take the status index and read every delivered message. Its condition is
-            # written out, not bound, as SQLite must see it to use the index.
+            # The index named, so that a purge never falls back to reading every delivered
+            # message should the planner ever choose otherwise.
             "DELETE FROM outbox WHERE position IN (SELECT position FROM outbox "
-            "INDEXED BY outbox_by_delivery WHERE status = 'delivered' AND delivered_at < ? "
+            "INDEXED BY outbox_by_state WHERE status = 'delivered' AND delivered_at < ? "
             "LIMIT ?) RETURNING id",
             (codec.micros(before), limit),
         ).fetchall()
@@ -182,3 +190,10 @@ class SQLiteIdempotency:
 
 def _micros_or_none(moment: datetime | None) -> int | None:
     return None if moment is None else codec.micros(moment)
+
+
+def _delivery_column(message: OutboxMessage) -> int | None:
+    """The ``delivered_at`` column: NULL but for delivered messages (see the module's index)."""
+    if message.status is OutboxStatus.DELIVERED:
+        return _micros_or_none(message.delivered_at)
+    return None

@@ -113,6 +113,18 @@ MIGRATIONS: tuple[tuple[MigrationStep, ...], ...] = (
         "CREATE INDEX outbox_by_delivery ON outbox (delivered_at) WHERE status = 'delivered'",
         "CREATE INDEX idempotency_by_age ON idempotency (created_at)",
     ),
+    # 4: one index of the outbox's state instead of two. Pending and dead messages sort by
+    # position (their delivery time is NULL), delivered ones by delivery time, so the due
+    # messages, the lists and the retention purge all search it, and recording a delivery
+    # changes one index instead of two: a commit writes one page fewer.
+    (
+        # Only delivered messages carry a delivery time in the column (the bodies keep theirs).
+        "UPDATE outbox SET delivered_at = NULL "
+        "WHERE status != 'delivered' AND delivered_at IS NOT NULL",
+        "CREATE INDEX outbox_by_state ON outbox (status, delivered_at, position)",
+        "DROP INDEX outbox_by_status",
+        "DROP INDEX outbox_by_delivery",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

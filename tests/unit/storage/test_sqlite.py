@@ -243,12 +243,8 @@ def test_a_database_of_the_first_schema_version_opens_under_the_latest(tmp_path:
         connection = storage._shared.connection
         assert schema_version(connection) == SCHEMA_VERSION
         indexes = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
-        assert {
-            "journal_by_stream",
-            "outbox_by_status",
-            "outbox_by_delivery",
-            "idempotency_by_age",
-        } <= indexes
+        assert {"journal_by_stream", "outbox_by_state", "idempotency_by_age"} <= indexes
+        assert not {"outbox_by_status", "outbox_by_delivery"} & indexes  # replaced in version 4
         with storage.unit_of_work() as uow:
             assert uow.aggregates(COUNTERS).get("c1") == Counter("c1", 3, 9)
             uow.aggregates(COUNTERS).save(Counter("c1", 4, 10), expected_version=3)
@@ -288,6 +284,69 @@ def test_rows_written_before_the_retention_columns_are_purged_by_their_bodies_ti
             assert uow.idempotency.get("k-new") is not None
     finally:
         desk.close()
+
+
+def test_messages_written_before_the_state_index_are_found_by_every_outbox_query(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v3.db"
+    connection = sqlite3.connect(path, isolation_level=None)
+    migrate(connection, str(path), upto=3)
+    at = datetime(2025, 1, 1, tzinfo=UTC)
+    base = OutboxMessage("m", "notifier:x", "t", {}, at, at)
+    # Rows as version 3 wrote them, its delivery time column copied from every message: a
+    # pending message that carries a delivery time in its fields, a dead one, a delivered one.
+    rows = (
+        replace(base, id="m-pending", delivered_at=at),
+        replace(base, id="m-dead", status=OutboxStatus.DEAD),
+        replace(base, id="m-delivered").delivered(at + timedelta(minutes=1)),
+    )
+    for message in rows:
+        connection.execute(
+            "INSERT INTO outbox (id, status, next_attempt_at, delivered_at, body) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (
+                message.id.encode(),
+                message.status.value,
+                codec.micros(message.next_attempt_at),
+                None if message.delivered_at is None else codec.micros(message.delivered_at),
+                codec.encode_message(message),
+            ),
+        )
+    connection.close()
+    storage = SQLiteStorage(_url(path))
+    try:
+        with storage.unit_of_work() as uow:
+            outbox = uow.outbox
+            assert [m.id for m in outbox.list(OutboxStatus.PENDING)] == ["m-pending"]
+            assert [m.id for m in outbox.list(OutboxStatus.DEAD)] == ["m-dead"]
+            assert [m.id for m in outbox.list(OutboxStatus.DELIVERED)] == ["m-delivered"]
+            assert outbox.get("m-pending") == rows[0]  # the body keeps what the message held
+            claimed = outbox.claim_due(at, limit=10, lease=timedelta(minutes=5))
+            assert [m.id for m in claimed] == ["m-pending"]
+            assert outbox.purge_delivered(at + timedelta(days=1), limit=10) == 1
+    finally:
+        storage.close()
+
+
+def test_only_delivered_messages_carry_a_delivery_time_in_the_indexed_column() -> None:
+    storage = SQLiteStorage("sqlite://:memory:")
+    at = datetime(2025, 1, 1, tzinfo=UTC)
+    odd = OutboxMessage("m-odd", "notifier:x", "t", {}, at, at, delivered_at=at)
+    try:
+        with storage.unit_of_work() as uow:
+            uow.outbox.put(odd)
+            uow.outbox.put(replace(odd, id="m-done", status=OutboxStatus.DELIVERED))
+        columns = dict(
+            storage._shared.connection.execute("SELECT id, delivered_at FROM outbox").fetchall()
+        )
+        assert columns == {b"m-odd": None, b"m-done": codec.micros(at)}
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.get("m-odd") == odd
+            due = uow.outbox.claim_due(at, limit=10, lease=timedelta(minutes=1))
+            assert [m.id for m in due] == ["m-odd"]
+    finally:
+        storage.close()
 
 
 def test_a_database_from_a_newer_ordercore_is_refused_and_left_untouched(tmp_path: Path) -> None:
@@ -418,24 +477,26 @@ def _outbox_body(storage: SQLiteStorage, message_id: str) -> bytes:
             "PRIMARY KEY",
         ),
         # The outbox's due messages and its lists by status.
+        # Both in position order straight from the index (no sort step).
         (
             "SELECT body, status, delivered_at FROM outbox WHERE status = ? "
-            "AND next_attempt_at <= ? "
+            "AND delivered_at IS NULL AND next_attempt_at <= ? "
             "AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY position LIMIT ?",
             ("pending", 1, 1, 10),
-            "outbox_by_status",
+            "outbox_by_state (status=? AND delivered_at=?)",
         ),
         (
-            "SELECT body, status, delivered_at FROM outbox WHERE status = ? ORDER BY position",
+            "SELECT body, status, delivered_at FROM outbox "
+            "WHERE status = ? AND delivered_at IS NULL ORDER BY position",
             ("dead",),
-            "outbox_by",
+            "outbox_by_state (status=? AND delivered_at=?)",
         ),
         # Retention: what a purge deletes.
         (
-            "SELECT position FROM outbox INDEXED BY outbox_by_delivery "
+            "SELECT position FROM outbox INDEXED BY outbox_by_state "
             "WHERE status = 'delivered' AND delivered_at < ? LIMIT ?",
             (1, 10),
-            "outbox_by_delivery",
+            "outbox_by_state (status=? AND delivered_at<?)",
         ),
         (
             "SELECT key FROM idempotency WHERE created_at < ? LIMIT ?",
