@@ -40,6 +40,8 @@ SQLite layer shows on its own:
 - ``memory_lifecycle_orders_per_s``: the memory backend in the same run;
 - ``sqlite_layer_us_per_command``: what SQLite adds to each command over memory;
 - ``sqlite_statements_per_order``: SQL statements run per lifecycle (BEGIN and COMMIT included);
+- ``sqlite_wal_pages_per_order``: pages the lifecycle's commits write to the WAL (each costs a
+  frame written at ``COMMIT`` and, later, a page copied by a checkpoint);
 - ``db_bytes_per_order``: the file's size per completed order;
 - ``peer_oscar_lifecycle_orders_per_s``: ``../shared/peers/oscar_orders.py --sqlite wal`` in
   the same run: django-oscar 4.2.1 placing, allocating, shipping and completing orders on a WAL
@@ -285,17 +287,30 @@ def sqlite_files(url: str, runs: int) -> Iterator[list[str]]:
                 Path(f"{candidate}{suffix}").unlink(missing_ok=True)
 
 
-def statements_per_order(url: str, count: int) -> float:
-    """SQL statements per whole lifecycle on a SQLite file, counted by SQLite's trace hook."""
+def sql_per_order(url: str, count: int) -> tuple[float, float]:
+    """SQL statements and WAL pages per whole lifecycle on a SQLite file.
+
+    Statements are counted by SQLite's trace hook. Pages are the frames the WAL gains: a
+    second connection holds a read snapshot from before the first command, which keeps every
+    checkpoint from reaching the frames written after it, so the WAL cannot start over and its
+    frame count (``PRAGMA wal_checkpoint`` from a third connection) grows by exactly what the
+    commits wrote.
+    """
     desk = OrderDesk.open(
         url, entry_points=False, config=DeskConfig(review=ReviewPolicy(automatic=False))
     )
+    path = url.removeprefix("sqlite:///")
+    snapshot = sqlite3.connect(path, isolation_level=None)
+    probe = sqlite3.connect(path, isolation_level=None)
+    snapshot.execute("BEGIN")
+    snapshot.execute("SELECT count(*) FROM journal").fetchone()
     seen = [0]
 
     def count_statement(_: str) -> None:
         seen[0] += 1
 
     connection: sqlite3.Connection = desk.storage._shared.connection  # type: ignore[attr-defined]
+    frames_before = probe.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
     connection.set_trace_callback(count_statement)
     clerk = Actor("bench-clerk", roles={"clerk"})
     for index in range(count):
@@ -309,8 +324,12 @@ def statements_per_order(url: str, count: int) -> float:
         desk.orders.deliver(order.id, actor=clerk)
         desk.orders.complete(order.id, actor=clerk)
     connection.set_trace_callback(None)
+    frames_after = probe.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+    snapshot.execute("ROLLBACK")
+    snapshot.close()
+    probe.close()
     desk.close()
-    return seen[0] / count
+    return seen[0] / count, (frames_after - frames_before) / count
 
 
 def run_peers(objects: int, runs: int) -> dict[str, float]:
@@ -401,7 +420,9 @@ def sqlite_run(url: str, count: int, runs: int, peers: bool, oscar_orders: int) 
         print(f"sqlite_layer_cpu_us_per_command: {cpu_layer * 1e6:.1f}")
         last = Path(urls[runs - 1].removeprefix("sqlite:///"))
         print(f"db_bytes_per_order: {last.stat().st_size / count:.0f}")
-        print(f"sqlite_statements_per_order: {statements_per_order(urls[2 * runs], 50):.1f}")
+        statements, pages = sql_per_order(urls[2 * runs], 50)
+        print(f"sqlite_statements_per_order: {statements:.1f}")
+        print(f"sqlite_wal_pages_per_order: {pages:.1f}")
         print_worker_dispatch(*measure(urls[runs : 2 * runs], count, worker_dispatch=True)[:2])
     if not peers:
         print("peers: skipped")
