@@ -252,12 +252,18 @@ def test_a_database_of_the_first_schema_version_opens_under_the_latest(tmp_path:
         storage.close()
 
 
+def _database_at_version(tmp_path: Path, version: int) -> tuple[Path, sqlite3.Connection]:
+    """A new file migrated up to ``version`` only, and a connection to write rows as it did."""
+    path = tmp_path / f"v{version}.db"
+    connection = sqlite3.connect(path, isolation_level=None)
+    migrate(connection, str(path), upto=version)
+    return path, connection
+
+
 def test_rows_written_before_the_retention_columns_are_purged_by_their_bodies_times(
     tmp_path: Path,
 ) -> None:
-    path = tmp_path / "v2.db"
-    connection = sqlite3.connect(path, isolation_level=None)
-    migrate(connection, str(path), upto=2)
+    path, connection = _database_at_version(tmp_path, 2)
     delivered_at = datetime(2025, 1, 2, tzinfo=UTC)
     created = datetime(2025, 1, 1, tzinfo=UTC)
     old = OutboxMessage("m-old", "notifier:x", "t", {}, created, created)
@@ -289,9 +295,7 @@ def test_rows_written_before_the_retention_columns_are_purged_by_their_bodies_ti
 def test_messages_written_before_the_state_index_are_found_by_every_outbox_query(
     tmp_path: Path,
 ) -> None:
-    path = tmp_path / "v3.db"
-    connection = sqlite3.connect(path, isolation_level=None)
-    migrate(connection, str(path), upto=3)
+    path, connection = _database_at_version(tmp_path, 3)
     at = datetime(2025, 1, 1, tzinfo=UTC)
     base = OutboxMessage("m", "notifier:x", "t", {}, at, at)
     # Rows as version 3 wrote them, its delivery time column copied from every message: a
