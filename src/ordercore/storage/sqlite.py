@@ -295,6 +295,7 @@ class _SQLiteTransaction(SQLiteUnitOfWork):
             if isinstance(exc, sqlite3.Error):
                 raise StorageError(f"{storage.path}: {exc}") from exc
         finally:
+            self.release_repositories()
             storage._gate.leave()
 
 

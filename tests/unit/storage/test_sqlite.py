@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import threading
 import time
+import weakref
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -179,6 +182,30 @@ def test_a_nested_unit_of_work_in_one_thread_is_refused() -> None:
 
 
 # -- locks --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("outcome", ["commit", "rollback"])
+def test_an_ended_unit_of_work_is_freed_without_the_garbage_collector(outcome: str) -> None:
+    storage = SQLiteStorage("sqlite://:memory:")
+    at = datetime(2025, 1, 1, tzinfo=UTC)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        failing = pytest.raises(RuntimeError) if outcome == "rollback" else nullcontext()
+        with failing, storage.unit_of_work() as uow:
+            uow.aggregates(COUNTERS).save(Counter("c1", 1, 1), expected_version=0)
+            uow.journal.head()
+            uow.outbox.put(OutboxMessage("m1", "notifier:x", "t", {}, at, at))
+            ended = weakref.ref(uow)
+            if outcome == "rollback":
+                raise RuntimeError("the command failed")
+        del uow
+        # Freed by reference counting alone: no cycle through its repositories is left.
+        assert ended() is None
+    finally:
+        if collecting:
+            gc.enable()
+        storage.close()
 
 
 def _hold_write_lock(path: Path, seconds: float, holding: threading.Event) -> None:
