@@ -1,4 +1,4 @@
-"""Deliveries made right after a commit are recorded with the desk's next unit of work."""
+"""Deliveries made right after a commit are recorded with a later command that writes messages."""
 
 from __future__ import annotations
 
@@ -67,11 +67,16 @@ def _open(
     return desk, recorder
 
 
-def test_a_delivery_is_recorded_with_the_next_command_not_in_a_unit_of_its_own() -> None:
+def _by_id(desk: OrderDesk) -> dict[str, OutboxMessage]:
+    return {message.id: message for message in _stored(desk)}
+
+
+def test_a_delivery_is_recorded_with_the_next_command_that_writes_messages() -> None:
     clock = ManualClock()
     desk, recorder = _open(clock=clock)
     delivered_at = clock.now()
     desk.execute(_notify, action="counter.increment", actor=CLERK)
+    first = set(_by_id(desk))
 
     assert [n.template for n in recorder.received] == ["hello"]
     held = _stored(desk)
@@ -79,11 +84,28 @@ def test_a_delivery_is_recorded_with_the_next_command_not_in_a_unit_of_its_own()
     assert all(m.claimed_until is not None for m in held)  # no worker takes them meanwhile
 
     clock.advance(seconds=5)
-    desk.execute(increment("c"), action="counter.increment", actor=CLERK)
+    desk.execute(_notify, action="counter.increment", actor=CLERK)
 
-    recorded = _stored(desk)
-    assert {m.status for m in recorded} == {OutboxStatus.DELIVERED}
-    assert {m.delivered_at for m in recorded} == {delivered_at}  # when it was delivered
+    stored = _by_id(desk)
+    assert {stored[i].status for i in first} == {OutboxStatus.DELIVERED}
+    assert {stored[i].delivered_at for i in first} == {delivered_at}  # when it was delivered
+    # The second command's own deliveries wait in turn.
+    assert {m.status for i, m in stored.items() if i not in first} == {OutboxStatus.PENDING}
+    desk.close()
+
+
+def test_a_command_that_writes_no_message_leaves_the_receipts_waiting() -> None:
+    desk, _ = _open()
+    desk.execute(_notify, action="counter.increment", actor=CLERK)
+    first = set(_by_id(desk))
+
+    # Its commit would change the outbox's pages only for the records: they wait.
+    desk.execute(increment("c"), action="counter.increment", actor=CLERK)
+    assert {m.status for m in _stored(desk)} == {OutboxStatus.PENDING}
+
+    desk.execute(_notify, action="counter.increment", actor=CLERK)
+    stored = _by_id(desk)
+    assert {stored[i].status for i in first} == {OutboxStatus.DELIVERED}
     desk.close()
 
 
@@ -117,12 +139,15 @@ def test_a_command_that_fails_leaves_its_receipts_to_the_next() -> None:
     desk, _ = _open()
     desk.execute(_notify, action="counter.increment", actor=CLERK)
 
+    first = set(_by_id(desk))
+
     with pytest.raises(ValidationError):
         desk.execute(_fail, action="counter.increment", actor=CLERK)
     assert {m.status for m in _stored(desk)} == {OutboxStatus.PENDING}
 
-    desk.execute(increment("c"), action="counter.increment", actor=CLERK)
-    assert {m.status for m in _stored(desk)} == {OutboxStatus.DELIVERED}
+    desk.execute(_notify, action="counter.increment", actor=CLERK)
+    stored = _by_id(desk)
+    assert {stored[i].status for i in first} == {OutboxStatus.DELIVERED}
     desk.close()
 
 
@@ -155,15 +180,18 @@ def test_receipts_taken_by_a_unit_of_work_that_rolls_back_are_held_again() -> No
     desk.storage = failing  # the desk's commands go through it
     desk.execute(_notify, action="counter.increment", actor=CLERK)
 
+    first = set(_by_id(desk))
+
     failing.fail_next = True
     with pytest.raises(StorageError):
-        desk.execute(increment("c"), action="counter.increment", actor=CLERK)
-    held = _stored(desk)
-    assert len(held) == 2
-    assert {m.status for m in held} == {OutboxStatus.PENDING}
+        desk.execute(_notify, action="counter.increment", actor=CLERK)
+    held = _by_id(desk)
+    assert set(held) == first  # the failed command's own messages were rolled back
+    assert {m.status for m in held.values()} == {OutboxStatus.PENDING}
 
-    desk.execute(increment("c"), action="counter.increment", actor=CLERK)
-    assert {m.status for m in _stored(desk)} == {OutboxStatus.DELIVERED}
+    desk.execute(_notify, action="counter.increment", actor=CLERK)
+    stored = _by_id(desk)
+    assert {stored[i].status for i in first} == {OutboxStatus.DELIVERED}
     desk.close()
 
 

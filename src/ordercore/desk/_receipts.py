@@ -1,11 +1,13 @@
-"""Records of deliveries made right after a commit, written with the desk's next unit of work.
+"""Records of deliveries made right after a commit, written with a later command's unit of work.
 
 A command that queues a notification commits it claimed by the desk, the desk delivers it, and
 the delivery must then be recorded, or a worker would deliver the message again once its claim
 runs out. Recording it in a unit of work of its own costs as much as a small command (on SQLite
-a whole transaction); the next command the desk runs opens a unit of work anyway, so the record
-waits for it. A timer writes what is still waiting when the policy's delay runs out (an idle
-desk), and closing the desk writes the rest. A process that dies in between leaves its messages
+a whole transaction). So the record waits for the next command that writes outbox messages
+itself: that command's commit changes the outbox's last pages anyway, where a command writing
+no message would add those pages to its commit only for the record. A timer writes what is
+still waiting when the policy's delay runs out (a desk whose commands send nothing, or an idle
+one), and closing the desk writes the rest. A process that dies in between leaves its messages
 claimed until the lease ends, after which a worker delivers them again: at least once, as
 before, with a wider window for the repeat.
 """

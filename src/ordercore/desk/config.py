@@ -68,13 +68,14 @@ class OutboxPolicy:
         lease: How long a dispatcher holds a message it is delivering.
         batch_size: Messages claimed per round.
         receipt_delay: How long the desk may wait before it records a delivery it made right
-            after a command's commit. Within that time the record goes into the next unit of
-            work one of the desk's commands opens, instead of a unit of work of its own (on
-            SQLite, a transaction less per notification); a timer writes what is still waiting
-            when it runs out, and closing the desk writes the rest. Zero records every delivery
-            at once. The message stays claimed meanwhile, so no worker delivers it again; the
-            delay must therefore be shorter than the lease. By default 200 ms (or half the
-            lease, if that is shorter).
+            after a command's commit. Within that time the record goes into the unit of work
+            of the next of the desk's commands that writes outbox messages itself, instead of
+            a unit of work of its own (on SQLite, a transaction less per notification, and
+            written to outbox pages that command changes anyway); a timer writes what is still
+            waiting when it runs out, and closing the desk writes the rest. Zero records every
+            delivery at once. The message stays claimed meanwhile, so no worker delivers it
+            again; the delay must therefore be shorter than the lease. By default 200 ms (or
+            half the lease, if that is shorter).
     """
 
     max_attempts: int = attrs.field(default=10, validator=_positive_count)

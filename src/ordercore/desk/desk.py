@@ -323,9 +323,11 @@ class OrderDesk:
                             created_at=now,
                         )
                     )
-                # Deliveries made after earlier commits are recorded with this one (see
+                # Deliveries made after earlier commits are recorded with a command that writes
+                # messages itself, whose commit changes the outbox's pages anyway (see
                 # OutboxPolicy.receipt_delay); last, so that a failing command takes none.
-                receipts = self.outbox.write_receipts(uow)
+                if context.written:
+                    receipts = self.outbox.write_receipts(uow)
         except BaseException:
             self.outbox.give_back_receipts(receipts)
             raise

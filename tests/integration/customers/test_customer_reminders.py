@@ -48,6 +48,9 @@ def test_a_due_birthday_greeting_goes_to_the_outbox_once(
     assert _birthday_messages(desk) == [sent[0].id]
     greeting = [n for n in recorder.received if n.template == "birthday_greeting"]
     assert len(greeting) == 1
+    # Read through the desk, which records the deliveries it still holds first.
+    assert desk.outbox.pending() == []
+    assert desk.outbox.dead() == []
     with desk.storage.unit_of_work() as uow:
         assert all(m.status is OutboxStatus.DELIVERED for m in uow.outbox.list())
 
