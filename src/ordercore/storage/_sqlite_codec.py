@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 
 from ordercore.audit.journal import EntryFields, JournalEntry, PersonalData, entry_from_content
+from ordercore.serialization import iso_text
 from ordercore.storage.ports import IdempotencyRecord, OutboxMessage, OutboxStatus
 
 __all__ = [
@@ -89,7 +90,7 @@ def _time(text: str | None) -> datetime | None:
 
 
 def _text(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
+    return None if moment is None else iso_text(moment)
 
 
 def encode_entry(entry: JournalEntry) -> bytes:
@@ -116,7 +117,7 @@ def encode_entry_fields(
             fields.event_type,
             fields.payload,
             fields.actor,
-            fields.recorded_at.isoformat(),
+            iso_text(fields.recorded_at),
             fields.reason,
             fields.correlation_id,
             previous_hash,
@@ -204,8 +205,8 @@ def encode_message(message: OutboxMessage) -> bytes:
             message.destination,
             message.topic,
             message.payload,
-            message.created_at.isoformat(),
-            message.next_attempt_at.isoformat(),
+            iso_text(message.created_at),
+            iso_text(message.next_attempt_at),
             message.status.value,
             message.attempts,
             _text(message.claimed_until),
@@ -271,7 +272,7 @@ def encode_record(record: IdempotencyRecord) -> bytes:
             record.action,
             record.fingerprint,
             record.result,
-            record.created_at.isoformat(),
+            iso_text(record.created_at),
         ]
     )
 
