@@ -49,7 +49,7 @@ class DeliveryReceipts:
         self._closed = False
 
     def hold(self, receipts: Sequence[Receipt]) -> None:
-        """Keep receipts for the next unit of work; start the timer if none runs."""
+        """Keep receipts for a later unit of work; start the timer if none runs."""
         with self._lock:
             self._waiting.extend(receipts)
             if self._timer is None and not self._closed:
@@ -121,7 +121,7 @@ class DeliveryReceipts:
         try:
             self.flush()
         except Exception:
-            # Nothing is lost: the receipts are back in the queue for the next unit of work or
+            # Nothing is lost: the receipts are back in the queue for a later unit of work or
             # timer; and should none come, the lease runs out and a worker delivers again.
             logging.getLogger(_LOGGER_NAME).warning(
                 "could not record deliveries yet; will try again", exc_info=True

@@ -181,7 +181,7 @@ class OutboxDesk:
         raise LookupError(f"unknown outbox destination {destination!r}")
 
     def flush_receipts(self) -> None:
-        """Record now the deliveries the desk holds back for its next unit of work.
+        """Record now the deliveries the desk holds back for a later unit of work.
 
         See :attr:`~ordercore.desk.config.OutboxPolicy.receipt_delay`. The desk does this
         itself before listing or dispatching messages and when it is closed.
@@ -209,7 +209,7 @@ class OutboxDesk:
             self._receipts.close()
 
     def _hold_or_record(self, outcomes: list[tuple[OutboxMessage, str | None]]) -> DispatchReport:
-        """After-commit deliveries: held for the next unit of work when all went through."""
+        """After-commit deliveries: held for a later unit of work when all went through."""
         receipts = self._receipts
         if receipts is None or receipts.closed or any(error is not None for _, error in outcomes):
             return self._record(outcomes)
