@@ -72,10 +72,8 @@ def native_plan(cls: type) -> NativePlan:
     Exposed for tests, which hold the domain's aggregates to the fast path.
     """
     try:
-        holds_times = _plain_type(cls, set())
+        holds_times = _plain_class(cls, set())
     except _NotPlain:
-        return NativePlan.CONVERTER
-    if not attrs.has(cls):
         return NativePlan.CONVERTER
     return NativePlan.MSGSPEC_WITH_TIMES if holds_times else NativePlan.MSGSPEC
 
