@@ -16,6 +16,7 @@ This module is pure: storage backends call :func:`seal` when they append and kee
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import secrets
@@ -53,6 +54,8 @@ __all__ = [
     "entry_digest",
     "entry_from_body",
     "entry_from_content",
+    "merge_personal",
+    "payload_with_personal",
     "redact",
     "seal",
     "seal_fields",
@@ -172,6 +175,37 @@ class EntryFields(Protocol):
     def correlation_id(self) -> str | None:
         """As in :class:`EventFields`."""
         ...
+
+
+def merge_personal(payload: dict[str, JSONValue], personal: Mapping[str, JSONValue]) -> None:
+    """Put personal values, keyed by their dotted paths, back into ``payload`` in place."""
+    for path, value in personal.items():
+        *parents, leaf = path.split(".")
+        node: JSONValue = payload
+        for key in parents:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node[leaf] = value
+
+
+def payload_with_personal(entry: JournalEntry) -> dict[str, JSONValue]:
+    """The entry's payload with its personal data put back, as the event carried it.
+
+    The entry's own payload is left as it is (a copy is changed when there is personal data).
+
+    Raises:
+        ValidationError: If the entry's personal data was redacted: the event cannot be rebuilt.
+    """
+    payload = entry.payload
+    if entry.personal_digest is None:
+        return payload
+    if entry.personal is None:
+        raise ValidationError(
+            "personal", f"entry {entry.sequence} was redacted; its event cannot be rebuilt"
+        )
+    payload = copy.deepcopy(payload)
+    merge_personal(payload, entry.personal.data)
+    return payload
 
 
 def draft_fields_are_plain(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import copy
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -14,12 +13,10 @@ from ordercore.desk._order_records import (
     channel_key,
     checked_order_id,
 )
-from ordercore.desk.commands import merge_personal
-from ordercore.errors import NotFound, ValidationError
-from ordercore.orders.events import EVENT_TYPES, OrderEvent, replay
+from ordercore.errors import NotFound
+from ordercore.orders.events import OrderEvent, event_of_entry, replay
 from ordercore.orders.model import ORDERS, Order, OrderStatus
 from ordercore.orders.timeline import Timeline, build_timeline
-from ordercore.serialization import structure
 
 if TYPE_CHECKING:
     from ordercore.desk.desk import OrderDesk
@@ -97,19 +94,7 @@ class OrderQueries:
     # -- machinery -------------------------------------------------------------------------
 
     def _event_of(self, entry: JournalEntry) -> OrderEvent:
-        event_type = EVENT_TYPES.get(entry.event_type)
-        if event_type is None:
-            raise ValidationError("event_type", f"unknown order event {entry.event_type!r}")
-        payload = entry.payload
-        if entry.personal_digest is not None:
-            if entry.personal is None:
-                raise ValidationError(
-                    "personal", f"entry {entry.sequence} was redacted; it cannot be replayed"
-                )
-            payload = copy.deepcopy(payload)  # the journal's entry must stay as it was
-            merge_personal(payload, entry.personal.data)
-        event: OrderEvent = structure(self._desk.converter, payload, event_type)
-        return event
+        return event_of_entry(entry, self._desk.converter)
 
     def _scan(self) -> Iterator[Order]:
         with self._desk.storage.unit_of_work() as uow:

@@ -21,6 +21,7 @@ from ordercore.audit.journal import (
     EventFields,
     PersonalData,
     draft_fields_are_plain,
+    merge_personal,
 )
 from ordercore.errors import ValidationError
 from ordercore.events import CommittedEvent
@@ -298,14 +299,3 @@ def _split_personal(
         if isinstance(node, dict) and leaf in node:
             personal[path] = node.pop(leaf)
     return personal
-
-
-def merge_personal(payload: dict[str, JSONValue], personal: Mapping[str, JSONValue]) -> None:
-    """Put values split off by :func:`_split_personal` back at their dotted paths."""
-    for path, value in personal.items():
-        *parents, leaf = path.split(".")
-        node: JSONValue = payload
-        for key in parents:
-            node = node.get(key) if isinstance(node, dict) else None
-        if isinstance(node, dict):
-            node[leaf] = value

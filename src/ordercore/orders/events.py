@@ -12,14 +12,15 @@ they can be erased without breaking the hash chain.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
 from ordercore._replace import replace
+from ordercore.audit.journal import JournalEntry, payload_with_personal
 from ordercore.errors import ValidationError
 from ordercore.orders.model import (
     Address,
@@ -32,6 +33,10 @@ from ordercore.orders.model import (
     ReviewNote,
     StockDelta,
 )
+from ordercore.serialization import structure
+
+if TYPE_CHECKING:
+    import cattrs
 
 __all__ = [
     "EVENT_TYPES",
@@ -51,6 +56,8 @@ __all__ = [
     "OrderReviewed",
     "OrderShipped",
     "PaymentRecorded",
+    "catch_up",
+    "event_of_entry",
     "evolve",
     "fulfilment_status",
     "replay",
@@ -452,4 +459,38 @@ def replay(events: Iterable[OrderEvent]) -> Order:
         order = evolve(order, event)
     if order is None:
         raise ValidationError("events", "no events to replay")
+    return order
+
+
+def event_of_entry(entry: JournalEntry, converter: cattrs.Converter) -> OrderEvent:
+    """The order event that a journal entry of an order's stream records.
+
+    Raises:
+        ValidationError: If the entry is not an order event, or its personal data was redacted.
+    """
+    event_type = EVENT_TYPES.get(entry.event_type)
+    if event_type is None:
+        raise ValidationError("event_type", f"unknown order event {entry.event_type!r}")
+    event: OrderEvent = structure(converter, payload_with_personal(entry), event_type)
+    return event
+
+
+def catch_up(order: Order, entries: Sequence[JournalEntry], converter: cattrs.Converter) -> Order:
+    """``order`` with the journal entries recorded after it applied, oldest first.
+
+    The replay that :data:`~ordercore.orders.model.ORDERS` names as its
+    :class:`~ordercore.storage.ports.JournalStream`: a backend that wrote an order's row at an
+    earlier version brings it up to date from the order's stream.
+
+    Raises:
+        ValidationError: If an entry cannot be applied, or does not make the next version.
+    """
+    for entry in entries:
+        order = evolve(order, event_of_entry(entry, converter))
+        if order.version != entry.version:
+            raise ValidationError(
+                "version",
+                f"journal entry {entry.sequence} makes version {entry.version} of order "
+                f"{order.id}, but applying it gives version {order.version}",
+            )
     return order

@@ -9,14 +9,21 @@ status.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import attrs
 
 from ordercore.errors import ValidationError
 from ordercore.money import Money
-from ordercore.storage.ports import AggregateKind
+from ordercore.storage.ports import AggregateKind, JournalStream
+
+if TYPE_CHECKING:
+    import cattrs
+
+    from ordercore.audit.journal import JournalEntry
 
 __all__ = [
     "ORDERS",
@@ -460,5 +467,15 @@ class Order:
         )
 
 
-ORDERS: AggregateKind[Order] = AggregateKind("order", Order)
+def _catch_up(order: Order, entries: Sequence[JournalEntry], converter: cattrs.Converter) -> Order:
+    # The events module builds on this one; it is only needed once entries are replayed.
+    from ordercore.orders.events import catch_up
+
+    return catch_up(order, entries, converter)
+
+
+ORDERS: AggregateKind[Order] = AggregateKind(
+    "order", Order, stream=JournalStream("order", _catch_up)
+)
+"""Orders; each change is journaled on stream ``("order", order id)``, which replays onto it."""
 """The aggregate kind under which orders are stored."""

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 __all__ = ["Checkpointer"]
@@ -40,8 +41,10 @@ class Checkpointer:
         *,
         every_commits: int = 500,
         interval_s: float = 1.0,
+        each_round: Callable[[], None] | None = None,
     ) -> None:
         self._path = path
+        self._each_round = each_round
         self._quiet = quiet
         self._every = every_commits
         self._interval = interval_s
@@ -67,6 +70,8 @@ class Checkpointer:
             while not self._stopping:
                 self._wake.wait(self._interval)
                 self._wake.clear()
+                if self._each_round is not None and not self._stopping:
+                    self._each_round()
                 try:
                     connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                     with self._quiet:

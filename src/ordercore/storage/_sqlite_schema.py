@@ -125,6 +125,10 @@ MIGRATIONS: tuple[tuple[MigrationStep, ...], ...] = (
         "DROP INDEX outbox_by_status",
         "DROP INDEX outbox_by_delivery",
     ),
+    # 5: each journal row's stream version in a column, so that the rows of aggregates whose
+    # kind names a journal stream can be brought up to date from the entries after them.
+    # Entries written before are NULL there: their aggregates' rows were written with them.
+    ("ALTER TABLE journal ADD COLUMN version INTEGER",),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

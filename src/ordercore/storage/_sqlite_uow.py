@@ -29,11 +29,19 @@ from ordercore.audit.journal import (
     seal_fields,
     seal_with_body,
 )
-from ordercore.errors import ConcurrencyConflict, NotFound, ValidationError
+from ordercore.errors import ConcurrencyConflict, NotFound, StorageError, ValidationError
 from ordercore.serialization import structure
 from ordercore.storage import _sqlite_codec as codec
 from ordercore.storage._sqlite_encoder import AggregateEncoder
 from ordercore.storage._sqlite_outbox import SQLiteIdempotency, SQLiteOutbox
+from ordercore.storage._sqlite_rows import (
+    ROWS_BEHIND_LIMIT,
+    SCAN,
+    STORED_VERSION,
+    RowBehind,
+    entries_after,
+    write_rows,
+)
 from ordercore.storage.ports import A, AggregateKind, OutboxMessage, OutboxStatus
 
 __all__ = ["SQLiteUnitOfWork", "SharedState"]
@@ -59,6 +67,9 @@ class SharedState:
         self.epoch = 0
         self.head: tuple[JournalHead, int] | None = None
         self.messages: dict[str, tuple[OutboxMessage, int]] = {}
+        # Rows this storage left behind their journal stream, to be written later (see
+        # _sqlite_rows); only units of work change it, one at a time.
+        self.behind: dict[tuple[str, str], RowBehind] = {}
 
     def remember(self, cache_key: tuple[str, str], item: Any) -> None:
         """Cache a committed value, dropping the oldest entry when full."""
@@ -81,6 +92,14 @@ class SQLiteUnitOfWork:
         self.messages: dict[str, OutboxMessage] = {}
         self.marked: set[str] = set()
         self.head: JournalHead | None = None
+        # Saves of aggregates that follow a journal stream, settled at commit: left to the
+        # journal when its entries cover them, written otherwise.
+        self.deferred: dict[tuple[str, str], tuple[bytes, str, Any]] = {}
+        self.stream_heads: dict[tuple[str, str], int] = {}
+        self.caught_up: dict[tuple[str, str], RowBehind] = {}
+        self.write_all_rows = False
+        self._wrote_all_rows = False
+        self._left_behind: dict[tuple[str, str], RowBehind] = {}
         self._repositories: dict[str, SQLiteAggregates[Any]] = {}
         self._journal: SQLiteJournal | None = None
         self._outbox: SQLiteOutbox | None = None
@@ -127,9 +146,38 @@ class SQLiteUnitOfWork:
         self._journal = None
         self._outbox = None
 
+    def settle(self) -> None:
+        """Before ``COMMIT``: write the rows the journal does not cover, and any that are due.
+
+        A deferred save is covered when this unit of work journaled its stream's entry for the
+        saved version; its row then stays behind (see :mod:`._sqlite_rows`) unless this storage
+        has :data:`ROWS_BEHIND_LIMIT` rows behind already, or :attr:`write_all_rows` is set.
+        """
+        shared = self.shared
+        covered: dict[tuple[str, str], RowBehind] = dict(self.caught_up)
+        uncovered: dict[tuple[str, str], RowBehind] = {}
+        heads = self.stream_heads
+        for cache_key, (kind_key, stream_type, item) in self.deferred.items():
+            if heads.get((stream_type, cache_key[1])) == item.version:
+                covered[cache_key] = (kind_key, item)
+            else:
+                uncovered[cache_key] = (kind_key, item)
+                covered.pop(cache_key, None)
+        if uncovered:
+            write_rows(self.connection, shared.encode, uncovered, strict=True)
+        if self.write_all_rows or len(shared.behind) + len(covered) >= ROWS_BEHIND_LIMIT:
+            write_rows(self.connection, shared.encode, {**shared.behind, **covered}, strict=False)
+            self._wrote_all_rows = True
+        else:
+            self._left_behind = covered
+
     def committed(self) -> None:
         """After ``COMMIT``: what this unit wrote becomes what the caches know."""
         shared = self.shared
+        if self._wrote_all_rows:
+            shared.behind.clear()
+        else:
+            shared.behind.update(self._left_behind)
         for cache_key, item in self.written.items():
             shared.remember(cache_key, item)
         if self.head is not None:
@@ -149,7 +197,11 @@ class SQLiteUnitOfWork:
 
 
 class SQLiteAggregates(Generic[A]):
-    """Versioned aggregates of one kind, one row each: ``(kind, id, version, body)``."""
+    """Versioned aggregates of one kind, one row each: ``(kind, id, version, body)``.
+
+    The rows of a kind that follows a journal stream may be behind it; they are read together
+    with their stream's last version and brought up to date (see :mod:`._sqlite_rows`).
+    """
 
     def __init__(self, kind: AggregateKind[A], uow: SQLiteUnitOfWork) -> None:
         self._kind = kind
@@ -158,10 +210,47 @@ class SQLiteAggregates(Generic[A]):
         self._uow = uow
         self._shared = uow.shared
         self._connection = uow.connection
+        self._stream = kind.stream
+        self._stream_key = None if kind.stream is None else codec.key(kind.stream.stream_type)
 
     def _decode(self, body: bytes) -> A:
         data = self._shared.decode(body)
         return structure(self._shared.converter, data, self._kind.type, self._name)
+
+    def _stored_version(self, row_key: bytes) -> int | None:
+        """The version stored for an id (its stream's, when that is further), or ``None``."""
+        if self._stream_key is None:
+            row = self._connection.execute(
+                "SELECT version FROM aggregates WHERE kind = ? AND id = ?",
+                (self._kind_key, row_key),
+            ).fetchone()
+            return None if row is None else int(row[0])
+        row = self._connection.execute(
+            STORED_VERSION, (self._stream_key, self._kind_key, row_key)
+        ).fetchone()
+        if row is None:
+            return None
+        return int(row[0]) if row[1] is None else max(int(row[0]), int(row[1]))
+
+    def _caught_up(self, item: A, row_key: bytes) -> A:
+        """``item`` (a row's value) with its stream's later journal entries applied."""
+        stream = self._stream
+        stream_key = self._stream_key
+        assert stream is not None  # callers check
+        assert stream_key is not None
+        entries = entries_after(self._connection, stream_key, row_key, item.version)
+        if not entries:
+            return item
+        try:
+            current = stream.catch_up(item, entries, self._shared.converter)
+        except ValidationError as exc:
+            raise StorageError(
+                f"cannot bring {self._name} {item.id!r} from version {item.version} up to date "
+                f"from its journal: {exc}"
+            ) from exc
+        # Found behind: the storage writes the row with its next rows behind.
+        self._uow.caught_up[(self._name, item.id)] = (self._kind_key, current)
+        return current
 
     def find(self, aggregate_id: str) -> A | None:
         cache_key = (self._name, aggregate_id)
@@ -173,11 +262,7 @@ class SQLiteAggregates(Generic[A]):
         if cached is not None:
             item, epoch = cached
             if epoch != shared.epoch:
-                row = self._connection.execute(
-                    "SELECT version FROM aggregates WHERE kind = ? AND id = ?",
-                    (self._kind_key, codec.key(aggregate_id)),
-                ).fetchone()
-                stored = None if row is None else row[0]
+                stored = self._stored_version(codec.key(aggregate_id))
                 if stored != (None if item is ABSENT else item.version):
                     item = None
                 else:
@@ -186,9 +271,10 @@ class SQLiteAggregates(Generic[A]):
                 return None
             if item is not None:
                 return cast("A", item)
+        row_key = codec.key(aggregate_id)
         row = self._connection.execute(
             "SELECT body FROM aggregates WHERE kind = ? AND id = ?",
-            (self._kind_key, codec.key(aggregate_id)),
+            (self._kind_key, row_key),
         ).fetchone()
         if row is None:
             # Absence is remembered too: commands look up many ids that do not exist (an
@@ -196,6 +282,8 @@ class SQLiteAggregates(Generic[A]):
             shared.remember(cache_key, ABSENT)
             return None
         found = self._decode(row[0])
+        if self._stream is not None:
+            found = self._caught_up(found, row_key)
         shared.remember(cache_key, found)
         return found
 
@@ -226,6 +314,12 @@ class SQLiteAggregates(Generic[A]):
             raise ValidationError(
                 self._name, f"expected {self._kind.type.__name__}, got {type(item).__name__}"
             )
+        if self._stream is not None and expected_version != 0:
+            # The version was checked above under the write lock; the row is settled at commit
+            # (see SQLiteUnitOfWork.settle).
+            self._uow.deferred[cache_key] = (self._kind_key, self._stream.stream_type, item)
+            self._uow.written[cache_key] = item
+            return
         body = self._shared.encode(item)
         row_key = codec.key(item.id)
         if expected_version == 0:
@@ -235,10 +329,7 @@ class SQLiteAggregates(Generic[A]):
                     (self._kind_key, row_key, item.version, body),
                 )
             except sqlite3.IntegrityError:
-                (stored,) = self._connection.execute(
-                    "SELECT version FROM aggregates WHERE kind = ? AND id = ?",
-                    (self._kind_key, row_key),
-                ).fetchone()
+                stored = self._stored_version(row_key)
                 raise ConcurrencyConflict(self._name, item.id, 0, stored) from None
         else:
             # The version check is repeated in SQL: the row count proves the swap happened.
@@ -254,19 +345,26 @@ class SQLiteAggregates(Generic[A]):
     def scan(self) -> Iterator[A]:
         shared = self._shared
         written = self._uow.written
-        cursor = self._connection.execute(
-            "SELECT id, version, body FROM aggregates WHERE kind = ?", (self._kind_key,)
-        )
+        following = self._stream_key is not None
+        if following:
+            cursor = self._connection.execute(SCAN, (self._stream_key, self._kind_key))
+        else:
+            cursor = self._connection.execute(
+                "SELECT id, version, body, NULL FROM aggregates WHERE kind = ?", (self._kind_key,)
+            )
         while rows := cursor.fetchmany(_BATCH):
-            for row_key, version, body in rows:
+            for row_key, version, body, latest in rows:
+                current = version if latest is None or latest < version else latest
                 cache_key = (self._name, codec.key_text(row_key))
                 item = written.get(cache_key)
                 if item is None:
                     cached = shared.cache.get(cache_key)
-                    if cached is not None and getattr(cached[0], "version", None) == version:
+                    if cached is not None and getattr(cached[0], "version", None) == current:
                         item = cached[0]
                     else:
                         item = self._decode(body)
+                        if current != version:
+                            item = self._caught_up(item, row_key)
                         shared.remember(cache_key, item)
                 yield cast("A", item)
 
@@ -305,7 +403,9 @@ class SQLiteJournal:
         body = codec.encode_sealed_entry(sealed.body, sealed.orjson_exact, entry.personal)
         if body is None:
             body = codec.encode_entry(entry)
-        self._insert(entry.sequence, entry.stream_type, entry.stream_id, entry.hash, body)
+        self._insert(
+            entry.sequence, entry.stream_type, entry.stream_id, entry.version, entry.hash, body
+        )
         return entry
 
     def append_event(self, fields: EventFields) -> None:
@@ -320,18 +420,26 @@ class SQLiteJournal:
         body = codec.encode_sealed_entry(canonical, orjson_exact, personal)
         if body is None:
             body = codec.encode_entry_fields(fields, personal, head.digest, digest, personal_digest)
-        self._insert(sequence, fields.stream_type, fields.stream_id, digest, body)
+        self._insert(sequence, fields.stream_type, fields.stream_id, fields.version, digest, body)
 
     def _insert(
-        self, sequence: int, stream_type: str, stream_id: str, digest: str, body: bytes
+        self,
+        sequence: int,
+        stream_type: str,
+        stream_id: str,
+        version: int,
+        digest: str,
+        body: bytes,
     ) -> None:
         """Write a sealed entry's row and make it this unit of work's head."""
         self._connection.execute(
-            "INSERT INTO journal (sequence, stream_type, stream_id, hash, body) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (sequence, codec.key(stream_type), codec.key(stream_id), digest, body),
+            "INSERT INTO journal (sequence, stream_type, stream_id, version, hash, body) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (sequence, codec.key(stream_type), codec.key(stream_id), version, digest, body),
         )
-        self._uow.head = JournalHead(sequence, digest)
+        uow = self._uow
+        uow.head = JournalHead(sequence, digest)
+        uow.stream_heads[(stream_type, stream_id)] = version
 
     def read(self, *, after: int = 0, limit: int | None = None) -> Iterator[JournalEntry]:
         cursor = self._connection.execute(

@@ -13,10 +13,10 @@ SQLite backends do) but must never hold a unit of work open while it calls back 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
-from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
@@ -24,6 +24,9 @@ from ordercore._replace import replace
 from ordercore.audit.journal import EntryDraft, EventFields, JournalEntry, JournalHead, StoredBody
 from ordercore.errors import StorageError, ValidationError
 from ordercore.serialization import JSONValue
+
+if TYPE_CHECKING:
+    import cattrs
 
 __all__ = [
     "Aggregate",
@@ -35,6 +38,7 @@ __all__ = [
     "IdempotencyRecord",
     "IdempotencyStore",
     "JournalRepository",
+    "JournalStream",
     "OutboxMessage",
     "OutboxPurge",
     "OutboxRepository",
@@ -71,6 +75,35 @@ def _check_kind_name(_: object, __: attrs.Attribute[str], value: str) -> None:
         raise ValidationError("name", "an aggregate kind is a short word such as 'order'")
 
 
+CatchUp = Callable[[A, Sequence[JournalEntry], "cattrs.Converter"], A]
+"""Applies journal entries (oldest first) to an aggregate; see :class:`JournalStream`."""
+
+
+def _check_stream_type(_: object, __: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not value:
+        raise ValidationError("stream_type", "must be a non-empty string")
+
+
+@attrs.frozen(slots=True)
+class JournalStream(Generic[A]):
+    """Where an aggregate kind's changes are journaled, and how to replay them onto it.
+
+    A kind that names one promises that every version of an aggregate after the first is the
+    previous version with the journal entries of stream ``(stream_type, aggregate id)`` applied
+    in order, each entry's ``version`` being the version it makes. A backend may use this to
+    write an aggregate's stored form less often than it changes (the SQLite backend does: see
+    its documentation); others ignore it.
+
+    Attributes:
+        stream_type: The journal stream type whose stream id is the aggregate's id.
+        catch_up: ``catch_up(item, entries, converter)``: ``item`` with ``entries`` applied.
+            Must raise :class:`~ordercore.errors.ValidationError` for an entry it cannot apply.
+    """
+
+    stream_type: str = attrs.field(validator=_check_stream_type)
+    catch_up: CatchUp[A] = attrs.field(eq=False)
+
+
 @attrs.frozen(slots=True)
 class AggregateKind(Generic[A]):
     """Names a kind of aggregate and its Python type, so that backends can store and rebuild it.
@@ -78,10 +111,17 @@ class AggregateKind(Generic[A]):
     Example:
         ``ORDERS = AggregateKind("order", Order)``; then ``uow.aggregates(ORDERS).get(order_id)``
         is typed as ``Order``.
+
+    Attributes:
+        name: A short word naming the kind (``"order"``).
+        type: The aggregates' class.
+        stream: The journal stream that records every change of such an aggregate, when there
+            is one (:class:`JournalStream`); ``None`` for kinds written without one.
     """
 
     name: str = attrs.field(validator=_check_kind_name)
     type: type[A]
+    stream: JournalStream[A] | None = attrs.field(default=None, kw_only=True)
 
 
 class AggregateRepository(Protocol[A]):

@@ -28,6 +28,7 @@ object). Query options: ``synchronous=normal|full``, ``busy_timeout_ms=<int>``,
 
 from __future__ import annotations
 
+import logging
 import random
 import sqlite3
 from collections.abc import Callable
@@ -50,6 +51,7 @@ from ordercore.storage.ports import StorageBackend
 __all__ = ["SCHEMA_VERSION", "SQLiteOptions", "SQLiteStorage", "SchemaTooNew", "sqlite_backend"]
 
 MEMORY = ":memory:"
+_LOGGER_NAME = "ordercore.storage"
 
 
 def _positive(_: object, attribute: attrs.Attribute[Any], value: float) -> None:
@@ -145,7 +147,20 @@ class SQLiteStorage:
         memory = self.options.path == MEMORY
         self._path = MEMORY if memory else str(Path(self.options.path).resolve())
         self._shared = SharedState(self._connect(), AggregateEncoder(), self.options.cache_size)
-        self._checkpointer = None if memory else Checkpointer(self._path, self._lock)
+        self._checkpointer = (
+            None
+            if memory
+            else Checkpointer(self._path, self._lock, each_round=self._rows_behind_round)
+        )
+
+    def _rows_behind_round(self) -> None:
+        """The checkpointer's round: rows behind are written at least once a second."""
+        try:
+            self.write_rows_behind()
+        except StorageError:
+            logging.getLogger(_LOGGER_NAME).warning(
+                "%s: could not write the rows behind their journal yet", self.path, exc_info=True
+            )
 
     @property
     def url(self) -> str:
@@ -214,8 +229,32 @@ class SQLiteStorage:
         """Open a unit of work; commits on clean exit, leaves no trace on error."""
         return _SQLiteTransaction(self)
 
+    def write_rows_behind(self) -> int:
+        """Write now every aggregate row this storage left behind its journal stream.
+
+        Rows of kinds that follow a journal stream are written less often than they change
+        (see :class:`~ordercore.storage.ports.JournalStream`); readers bring them up to date
+        either way. The storage does this itself on every checkpoint round and when closed.
+
+        Returns:
+            How many rows were due (a row another process wrote further meanwhile is kept).
+        """
+        due = len(self._shared.behind)
+        if due:
+            with self.unit_of_work() as uow:
+                uow.write_all_rows = True
+        return due
+
     def close(self) -> None:
-        """Close the connection (committed work is already on disk)."""
+        """Write the rows left behind their journal, then close the connection."""
+        if self._checkpointer is not None:
+            try:
+                self.write_rows_behind()
+            except StorageError:
+                # Nothing is lost: the journal holds every change, and readers catch up.
+                logging.getLogger(_LOGGER_NAME).warning(
+                    "%s: rows left behind their journal stay behind", self.path, exc_info=True
+                )
         # The checkpointer takes the lock for a moment; stop it before taking the lock here.
         if self._checkpointer is not None:
             self._checkpointer.stop()
@@ -280,11 +319,16 @@ class _SQLiteTransaction(SQLiteUnitOfWork):
         try:
             if exc_type is None:
                 try:
+                    self.settle()
                     connection.execute("COMMIT")
                 except sqlite3.Error as error:
                     if connection.in_transaction:
                         connection.execute("ROLLBACK")
                     raise StorageError(f"{storage.path}: commit failed: {error}") from error
+                except BaseException:
+                    if connection.in_transaction:
+                        connection.execute("ROLLBACK")
+                    raise
                 self.committed()
                 checkpointer = storage._checkpointer
                 if checkpointer is not None:

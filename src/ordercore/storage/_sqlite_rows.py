@@ -1,0 +1,115 @@
+"""Aggregate rows that follow their journal stream: written less often than they change.
+
+An aggregate kind that names a :class:`~ordercore.storage.ports.JournalStream` (orders do) is
+journaled on every change, in the same unit of work, and each entry says which version it
+makes. Rewriting the aggregate's whole row on every change as well (an order is about 3 KB of
+JSON: encoding it and writing its page is a fifth of a command's cost) adds nothing the journal
+does not already hold. So a unit of work whose journal entries cover a saved aggregate's new
+version leaves the row as it was; the row is rewritten later, once for many changes:
+
+- when this storage object has left :data:`ROWS_BEHIND_LIMIT` rows behind, by the unit of work
+  that reaches the limit, before its commit;
+- on every checkpoint round of a file database (at least once a second while it is written);
+- when the storage is closed.
+
+Readers never see a row that is behind: a row of such a kind is read together with the stream
+version of its last journal entry, and one that is behind is brought up to date from the
+entries after it (:attr:`JournalStream.catch_up <ordercore.storage.ports.JournalStream>`). That
+holds in every process and after a crash, which can leave rows behind but never loses a change,
+since the entries are committed with the unit of work that made them. A row found behind is
+rewritten by the next flush of the storage that found it.
+
+A save whose new version no journal entry of the same unit of work covers is written at commit,
+as before, so aggregates saved without their events stay correct.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from typing import Any, Final
+
+from ordercore.errors import ValidationError
+from ordercore.storage import _sqlite_codec as codec
+
+__all__ = [
+    "ROWS_BEHIND_LIMIT",
+    "SCAN",
+    "STORED_VERSION",
+    "RowBehind",
+    "entries_after",
+    "write_rows",
+]
+
+ROWS_BEHIND_LIMIT: Final = 256
+"""How many rows a storage object leaves behind their journal before it writes them all."""
+
+RowBehind = tuple[bytes, Any]
+"""The stored kind and the aggregate whose row is to be rewritten."""
+
+# The version the last journal entry of an aggregate's stream makes is read with the row:
+# one index search of journal_by_stream per row.
+STORED_VERSION: Final = (
+    "SELECT a.version, (SELECT j.version FROM journal AS j WHERE j.stream_type = ? "
+    "AND j.stream_id = a.id ORDER BY j.sequence DESC LIMIT 1) "
+    "FROM aggregates AS a WHERE a.kind = ? AND a.id = ?"
+)
+"""A row's version and its stream's last version; bound to (stream type, kind, id)."""
+
+SCAN: Final = (
+    "SELECT a.id, a.version, a.body, (SELECT j.version FROM journal AS j WHERE j.stream_type = ? "
+    "AND j.stream_id = a.id ORDER BY j.sequence DESC LIMIT 1) "
+    "FROM aggregates AS a WHERE a.kind = ?"
+)
+"""Every row of a kind with its stream's last version; bound to (stream type, kind)."""
+
+_ENTRIES_AFTER: Final = (
+    "SELECT sequence, hash, body FROM journal "
+    "WHERE stream_type = ? AND stream_id = ? AND version > ? ORDER BY sequence"
+)
+_LOGGER_NAME: Final = "ordercore.storage"
+
+
+def entries_after(
+    connection: sqlite3.Connection, stream_key: bytes, row_key: bytes, version: int
+) -> list[Any]:
+    """The journal entries of one stream that make versions above ``version``, oldest first."""
+    return [
+        codec.decode_entry(sequence, digest, body)
+        for sequence, digest, body in connection.execute(
+            _ENTRIES_AFTER, (stream_key, row_key, version)
+        ).fetchall()
+    ]
+
+
+def write_rows(
+    connection: sqlite3.Connection,
+    encode: Callable[[Any], bytes],
+    rows: dict[tuple[str, str], RowBehind],
+    *,
+    strict: bool,
+) -> None:
+    """Rewrite aggregate rows with the given versions; a row already at or past one is kept.
+
+    ``strict`` rows are saves of the current unit of work, whose errors are the command's;
+    the others were committed already (their changes are in the journal), so one that cannot be
+    encoded any more is left behind for readers to bring up to date, and logged.
+    """
+    for (kind_name, aggregate_id), (kind_key, item) in rows.items():
+        try:
+            body = encode(item)
+        except ValidationError:
+            if strict:
+                raise
+            logging.getLogger(_LOGGER_NAME).warning(
+                "left the row of %s %r behind its journal: it cannot be written",
+                kind_name,
+                aggregate_id,
+                exc_info=True,
+            )
+            continue
+        connection.execute(
+            "UPDATE aggregates SET version = ?, body = ? WHERE kind = ? AND id = ? AND version < ?",
+            (item.version, body, kind_key, codec.key(aggregate_id), item.version),
+        )
