@@ -16,7 +16,6 @@ This module is pure: storage backends call :func:`seal` when they append and kee
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import secrets
@@ -191,20 +190,30 @@ def merge_personal(payload: dict[str, JSONValue], personal: Mapping[str, JSONVal
 def payload_with_personal(entry: JournalEntry) -> dict[str, JSONValue]:
     """The entry's payload with its personal data put back, as the event carried it.
 
-    The entry's own payload is left as it is (a copy is changed when there is personal data).
+    The entry is left as it is: only the objects along each personal value's path are copied
+    (an order's payload is large, and replays and sweeps read many).
 
     Raises:
         ValidationError: If the entry's personal data was redacted: the event cannot be rebuilt.
     """
-    payload = entry.payload
     if entry.personal_digest is None:
-        return payload
+        return entry.payload
     if entry.personal is None:
         raise ValidationError(
             "personal", f"entry {entry.sequence} was redacted; its event cannot be rebuilt"
         )
-    payload = copy.deepcopy(payload)
-    merge_personal(payload, entry.personal.data)
+    payload = dict(entry.payload)
+    for path, value in entry.personal.data.items():
+        *parents, leaf = path.split(".")
+        node = payload
+        for key in parents:
+            child = node.get(key)
+            if not isinstance(child, dict):
+                break
+            node[key] = child = dict(child)
+            node = child
+        else:
+            node[leaf] = value
     return payload
 
 

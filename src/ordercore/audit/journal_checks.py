@@ -21,9 +21,9 @@ import cattrs
 from ordercore.audit.checks import AuditFinding, AuditScope, Severity, changed_streams
 from ordercore.audit.journal import ChainVerification, JournalEntry, JournalHead, verify_chain
 from ordercore.errors import ValidationError
-from ordercore.orders.events import EVENT_TYPES, OrderEvent, replay
+from ordercore.orders.events import OrderEvent, event_of_entry, replay
 from ordercore.orders.model import Order
-from ordercore.serialization import JSONValue, make_converter, structure
+from ordercore.serialization import JSONValue, make_converter
 
 __all__ = [
     "JOURNAL_CHAIN",
@@ -103,42 +103,13 @@ class JournalChainCheck:
         )
 
 
-def _payload(entry: JournalEntry) -> dict[str, JSONValue]:
-    """The entry's payload with its personal data put back, leaving the entry untouched."""
-    if entry.personal_digest is None:
-        return entry.payload
-    if entry.personal is None:
-        raise ValidationError("personal", f"entry {entry.sequence} was redacted")
-    payload = dict(entry.payload)
-    for path, value in entry.personal.data.items():
-        # Copy only the objects along the path, not the whole payload: an order's payload is
-        # large and a deep sweep reads every one.
-        *parents, leaf = path.split(".")
-        node = payload
-        for key in parents:
-            child = node.get(key)
-            if not isinstance(child, dict):
-                break
-            node[key] = child = dict(child)
-            node = child
-        else:
-            node[leaf] = value
-    return payload
-
-
 def order_events(entries: Sequence[JournalEntry], converter: cattrs.Converter) -> list[OrderEvent]:
     """Read an order's events back from its journal entries.
 
     Raises:
         ValidationError: For an unknown event type or a redacted entry.
     """
-    events: list[OrderEvent] = []
-    for entry in entries:
-        event_type = EVENT_TYPES.get(entry.event_type)
-        if event_type is None:
-            raise ValidationError("event_type", f"unknown order event {entry.event_type!r}")
-        events.append(structure(converter, _payload(entry), event_type))
-    return events
+    return [event_of_entry(entry, converter) for entry in entries]
 
 
 def _differences(stored: Order, rebuilt: Order) -> list[str]:

@@ -42,7 +42,13 @@ from ordercore.storage._sqlite_rows import (
     entries_after,
     write_rows,
 )
-from ordercore.storage.ports import A, AggregateKind, OutboxMessage, OutboxStatus
+from ordercore.storage.ports import (
+    A,
+    AggregateKind,
+    JournalStream,
+    OutboxMessage,
+    OutboxStatus,
+)
 
 __all__ = ["SQLiteUnitOfWork", "SharedState"]
 
@@ -70,6 +76,7 @@ class SharedState:
         # Rows this storage left behind their journal stream, to be written later (see
         # _sqlite_rows); only units of work change it, one at a time.
         self.behind: dict[tuple[str, str], RowBehind] = {}
+        self.streams: dict[str, JournalStream[Any]] = {}
 
     def remember(self, cache_key: tuple[str, str], item: Any) -> None:
         """Cache a committed value, dropping the oldest entry when full."""
@@ -210,8 +217,13 @@ class SQLiteAggregates(Generic[A]):
         self._uow = uow
         self._shared = uow.shared
         self._connection = uow.connection
-        self._stream = kind.stream
-        self._stream_key = None if kind.stream is None else codec.key(kind.stream.stream_type)
+        # A kind's stream is remembered by name: rows of that name may be behind whichever
+        # kind object a caller passes later.
+        streams = uow.shared.streams
+        if kind.stream is not None:
+            streams[kind.name] = kind.stream
+        self._stream = stream = streams.get(kind.name)
+        self._stream_key = None if stream is None else codec.key(stream.stream_type)
 
     def _decode(self, body: bytes) -> A:
         data = self._shared.decode(body)
@@ -250,7 +262,7 @@ class SQLiteAggregates(Generic[A]):
             ) from exc
         # Found behind: the storage writes the row with its next rows behind.
         self._uow.caught_up[(self._name, item.id)] = (self._kind_key, current)
-        return current
+        return cast("A", current)
 
     def find(self, aggregate_id: str) -> A | None:
         cache_key = (self._name, aggregate_id)

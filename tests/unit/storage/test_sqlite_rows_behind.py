@@ -1,0 +1,373 @@
+"""SQLite rows of orders behind their journal: written later, never read behind."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+import orjson
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ordercore import (
+    Actor,
+    Address,
+    ConcurrencyConflict,
+    Contact,
+    DeskConfig,
+    LineDraft,
+    ManualClock,
+    Order,
+    OrderDesk,
+    OrderDraft,
+    OrderStatus,
+    PaymentKind,
+    ReviewPolicy,
+    StorageError,
+)
+from ordercore._replace import replace
+from ordercore.orders.model import ORDERS
+from ordercore.storage._sqlite_schema import migrate
+from ordercore.storage.ports import AggregateKind
+from ordercore.storage.sqlite import SQLiteStorage
+
+CLERK = Actor("u-clerk", roles={"clerk"})
+ADDRESS = Address("Ada Lovelace", "1 Main St", "Berlin", "DE", "10115")
+
+
+def _draft(index: int) -> OrderDraft:
+    return OrderDraft(
+        channel="web",
+        currency="EUR",
+        external_id=f"EXT-{index}",
+        contact=Contact("Ada Lovelace", email=f"ada{index}@example.com"),
+        shipping_address=ADDRESS,
+        lines=[LineDraft("SKU-1", 2, "10.00", tax_rate="0.19"), LineDraft("SKU-2", 1, "5.00")],
+        shipping_fee="4.95",
+    )
+
+
+def _no_round(storage: SQLiteStorage) -> None:
+    """A checkpoint round that writes no rows, so tests see rows behind for as long as needed."""
+
+
+def _open(path: Path, *, rounds: bool = False) -> OrderDesk:
+    with pytest.MonkeyPatch.context() as patch:
+        if not rounds:
+            patch.setattr(SQLiteStorage, "_rows_behind_round", _no_round)
+        return OrderDesk.open(
+            f"sqlite:///{path}",
+            clock=ManualClock(),
+            config=DeskConfig(review=ReviewPolicy(automatic=False)),
+            entry_points=False,
+        )
+
+
+def _storage(desk: OrderDesk) -> SQLiteStorage:
+    storage = desk.storage
+    assert isinstance(storage, SQLiteStorage)
+    return storage
+
+
+def _pay(desk: OrderDesk, order_id: str) -> Order:
+    order = desk.orders.get(order_id)
+    return desk.orders.record_payment(
+        order_id, actor=CLERK, kind=PaymentKind.CAPTURE, amount=order.totals.grand_total
+    )
+
+
+STEPS: tuple[Callable[[OrderDesk, str], Order], ...] = (
+    lambda desk, order_id: desk.orders.approve(order_id, actor=CLERK),
+    lambda desk, order_id: desk.orders.confirm(order_id, actor=CLERK),
+    _pay,
+    lambda desk, order_id: desk.orders.ship(order_id, actor=CLERK),
+    lambda desk, order_id: desk.orders.deliver(order_id, actor=CLERK),
+    lambda desk, order_id: desk.orders.complete(order_id, actor=CLERK),
+)
+
+
+def _place_and_step(desk: OrderDesk, index: int, steps: int) -> Order:
+    order = desk.orders.place(_draft(index), actor=CLERK)
+    for step in STEPS[:steps]:
+        order = step(desk, order.id)
+    return order
+
+
+def _row(path: Path, order_id: str) -> tuple[int, dict[str, object]]:
+    """The order's stored row as another connection reads it: (version, body)."""
+    with closing(sqlite3.connect(path)) as connection:
+        version, body = connection.execute(
+            "SELECT version, body FROM aggregates WHERE kind = ? AND id = ?",
+            (b"order", order_id.encode()),
+        ).fetchone()
+    return version, orjson.loads(body)
+
+
+@contextmanager
+def _reader(path: Path) -> Iterator[SQLiteStorage]:
+    """Another storage object on the file: what another process would see."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SQLiteStorage, "_rows_behind_round", _no_round)
+        storage = SQLiteStorage(f"sqlite:///{path}")
+    try:
+        yield storage
+    finally:
+        storage.close()
+
+
+# -- the writer ---------------------------------------------------------------------------------
+
+
+def test_commands_journal_an_order_without_rewriting_its_row(tmp_path: Path) -> None:
+    path = tmp_path / "shop.db"
+    with _open(path) as desk:
+        order = _place_and_step(desk, 0, len(STEPS))
+        assert (order.status, order.version) == (OrderStatus.COMPLETED, 7)
+        assert _row(path, order.id)[0] == 1  # as placed; the six changes are in the journal
+        assert desk.orders.get(order.id) == order
+        assert list(desk.orders.list()) == [order]
+
+
+def test_writing_the_rows_behind_brings_the_stored_row_up_to_date(tmp_path: Path) -> None:
+    path = tmp_path / "shop.db"
+    with _open(path) as desk:
+        order = _place_and_step(desk, 0, 3)
+        assert _storage(desk).write_rows_behind() == 1
+        version, body = _row(path, order.id)
+        assert (version, body["status"], body["version"]) == (4, "confirmed", 4)
+        assert _storage(desk).write_rows_behind() == 0
+
+
+def test_closing_the_storage_writes_the_rows_behind(tmp_path: Path) -> None:
+    path = tmp_path / "shop.db"
+    with _open(path) as desk:
+        order = _place_and_step(desk, 0, 2)
+    assert _row(path, order.id)[0] == order.version == 3
+
+
+def test_a_checkpoint_round_writes_the_rows_behind_within_seconds(tmp_path: Path) -> None:
+    path = tmp_path / "shop.db"
+    with _open(path, rounds=True) as desk:
+        order = _place_and_step(desk, 0, 1)
+        deadline = time.monotonic() + 10
+        while _row(path, order.id)[0] != order.version and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _row(path, order.id)[0] == order.version
+
+
+def test_the_command_that_reaches_the_limit_writes_every_row_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ordercore.storage._sqlite_uow.ROWS_BEHIND_LIMIT", 3)
+    path = tmp_path / "shop.db"
+    with _open(path) as desk:
+        first = _place_and_step(desk, 0, 1)
+        second = _place_and_step(desk, 1, 1)
+        assert (_row(path, first.id)[0], _row(path, second.id)[0]) == (1, 1)
+        third = _place_and_step(desk, 2, 1)  # the third row behind: all three are written
+        assert [_row(path, order.id)[0] for order in (first, second, third)] == [2, 2, 2]
+        assert _storage(desk)._shared.behind == {}
+
+
+def test_a_save_no_journal_entry_covers_is_written_at_commit(tmp_path: Path) -> None:
+    path = tmp_path / "shop.db"
+    with _open(path) as desk:
+        order = _place_and_step(desk, 0, 0)
+        noted = replace(order, tags=frozenset({"vip"}), version=order.version + 1)
+        with desk.storage.unit_of_work() as uow:
+            uow.aggregates(ORDERS).save(noted, expected_version=order.version)
+        assert _row(path, order.id)[0] == 2
+        assert desk.orders.get(order.id) == noted
+
+
+def test_a_rolled_back_unit_of_work_leaves_nothing_behind(tmp_path: Path) -> None:
+    path = tmp_path / "shop.db"
+    with _open(path) as desk:
+        order = _place_and_step(desk, 0, 0)
+        approved = replace(order, status=OrderStatus.APPROVED, version=2)
+
+        def failing_command() -> None:
+            with desk.storage.unit_of_work() as uow:
+                uow.aggregates(ORDERS).save(approved, expected_version=1)
+                raise RuntimeError("the command failed")
+
+        with pytest.raises(RuntimeError):
+            failing_command()
+        assert _storage(desk)._shared.behind == {}
+        assert desk.orders.get(order.id) == order
+
+
+def test_a_kind_object_without_the_stream_reads_rows_behind_up_to_date(tmp_path: Path) -> None:
+    path = tmp_path / "shop.db"
+    with _open(path) as desk:
+        first, second = (_place_and_step(desk, index, 2) for index in range(2))
+        plain = AggregateKind("order", Order)
+        with _reader(path) as reader:
+            with reader.unit_of_work() as uow:
+                assert uow.aggregates(ORDERS).get(first.id) == first
+            with reader.unit_of_work() as uow:
+                # The kind was seen with its stream: the name keeps it.
+                assert uow.aggregates(plain).get(second.id) == second
+
+
+# -- other readers ------------------------------------------------------------------------------
+
+
+def test_another_storage_reads_an_order_whose_row_is_behind_up_to_date(tmp_path: Path) -> None:
+    path = tmp_path / "shop.db"
+    with _open(path) as desk:
+        orders = [_place_and_step(desk, index, steps) for index, steps in enumerate((6, 3, 0))]
+        assert [_row(path, order.id)[0] for order in orders] == [1, 1, 1]
+        with _reader(path) as reader:
+            with reader.unit_of_work() as uow:
+                repository = uow.aggregates(ORDERS)
+                assert [repository.get(order.id) for order in orders] == orders
+            with reader.unit_of_work() as uow:
+                assert sorted(uow.aggregates(ORDERS).scan(), key=lambda o: o.id) == orders
+            # The reader found two rows behind and writes them with its own.
+            assert reader.write_rows_behind() == 2
+        assert [_row(path, order.id)[0] for order in orders] == [7, 4, 1]
+
+
+def test_a_scan_of_another_storage_brings_each_row_behind_up_to_date(tmp_path: Path) -> None:
+    path = tmp_path / "shop.db"
+    with _open(path) as desk:
+        orders = [_place_and_step(desk, index, index % 4) for index in range(6)]
+        with _reader(path) as reader, reader.unit_of_work() as uow:
+            assert sorted(uow.aggregates(ORDERS).scan(), key=lambda o: o.id) == orders
+
+
+def test_rows_a_crashed_writer_left_behind_are_caught_up_and_then_written(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "shop.db"
+    desk = _open(path)
+    # A writer killed after its commits never writes its rows behind.
+    _storage(desk).write_rows_behind = lambda: 0  # type: ignore[method-assign]
+    order = _place_and_step(desk, 0, 4)
+    desk.close()
+    assert _row(path, order.id)[0] == 1
+    with _open(path) as reopened:
+        assert reopened.orders.get(order.id) == order
+        assert reopened.orders.replay(order.id) == order
+        assert reopened.audit.verify_journal().ok
+    # The reopened desk found the row behind and wrote it when it closed.
+    assert _row(path, order.id)[0] == order.version == 5
+
+
+def test_a_cached_order_another_storage_changed_is_read_again(tmp_path: Path) -> None:
+    path = tmp_path / "shop.db"
+    with _open(path) as desk, _open(path) as other:
+        order = _place_and_step(desk, 0, 0)
+        assert other.orders.get(order.id) == order  # now cached by the other desk
+        approved = desk.orders.approve(order.id, actor=CLERK)
+        assert _row(path, order.id)[0] == 1  # only the journal knows version 2
+        assert other.orders.get(order.id) == approved
+        confirmed = other.orders.confirm(order.id, actor=CLERK)
+        assert desk.orders.get(order.id) == confirmed
+
+
+def test_a_stale_save_against_a_row_behind_is_a_conflict(tmp_path: Path) -> None:
+    path = tmp_path / "shop.db"
+    with _open(path) as desk, _reader(path) as other:
+        order = _place_and_step(desk, 0, 0)
+        with other.unit_of_work() as uow:
+            assert uow.aggregates(ORDERS).get(order.id) == order
+        desk.orders.approve(order.id, actor=CLERK)
+        held = replace(order, status=OrderStatus.ON_HOLD, version=2)
+        with pytest.raises(ConcurrencyConflict) as conflict, other.unit_of_work() as uow:
+            uow.aggregates(ORDERS).save(held, expected_version=1)
+        assert conflict.value.actual == 2
+
+
+def test_an_entry_that_cannot_be_applied_is_a_storage_error_naming_the_order(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "shop.db"
+    with _open(path) as desk:
+        order = _place_and_step(desk, 0, 0)
+    placed = _raw_body(path, order.id)
+    with _open(path) as desk:
+        for step in STEPS[:3]:
+            step(desk, order.id)
+    # Put the row back as placed and lose the entry that made version 2: a gap in the stream.
+    with closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute(
+            "UPDATE aggregates SET version = 1, body = ? WHERE kind = ? AND id = ?",
+            (placed, b"order", order.id.encode()),
+        )
+        connection.execute(
+            "DELETE FROM journal WHERE stream_id = ? AND version = 2", (order.id.encode(),)
+        )
+    with (
+        _reader(path) as reader,
+        reader.unit_of_work() as uow,
+        pytest.raises(StorageError, match=order.id),
+    ):
+        uow.aggregates(ORDERS).get(order.id)
+
+
+def _raw_body(path: Path, order_id: str) -> bytes:
+    with closing(sqlite3.connect(path)) as connection:
+        (body,) = connection.execute(
+            "SELECT body FROM aggregates WHERE kind = ? AND id = ?",
+            (b"order", order_id.encode()),
+        ).fetchone()
+    return bytes(body)
+
+
+# -- entries written before the version column ---------------------------------------------------
+
+
+def test_entries_without_a_version_column_are_not_replayed(tmp_path: Path) -> None:
+    path = tmp_path / "shop.db"
+    with _open(path) as desk:
+        order = _place_and_step(desk, 0, 2)
+    # Closed: the row is current. Entries as schema version 4 wrote them carry no version.
+    with closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute("UPDATE journal SET version = NULL")
+    with _open(path) as desk:
+        assert desk.orders.get(order.id) == order
+        paid = _pay(desk, order.id)
+        assert _row(path, order.id)[0] == 3
+        with _reader(path) as reader, reader.unit_of_work() as uow:
+            assert uow.aggregates(ORDERS).get(order.id) == paid
+
+
+def test_the_migration_adds_the_version_column_to_a_version_4_file(tmp_path: Path) -> None:
+    path = tmp_path / "v4.db"
+    with closing(sqlite3.connect(path, isolation_level=None)) as connection:
+        migrate(connection, str(path), upto=4)
+    with _open(path) as desk:
+        order = _place_and_step(desk, 0, 1)
+    with closing(sqlite3.connect(path)) as connection:
+        columns = [row[1] for row in connection.execute("PRAGMA table_info(journal)")]
+        versions = connection.execute("SELECT version FROM journal ORDER BY sequence").fetchall()
+    assert "version" in columns
+    assert versions == [(1,), (2,)]
+    assert _row(path, order.id)[0] == 2
+
+
+# -- properties ---------------------------------------------------------------------------------
+
+
+@given(st.lists(st.integers(min_value=0, max_value=len(STEPS)), min_size=1, max_size=6))
+def test_any_mix_of_orders_reads_back_the_same_from_another_storage(
+    tmp_path_factory: pytest.TempPathFactory, steps: list[int]
+) -> None:
+    path = tmp_path_factory.mktemp("rows") / "shop.db"
+    with _open(path) as desk:
+        orders = [_place_and_step(desk, index, count) for index, count in enumerate(steps)]
+        with _reader(path) as reader:
+            with reader.unit_of_work() as uow:
+                repository = uow.aggregates(ORDERS)
+                assert [repository.get(order.id) for order in orders] == orders
+            with reader.unit_of_work() as uow:
+                assert sorted(uow.aggregates(ORDERS).scan(), key=lambda o: o.id) == orders
+        assert _storage(desk).write_rows_behind() == sum(1 for count in steps if count)
+        for order in orders:
+            assert _row(path, order.id)[0] == order.version
