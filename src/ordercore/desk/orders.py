@@ -25,7 +25,7 @@ from ordercore.desk._order_records import (
 )
 from ordercore.desk.commands import CommandContext
 from ordercore.desk.stock import StockPort, shortage
-from ordercore.errors import InvalidTransition, ValidationError
+from ordercore.errors import ConcurrencyConflict, InvalidTransition, ValidationError
 from ordercore.money import Money
 from ordercore.orders import lifecycle
 from ordercore.orders.edits import EditRequest, edit
@@ -93,14 +93,17 @@ class OrdersDesk(OrderCommandFrame):
         request = None if idempotency_key is None else self._desk.converter.unstructure(draft)
 
         def handler(ctx: CommandContext) -> Order:
-            refs = ctx.uow.aggregates(CHANNEL_REFS)
-            ref_key = None
-            if draft.external_id is not None:
-                ref_key = channel_key(draft.channel, draft.external_id)
-                known = refs.find(ref_key)
-                if known is not None:
-                    return ctx.uow.aggregates(ORDERS).get(known.order_id)
             order_id = ctx.ids.new_id("ord")
+            if draft.external_id is not None:
+                # Claimed first, without a lookup: a new external id (nearly every one) then
+                # costs one insert, and a repeated one is found by the refusal.
+                refs = ctx.uow.aggregates(CHANNEL_REFS)
+                ref_key = channel_key(draft.channel, draft.external_id)
+                try:
+                    refs.save(ChannelRef(ref_key, order_id), expected_version=0)
+                except ConcurrencyConflict:
+                    known = refs.get(ref_key)
+                    return ctx.uow.aggregates(ORDERS).get(known.order_id)
             decision = lifecycle.place(
                 valid,
                 order_id=order_id,
@@ -108,8 +111,6 @@ class OrdersDesk(OrderCommandFrame):
                 now=ctx.now,
                 policy=self.policy,
             )
-            if ref_key is not None:
-                refs.save(ChannelRef(ref_key, order_id), expected_version=0)
             self.commit_decision(ctx, 0, decision, None)
             if self.after_place is not None:
                 return self.after_place(ctx, decision.order)

@@ -7,14 +7,15 @@ and that one command waits tens of milliseconds. Here the storage turns automati
 for its own connection and a background thread, with a connection of its own, runs
 checkpoints instead: every ``every_commits`` commits and at least once a second.
 
-Each round has two steps. The first is a ``PASSIVE`` checkpoint while commands keep running:
-it never waits for a lock, never blocks readers or writers, and SQLite releases the GIL while it
-copies pages and syncs, so this, the bulk of the work, is off the command path. But the WAL file
-can only start over from its beginning when a checkpoint has copied *every* frame before the
-next write begins, which never happens while writes continue; without the second step the WAL
-would grow without end. So the second step holds the storage's own lock (no unit of work of this
-storage runs) and checkpoints the few frames written meanwhile; the next unit of work then
-rewinds the WAL.
+Each round starts with a ``PASSIVE`` checkpoint while commands keep running: it never waits
+for a lock, never blocks readers or writers, and SQLite releases the GIL while it copies pages
+and syncs, so this, the bulk of the work, is off the command path. But the WAL file can only
+start over from its beginning when a checkpoint has copied *every* frame before the next write
+begins, which never happens while writes continue; left at that, the WAL would grow without
+end. So once the WAL holds ``restart_frames`` frames (16 MiB of 4 KiB pages by default), a
+second step holds the storage's own lock (no unit of work of this storage runs) and checkpoints
+the few frames written meanwhile; the next unit of work then rewinds the WAL. That step waits
+for two ``fsync`` calls while commands wait for it, which is why it does not run every round.
 
 Several processes on one file each run their checkpointer; a checkpoint that finds another one
 running simply does nothing this time. The storage also keeps SQLite's own automatic
@@ -32,7 +33,21 @@ __all__ = ["Checkpointer"]
 
 
 class Checkpointer:
-    """A daemon thread that checkpoints one database file's WAL; stop it with :meth:`stop`."""
+    """A daemon thread that checkpoints one database file's WAL; stop it with :meth:`stop`.
+
+    Args:
+        path: The database file.
+        quiet: Held while the WAL is made to start over (the storage's unit-of-work lock).
+        every_commits: A round after this many :meth:`committed` calls...
+        interval_s: ...or after this many seconds, whichever comes first.
+        restart_frames: The WAL size, in frames, from which a round makes it start over.
+        each_round: Called at the start of every round, in the thread (the storage writes its
+            rows behind their journal there).
+
+    Attributes:
+        checkpoints: Rounds run.
+        restarts: Rounds that made the WAL start over.
+    """
 
     def __init__(
         self,
@@ -41,17 +56,20 @@ class Checkpointer:
         *,
         every_commits: int = 500,
         interval_s: float = 1.0,
+        restart_frames: int = 4096,
         each_round: Callable[[], None] | None = None,
     ) -> None:
         self._path = path
         self._each_round = each_round
         self._quiet = quiet
         self._every = every_commits
+        self._restart_frames = restart_frames
         self._interval = interval_s
         self._commits = 0
         self._wake = threading.Event()
         self._stopping = False
         self.checkpoints = 0
+        self.restarts = 0
         self._thread = threading.Thread(
             target=self._run, name=f"ordercore-checkpoint {path}", daemon=True
         )
@@ -73,9 +91,11 @@ class Checkpointer:
                 if self._each_round is not None and not self._stopping:
                     self._each_round()
                 try:
-                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                    with self._quiet:
-                        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    _, frames, _ = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    if frames >= self._restart_frames or self._stopping:
+                        with self._quiet:
+                            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                        self.restarts += 1
                     self.checkpoints += 1
                 except sqlite3.Error:
                     # Busy or locked: another checkpoint is running; the next round catches up.
