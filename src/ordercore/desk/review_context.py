@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import Protocol, runtime_checkable
 
 import attrs
 
+from ordercore.clock import ensure_aware_utc
 from ordercore.desk.commands import CommandContext
 from ordercore.orders.model import ORDERS, Order, OrderStatus
 from ordercore.review.identity import SharedIdentities, identities
@@ -27,7 +28,6 @@ __all__ = [
     "CustomerLookup",
     "HistoryProfiles",
     "IdentityActivity",
-    "OrderSighting",
     "StockAvailability",
     "gather_context",
     "record_activity",
@@ -38,21 +38,47 @@ _PLACED_AT = attrgetter("placed_at")
 _MAX_REMEMBERED = 50
 
 
-@attrs.frozen(slots=True)
-class OrderSighting:
-    """One order seen for an identity."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
-    order_id: str
-    placed_at: datetime
+
+def _micros(moment: datetime) -> int:
+    return (moment - _EPOCH) // _MICROSECOND
 
 
 @attrs.frozen(slots=True)
 class IdentityActivity:
-    """The recent orders of one identity (a salted digest), oldest first."""
+    """The recent orders of one identity (a salted digest), oldest first.
+
+    Kept as two parallel tuples of plain values: written on every order placed under the
+    identity, and a busy identity (an address many orders ship to) holds 50 of them.
+
+    Attributes:
+        id: The identity's key.
+        orders: Sightings in the form earlier versions wrote
+            (``{"order_id": ..., "placed_at": ISO time}``); read, never written again.
+        version: The record's version.
+        order_ids: The orders seen.
+        placed_us: When each was placed, in microseconds since the epoch (UTC).
+    """
 
     id: str
-    orders: tuple[OrderSighting, ...]
+    orders: tuple[dict[str, str], ...]
     version: int
+    order_ids: tuple[str, ...] = ()
+    placed_us: tuple[int, ...] = ()
+
+    def sightings(self) -> list[tuple[str, int]]:
+        """Every ``(order id, placed at in microseconds)``, oldest first."""
+        earlier = [
+            (item["order_id"], _micros(ensure_aware_utc(datetime.fromisoformat(item["placed_at"]))))
+            for item in self.orders
+        ]
+        return [*earlier, *zip(self.order_ids, self.placed_us, strict=True)]
+
+    def seen_ids(self) -> list[str]:
+        """The ids of the orders seen, oldest first."""
+        return [*(item["order_id"] for item in self.orders), *self.order_ids]
 
 
 @attrs.frozen(slots=True)
@@ -134,10 +160,10 @@ def _recent(uow: UnitOfWork, order: Order, keys: Mapping[str, str]) -> tuple[Rec
         found = activity.find(key)
         if found is None:
             continue
-        for sighting in found.orders:
-            kinds = shared.get(sighting.order_id)
+        for order_id in found.seen_ids():
+            kinds = shared.get(order_id)
             if kinds is None:
-                shared[sighting.order_id] = {kind}
+                shared[order_id] = {kind}
             else:
                 kinds.add(kind)
     shared.pop(order.id, None)
@@ -196,18 +222,29 @@ def record_activity(
     """
     activity = ctx.uow.aggregates(IDENTITY_ACTIVITY)
     orders = ctx.uow.aggregates(ORDERS)
-    cutoff = ctx.now - history
-    sighting = OrderSighting(order.id, order.milestones.placed_at)
+    cutoff = _micros(ctx.now - history)
+    placed = _micros(order.milestones.placed_at)
+    keep = _MAX_REMEMBERED - 1
     keys = _keys(ctx.uow, order, shared or SharedIdentities())
     for key in keys.values():
         found = activity.find(key)
-        kept = []
-        for earlier in () if found is None else found.orders:
-            if earlier.placed_at >= cutoff or _still_owing(orders.find(earlier.order_id)):
-                kept.append(earlier)
-        kept = [*kept[-(_MAX_REMEMBERED - 1) :], sighting]
+        order_ids: list[str] = []
+        placed_us: list[int] = []
+        for order_id, at in () if found is None else found.sightings():
+            if at >= cutoff or _still_owing(orders.find(order_id)):
+                order_ids.append(order_id)
+                placed_us.append(at)
         version = 0 if found is None else found.version
-        activity.save(IdentityActivity(key, tuple(kept), version + 1), expected_version=version)
+        activity.save(
+            IdentityActivity(
+                key,
+                (),
+                version + 1,
+                (*order_ids[-keep:], order.id),
+                (*placed_us[-keep:], placed),
+            ),
+            expected_version=version,
+        )
     return keys
 
 
