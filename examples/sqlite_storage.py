@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,9 +31,11 @@ from ordercore import (
     ManualClock,
     OrderDesk,
     OrderDraft,
+    PaymentKind,
     ReviewPolicy,
     SequentialIds,
 )
+from ordercore.orders.model import ORDERS
 from ordercore.storage.sqlite import SCHEMA_VERSION, SchemaTooNew, SQLiteStorage
 
 folder = tempfile.TemporaryDirectory(prefix="ordercore-example-")
@@ -89,6 +92,33 @@ level = again.inventory.level("MUG-01", "BER")
 print("on hand", level.on_hand, "reserved", level.reserved, "available", level.available)
 other.close()
 again.close()
+
+# %% [markdown]
+# ## Order rows follow the journal
+#
+# Every change of an order is journaled, so its row is written when it is placed and then
+# once for many changes: on each checkpoint round, when many rows are behind, on close, or
+# when asked. Any reader, in any process, brings a row that is behind up to date from the
+# journal entries after it.
+
+# %%
+with OrderDesk.open(url, clock=clock, config=config, entry_points=False) as desk:
+    paid = desk.orders.record_payment(
+        order.id, actor=clerk, kind=PaymentKind.CAPTURE, amount=stored.totals.grand_total
+    )
+    with closing(sqlite3.connect(path)) as peek:
+        (row_version,) = peek.execute(
+            "SELECT version FROM aggregates WHERE kind = ? AND id = ?",
+            (b"order", order.id.encode()),
+        ).fetchone()
+    reader = SQLiteStorage(url)  # another storage on the file, as another process would be
+    with reader.unit_of_work() as uow:
+        seen = uow.aggregates(ORDERS).get(order.id)
+    reader.close()
+    print("order at version", paid.version, "row at", row_version, "read as", seen.version)
+    sqlite_storage = desk.storage
+    assert isinstance(sqlite_storage, SQLiteStorage)
+    print("rows written now:", sqlite_storage.write_rows_behind())
 
 # %% [markdown]
 # ## Schema versions

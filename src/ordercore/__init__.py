@@ -205,6 +205,7 @@ from ordercore.storage.memory import MemoryStorage
 from ordercore.storage.ports import (
     AggregateKind,
     IdempotencyPurge,
+    JournalStream,
     OutboxMessage,
     OutboxPurge,
     OutboxRequeue,
@@ -298,6 +299,7 @@ __all__ = [
     "JournalChainCheck",
     "JournalEntry",
     "JournalHead",
+    "JournalStream",
     "Label",
     "LabelRequest",
     "LikelyDuplicate",
