@@ -24,7 +24,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ordercore._currencies import MINOR_UNITS
-from ordercore.money import MAX_DIGITS, Money
+from ordercore.money import MAX_DIGITS, Money, money_of_units, round_to_minor_units
 from ordercore.testing import strategies as ost
 
 ROUNDINGS = st.sampled_from(
@@ -292,3 +292,28 @@ def test_the_amount_strategy_respects_its_bounds(currency: str, data: st.DataObj
 
     assert low <= amount <= high
     assert Money(amount, currency).amount.as_tuple() == amount.as_tuple()
+
+
+@given(
+    st.sampled_from(sorted(MINOR_UNITS)),
+    st.integers(min_value=-(10**MAX_DIGITS) + 1, max_value=10**MAX_DIGITS - 1),
+)
+def test_money_of_units_is_from_minor_units_without_its_checks(currency: str, units: int) -> None:
+    made = money_of_units(units, currency)
+    expected = Money.from_minor_units(units, currency)
+    assert made == expected
+    assert str(made.amount) == str(expected.amount)
+
+
+@given(
+    st.sampled_from(sorted(MINOR_UNITS)),
+    st.decimals(
+        allow_nan=False, allow_infinity=False, places=6, max_value=10**20, min_value=-(10**20)
+    ),
+    ROUNDINGS,
+)
+def test_round_to_minor_units_is_money_of_then_minor_units(
+    currency: str, amount: Decimal, rounding: str
+) -> None:
+    expected = Money.of(amount, currency, rounding=rounding).minor_units
+    assert round_to_minor_units(amount, currency, rounding) == expected

@@ -22,7 +22,15 @@ import pytest
 
 from ordercore._currencies import MINOR_UNITS, QUANTA, ZEROS
 from ordercore.errors import CurrencyMismatch, ValidationError
-from ordercore.money import MAX_DIGITS, Money, allocate_units, is_known_currency, minor_units
+from ordercore.money import (
+    MAX_DIGITS,
+    Money,
+    allocate_units,
+    is_known_currency,
+    minor_units,
+    money_of_units,
+    round_to_minor_units,
+)
 
 
 def eur(amount: str) -> Money:
@@ -562,6 +570,20 @@ def test_allocate_units_splits_minor_units_as_money_allocate_does() -> None:
     assert allocate_units(10000, [1, 1, 1]) == [3334, 3333, 3333]
     assert allocate_units(-5, [3, 7]) == [-2, -3]
     assert allocate_units(5, [0, 1, 0, 1, 0]) == [0, 3, 0, 2, 0]
+
+
+def test_the_unchecked_helpers_refuse_amounts_beyond_the_digit_limit() -> None:
+    with pytest.raises(ValidationError) as too_many:
+        money_of_units(10 ** (MAX_DIGITS + 1), "EUR")
+    assert too_many.value.field == "units"
+    with pytest.raises(ValidationError) as too_large:
+        round_to_minor_units(Decimal(10) ** MAX_DIGITS, "EUR", ROUND_HALF_EVEN)
+    assert too_large.value.field == "amount"
+    with pytest.raises(ValidationError) as unknown:
+        round_to_minor_units(Decimal("1.005"), "EUR", "ROUND_SOMETIMES")
+    assert unknown.value.field == "rounding"
+    assert round_to_minor_units(Decimal("1.005"), "EUR", ROUND_HALF_EVEN) == 100
+    assert money_of_units(1230, "JPY") == Money.of("1230", "JPY")
 
 
 @pytest.mark.parametrize(

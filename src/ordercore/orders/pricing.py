@@ -20,7 +20,13 @@ from fractions import Fraction
 import attrs
 
 from ordercore.errors import CurrencyMismatch, ValidationError
-from ordercore.money import Money, allocate_units, minor_units
+from ordercore.money import (
+    Money,
+    allocate_units,
+    minor_units,
+    money_of_units,
+    round_to_minor_units,
+)
 from ordercore.orders.model import OrderTotals, TaxMode
 
 __all__ = [
@@ -148,9 +154,7 @@ def _taxes(
     mode, rounding = policy.tax_mode, policy.rounding
     if policy.tax_rounding is TaxRounding.PER_LINE:
         return [
-            Money.of(
-                _line_tax(amount, line.tax_rate, mode), currency, rounding=rounding
-            ).minor_units
+            round_to_minor_units(_line_tax(amount, line.tax_rate, mode), currency, rounding)
             for amount, line in pairs
         ]
     exact = [_exact_tax(amount, line.tax_rate, mode) for amount, line in pairs]
@@ -233,7 +237,7 @@ def price_lines(
         value = made.get(units)
         if value is None:
             try:
-                value = made[units] = Money.from_minor_units(units, currency)
+                value = made[units] = money_of_units(units, currency)
             except ValidationError as exc:
                 # Too many digits: refused as Money arithmetic refuses it, naming the amount.
                 raise ValidationError("amount", exc.reason) from None
