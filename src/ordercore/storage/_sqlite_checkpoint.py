@@ -24,12 +24,15 @@ checkpoint, at a high threshold, as a safety net.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 __all__ = ["Checkpointer"]
+
+_LOGGER_NAME = "ordercore.storage"
 
 
 class Checkpointer:
@@ -89,7 +92,12 @@ class Checkpointer:
                 self._wake.wait(self._interval)
                 self._wake.clear()
                 if self._each_round is not None and not self._stopping:
-                    self._each_round()
+                    try:
+                        self._each_round()
+                    except Exception:  # the hook's failure must not end the checkpoints
+                        logging.getLogger(_LOGGER_NAME).warning(
+                            "%s: a checkpoint round's hook failed", self._path, exc_info=True
+                        )
                 try:
                     _, frames, _ = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                     if frames >= self._restart_frames or self._stopping:

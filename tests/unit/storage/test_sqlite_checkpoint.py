@@ -10,6 +10,8 @@ from contextlib import closing
 from pathlib import Path
 from types import TracebackType
 
+import pytest
+
 from ordercore.storage._sqlite_checkpoint import Checkpointer
 
 
@@ -96,3 +98,27 @@ def test_a_round_below_the_restart_frames_only_copies_pages_without_the_lock(
     assert checkpointer.checkpoints >= 5
     assert checkpointer.restarts == 1  # the round that stops it leaves the WAL to start over
     assert hooks >= 5
+
+
+def test_a_failing_hook_is_logged_and_the_rounds_go_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "c.db"
+
+    def broken() -> None:
+        raise RuntimeError("no rows today")
+
+    with closing(sqlite3.connect(path, isolation_level=None)) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("CREATE TABLE pages (body BLOB)")
+        checkpointer = Checkpointer(
+            str(path), _CountingLock(), every_commits=1, interval_s=60, each_round=broken
+        )
+        try:
+            for done in range(1, 4):
+                connection.execute("INSERT INTO pages VALUES (?)", (b"x",))
+                checkpointer.committed()
+                assert _wait_for(_rounds_done(checkpointer, done))
+        finally:
+            checkpointer.stop()
+    assert "a checkpoint round's hook failed" in caplog.text
