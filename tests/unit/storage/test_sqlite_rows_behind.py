@@ -97,13 +97,19 @@ def _place_and_step(desk: OrderDesk, index: int, steps: int) -> Order:
     return order
 
 
-def _row(path: Path, order_id: str) -> tuple[int, dict[str, object]]:
+def _stored(path: Path, order_id: str) -> tuple[int, bytes]:
     """The order's stored row as another connection reads it: (version, body)."""
     with closing(sqlite3.connect(path)) as connection:
         version, body = connection.execute(
             "SELECT version, body FROM aggregates WHERE kind = ? AND id = ?",
             (b"order", order_id.encode()),
         ).fetchone()
+    return version, bytes(body)
+
+
+def _row(path: Path, order_id: str) -> tuple[int, dict[str, object]]:
+    """The order's stored row, its body read as JSON."""
+    version, body = _stored(path, order_id)
     return version, orjson.loads(body)
 
 
@@ -117,6 +123,15 @@ def _reader(path: Path) -> Iterator[SQLiteStorage]:
         yield storage
     finally:
         storage.close()
+
+
+def _assert_reads(reader: SQLiteStorage, orders: list[Order]) -> None:
+    """``reader`` gets each order, and scans them all, as the writer has them."""
+    with reader.unit_of_work() as uow:
+        repository = uow.aggregates(ORDERS)
+        assert [repository.get(order.id) for order in orders] == orders
+    with reader.unit_of_work() as uow:
+        assert sorted(uow.aggregates(ORDERS).scan(), key=lambda o: o.id) == orders
 
 
 # -- the writer ---------------------------------------------------------------------------------
@@ -223,11 +238,7 @@ def test_another_storage_reads_an_order_whose_row_is_behind_up_to_date(tmp_path:
         orders = [_place_and_step(desk, index, steps) for index, steps in enumerate((6, 3, 0))]
         assert [_row(path, order.id)[0] for order in orders] == [1, 1, 1]
         with _reader(path) as reader:
-            with reader.unit_of_work() as uow:
-                repository = uow.aggregates(ORDERS)
-                assert [repository.get(order.id) for order in orders] == orders
-            with reader.unit_of_work() as uow:
-                assert sorted(uow.aggregates(ORDERS).scan(), key=lambda o: o.id) == orders
+            _assert_reads(reader, orders)
             # The reader found two rows behind and writes them with its own.
             assert reader.write_rows_behind() == 2
         assert [_row(path, order.id)[0] for order in orders] == [7, 4, 1]
@@ -290,7 +301,7 @@ def test_an_entry_that_cannot_be_applied_is_a_storage_error_naming_the_order(
     path = tmp_path / "shop.db"
     with _open(path) as desk:
         order = _place_and_step(desk, 0, 0)
-    placed = _raw_body(path, order.id)
+    placed = _stored(path, order.id)[1]
     with _open(path) as desk:
         for step in STEPS[:3]:
             step(desk, order.id)
@@ -309,15 +320,6 @@ def test_an_entry_that_cannot_be_applied_is_a_storage_error_naming_the_order(
         pytest.raises(StorageError, match=order.id),
     ):
         uow.aggregates(ORDERS).get(order.id)
-
-
-def _raw_body(path: Path, order_id: str) -> bytes:
-    with closing(sqlite3.connect(path)) as connection:
-        (body,) = connection.execute(
-            "SELECT body FROM aggregates WHERE kind = ? AND id = ?",
-            (b"order", order_id.encode()),
-        ).fetchone()
-    return bytes(body)
 
 
 # -- entries written before the version column ---------------------------------------------------
@@ -363,11 +365,7 @@ def test_any_mix_of_orders_reads_back_the_same_from_another_storage(
     with _open(path) as desk:
         orders = [_place_and_step(desk, index, count) for index, count in enumerate(steps)]
         with _reader(path) as reader:
-            with reader.unit_of_work() as uow:
-                repository = uow.aggregates(ORDERS)
-                assert [repository.get(order.id) for order in orders] == orders
-            with reader.unit_of_work() as uow:
-                assert sorted(uow.aggregates(ORDERS).scan(), key=lambda o: o.id) == orders
+            _assert_reads(reader, orders)
         assert _storage(desk).write_rows_behind() == sum(1 for count in steps if count)
         for order in orders:
             assert _row(path, order.id)[0] == order.version
