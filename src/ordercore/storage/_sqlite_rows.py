@@ -30,7 +30,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any, Final
 
-from ordercore.errors import ValidationError
+from ordercore.errors import StorageError, ValidationError
 from ordercore.storage import _sqlite_codec as codec
 
 __all__ = [
@@ -92,9 +92,10 @@ def write_rows(
 ) -> None:
     """Rewrite aggregate rows with the given versions; a row already at or past one is kept.
 
-    ``strict`` rows are saves of the current unit of work, whose errors are the command's;
-    the others were committed already (their changes are in the journal), so one that cannot be
-    encoded any more is left behind for readers to bring up to date, and logged.
+    ``strict`` rows are saves of the current unit of work, whose errors are the command's (so
+    is a row not found below the saved version, which the write lock rules out); the others
+    were committed already (their changes are in the journal), so one that cannot be encoded
+    any more is left behind for readers to bring up to date, and logged.
     """
     for (kind_name, aggregate_id), (kind_key, item) in rows.items():
         try:
@@ -109,7 +110,12 @@ def write_rows(
                 exc_info=True,
             )
             continue
-        connection.execute(
+        changed = connection.execute(
             "UPDATE aggregates SET version = ?, body = ? WHERE kind = ? AND id = ? AND version < ?",
             (item.version, body, kind_key, codec.key(aggregate_id), item.version),
-        )
+        ).rowcount
+        if strict and changed != 1:
+            # The save's version was checked under the write lock this unit of work holds.
+            raise StorageError(
+                f"the row of {kind_name} {aggregate_id!r} changed under the write lock"
+            )

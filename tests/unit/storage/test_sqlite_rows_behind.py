@@ -6,6 +6,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import orjson
@@ -28,6 +29,7 @@ from ordercore import (
     PaymentKind,
     ReviewPolicy,
     StorageError,
+    ValidationError,
 )
 from ordercore._replace import replace
 from ordercore.orders.model import ORDERS
@@ -197,6 +199,60 @@ def test_a_save_no_journal_entry_covers_is_written_at_commit(tmp_path: Path) -> 
             uow.aggregates(ORDERS).save(noted, expected_version=order.version)
         assert _row(path, order.id)[0] == 2
         assert desk.orders.get(order.id) == noted
+
+
+def test_an_uncovered_save_that_cannot_be_written_fails_its_unit_of_work(tmp_path: Path) -> None:
+    path = tmp_path / "shop.db"
+    with _open(path) as desk:
+        order = _place_and_step(desk, 0, 0)
+        naive = replace(order, payment_due_at=datetime(2030, 1, 1), version=order.version + 1)
+
+        def save_naive() -> None:
+            with desk.storage.unit_of_work() as uow:
+                uow.aggregates(ORDERS).save(naive, expected_version=order.version)
+
+        with pytest.raises(ValidationError):
+            save_naive()
+        assert _row(path, order.id)[0] == order.version
+        assert desk.orders.get(order.id) == order
+
+
+def test_an_uncovered_save_whose_row_is_gone_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "shop.db"
+    with _open(path) as desk:
+        order = _place_and_step(desk, 0, 0)
+        noted = replace(order, tags=frozenset({"vip"}), version=order.version + 1)
+        storage = _storage(desk)
+
+        def save_after_the_row_went() -> None:
+            with storage.unit_of_work() as uow:
+                uow.aggregates(ORDERS).save(noted, expected_version=order.version)
+                storage._shared.connection.execute(
+                    "DELETE FROM aggregates WHERE id = ?", (order.id.encode(),)
+                )
+
+        with pytest.raises(StorageError, match="changed under the write lock"):
+            save_after_the_row_went()
+        assert _row(path, order.id)[0] == order.version  # rolled back, the row is there
+
+
+def test_a_row_behind_that_cannot_be_written_any_more_is_logged_and_left_behind(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "shop.db"
+    with _open(path) as desk:
+        order = _place_and_step(desk, 0, 1)
+        storage = _storage(desk)
+        (key,) = storage._shared.behind
+        kind_key, item = storage._shared.behind[key]
+        # As if the value had changed since it was committed: msgspec would write it naive.
+        storage._shared.behind[key] = (kind_key, replace(item, payment_due_at=datetime(2030, 1, 1)))
+        assert storage.write_rows_behind() == 1
+        assert "cannot be written" in caplog.text
+        assert storage._shared.behind == {}
+        assert _row(path, order.id)[0] == 1
+        with _reader(path) as reader, reader.unit_of_work() as uow:
+            assert uow.aggregates(ORDERS).get(order.id) == order
 
 
 def test_a_rolled_back_unit_of_work_leaves_nothing_behind(tmp_path: Path) -> None:
