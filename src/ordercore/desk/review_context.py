@@ -230,10 +230,19 @@ def record_activity(
         found = activity.find(key)
         order_ids: list[str] = []
         placed_us: list[int] = []
-        for order_id, at in () if found is None else found.sightings():
-            if at >= cutoff or _still_owing(orders.find(order_id)):
-                order_ids.append(order_id)
-                placed_us.append(at)
+        if (
+            found is not None
+            and not found.orders
+            and min(found.placed_us, default=cutoff) >= cutoff
+        ):
+            # Every sighting is recent (the usual case): all are kept, no order is read.
+            order_ids.extend(found.order_ids)
+            placed_us.extend(found.placed_us)
+        else:
+            for order_id, at in () if found is None else found.sightings():
+                if at >= cutoff or _still_owing(orders.find(order_id)):
+                    order_ids.append(order_id)
+                    placed_us.append(at)
         version = 0 if found is None else found.version
         activity.save(
             IdentityActivity(
