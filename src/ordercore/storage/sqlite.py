@@ -19,6 +19,10 @@ processes at once.
   open; a file written by a newer ordercore is refused (:class:`SchemaTooNew`) and left as it is.
 - **Values.** Aggregates are stored as JSON written by the shared converter
   (:func:`ordercore.serialization.make_converter`); every statement binds its values as parameters.
+- **Rows that follow the journal.** The row of an aggregate whose kind names a
+  :class:`~ordercore.storage.ports.JournalStream` (an order's) is written when it is created and
+  then once for many changes (:meth:`SQLiteStorage.write_rows_behind`); every read brings a row
+  that is behind up to date from the journal entries after it, in any process.
 
 URL forms, as in SQLAlchemy: ``sqlite:///shop.db`` (relative to the working directory),
 ``sqlite:////var/lib/shop.db`` (absolute), ``sqlite://:memory:`` (private to this storage
