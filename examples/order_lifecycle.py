@@ -18,6 +18,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
 from ordercore import (
@@ -40,6 +41,7 @@ from ordercore import (
     SequentialIds,
     ValidationError,
 )
+from ordercore.money import money_of_units, round_to_minor_units
 from ordercore.testing import RecordingNotifier
 
 clock = ManualClock(datetime(2025, 3, 1, 9, 0, tzinfo=UTC))
@@ -182,5 +184,19 @@ for entry in desk.orders.history(web.id):
 assert desk.orders.replay(web.id) == desk.orders.get(web.id)
 print("journal verifies:", desk.audit.verify_journal().ok)
 print("notifications:", [(n.template, n.recipient) for n in outbox.received][:4], "...")
+
+# %% [markdown]
+# ## Amounts in minor units
+#
+# Pricing adds up whole cents and makes each amount once: `money_of_units` and
+# `round_to_minor_units` are the checked-already forms of `Money.from_minor_units` and
+# `Money.of(...).minor_units` it uses.
+
+# %%
+total = desk.orders.get(web.id).totals.grand_total
+cents = total.minor_units
+assert money_of_units(cents, total.currency) == total
+tax = round_to_minor_units(total.amount * Decimal("0.19"), total.currency, ROUND_HALF_EVEN)
+print(f"{total} is {cents} cents; 19 % of it rounds to {tax} cents")
 desk.close()
 shop.cleanup()
