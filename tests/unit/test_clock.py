@@ -9,7 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ordercore.clock import Clock, ManualClock, SystemClock, ensure_aware_utc
+from ordercore.clock import (
+    Clock,
+    ManualClock,
+    SystemClock,
+    ensure_aware_utc,
+    epoch_micros,
+    from_epoch_micros,
+)
 from ordercore.errors import ValidationError
 
 START = datetime(2030, 6, 15, 12, 0, tzinfo=UTC)
@@ -242,3 +249,15 @@ def test_both_clocks_satisfy_the_clock_protocol(clock: object) -> None:
 
 def test_an_object_without_now_does_not_satisfy_the_clock_protocol() -> None:
     assert not isinstance(object(), Clock)
+
+
+def test_epoch_micros_counts_whole_microseconds_since_1970() -> None:
+    assert epoch_micros(datetime(1970, 1, 1, tzinfo=UTC)) == 0
+    assert epoch_micros(datetime(2025, 1, 1, 12, tzinfo=UTC)) == 1_735_732_800_000_000
+    other_zone = datetime(2025, 1, 1, 13, tzinfo=timezone(timedelta(hours=1)))
+    assert epoch_micros(other_zone) == 1_735_732_800_000_000
+
+
+@given(st.datetimes(timezones=st.just(UTC)))
+def test_from_epoch_micros_gives_back_the_time(moment: datetime) -> None:
+    assert from_epoch_micros(epoch_micros(moment)) == moment

@@ -53,7 +53,6 @@ __all__ = [
     "entry_digest",
     "entry_from_body",
     "entry_from_content",
-    "merge_personal",
     "payload_with_personal",
     "redact",
     "seal",
@@ -174,17 +173,6 @@ class EntryFields(Protocol):
     def correlation_id(self) -> str | None:
         """As in :class:`EventFields`."""
         ...
-
-
-def merge_personal(payload: dict[str, JSONValue], personal: Mapping[str, JSONValue]) -> None:
-    """Put personal values, keyed by their dotted paths, back into ``payload`` in place."""
-    for path, value in personal.items():
-        *parents, leaf = path.split(".")
-        node: JSONValue = payload
-        for key in parents:
-            node = node.get(key) if isinstance(node, dict) else None
-        if isinstance(node, dict):
-            node[leaf] = value
 
 
 def payload_with_personal(entry: JournalEntry) -> dict[str, JSONValue]:

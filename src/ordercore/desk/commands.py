@@ -21,7 +21,6 @@ from ordercore.audit.journal import (
     EventFields,
     PersonalData,
     draft_fields_are_plain,
-    merge_personal,
 )
 from ordercore.errors import ValidationError
 from ordercore.events import CommittedEvent
@@ -35,7 +34,6 @@ __all__ = [
     "NOTIFIER_DESTINATION_PREFIX",
     "CommandContext",
     "EventClasses",
-    "merge_personal",
 ]
 
 NOTIFIER_DESTINATION_PREFIX = "notifier:"

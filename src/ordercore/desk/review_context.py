@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from operator import attrgetter
 from typing import Protocol, runtime_checkable
 
 import attrs
 
-from ordercore.clock import ensure_aware_utc
+from ordercore.clock import ensure_aware_utc, epoch_micros
 from ordercore.desk.commands import CommandContext
 from ordercore.orders.model import ORDERS, Order, OrderStatus
 from ordercore.review.identity import SharedIdentities, identities
@@ -36,14 +36,6 @@ __all__ = [
 _SALT_ID = "identity"
 _PLACED_AT = attrgetter("placed_at")
 _MAX_REMEMBERED = 50
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-
-
-def _micros(moment: datetime) -> int:
-    return (moment - _EPOCH) // _MICROSECOND
 
 
 @attrs.frozen(slots=True)
@@ -71,7 +63,10 @@ class IdentityActivity:
     def sightings(self) -> list[tuple[str, int]]:
         """Every ``(order id, placed at in microseconds)``, oldest first."""
         earlier = [
-            (item["order_id"], _micros(ensure_aware_utc(datetime.fromisoformat(item["placed_at"]))))
+            (
+                item["order_id"],
+                epoch_micros(ensure_aware_utc(datetime.fromisoformat(item["placed_at"]))),
+            )
             for item in self.orders
         ]
         return [*earlier, *zip(self.order_ids, self.placed_us, strict=True)]
@@ -222,8 +217,8 @@ def record_activity(
     """
     activity = ctx.uow.aggregates(IDENTITY_ACTIVITY)
     orders = ctx.uow.aggregates(ORDERS)
-    cutoff = _micros(ctx.now - history)
-    placed = _micros(order.milestones.placed_at)
+    cutoff = epoch_micros(ctx.now - history)
+    placed = epoch_micros(order.milestones.placed_at)
     keep = _MAX_REMEMBERED - 1
     keys = _keys(ctx.uow, order, shared or SharedIdentities())
     for key in keys.values():

@@ -477,5 +477,8 @@ def _catch_up(order: Order, entries: Sequence[JournalEntry], converter: cattrs.C
 ORDERS: AggregateKind[Order] = AggregateKind(
     "order", Order, stream=JournalStream("order", _catch_up)
 )
-"""Orders; each change is journaled on stream ``("order", order id)``, which replays onto it."""
-"""The aggregate kind under which orders are stored."""
+"""The aggregate kind under which orders are stored.
+
+Each change of an order is journaled on stream ``("order", order id)``, whose entries replay
+onto it (:func:`ordercore.orders.events.catch_up`).
+"""

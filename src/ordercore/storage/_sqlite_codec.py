@@ -19,12 +19,14 @@ where ISO strings with and without fractions of a second would not.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import orjson
 
 from ordercore.audit.journal import EntryFields, JournalEntry, PersonalData, entry_from_content
+from ordercore.clock import epoch_micros as micros
+from ordercore.clock import from_epoch_micros
 from ordercore.serialization import iso_text
 from ordercore.storage.ports import IdempotencyRecord, OutboxMessage, OutboxStatus
 
@@ -45,8 +47,6 @@ __all__ = [
 ]
 
 _STDLIB_MARK = b"j"  # no orjson document starts with "j"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICRO = timedelta(microseconds=1)
 
 
 def key(text: str) -> bytes:
@@ -57,11 +57,6 @@ def key(text: str) -> bytes:
 def key_text(stored: bytes) -> str:
     """The text key a BLOB column holds (the inverse of :func:`key`)."""
     return stored.decode("utf-8", "surrogatepass")
-
-
-def micros(moment: datetime) -> int:
-    """Microseconds since the epoch, for columns that are compared and indexed."""
-    return (moment - _EPOCH) // _MICRO
 
 
 def encode_body(data: Any) -> bytes:
@@ -231,7 +226,7 @@ def decode_message(
         OutboxStatus.DELIVERED
     ):
         assert delivered_column is not None  # written together with the status
-        return message.delivered(_EPOCH + delivered_column * _MICRO)
+        return message.delivered(from_epoch_micros(delivered_column))
     return message
 
 
