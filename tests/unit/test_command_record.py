@@ -58,7 +58,9 @@ class PortOnlyUnitOfWork:
         return getattr(self._inner, name)
 
 
-def _context(uow: UnitOfWork, port_only: bool) -> CommandContext:
+def _context(
+    uow: UnitOfWork, port_only: bool, correlation_id: str | None = "cmd_1"
+) -> CommandContext:
     used: Any = PortOnlyUnitOfWork(uow) if port_only else uow
     assert isinstance(used.journal, EventAppender) is not port_only
     return CommandContext(
@@ -66,7 +68,7 @@ def _context(uow: UnitOfWork, port_only: bool) -> CommandContext:
         actor=Actor("u-clerk"),
         action="customer.register",
         now=T0,
-        correlation_id="cmd_1",
+        correlation_id=correlation_id,
         ids=SequentialIds(),
         converter=make_converter(),
         notifiers=(),
@@ -121,3 +123,32 @@ def test_a_bad_stream_id_is_refused_on_either_path_and_nothing_is_journaled(
         with pytest.raises(ValidationError, match="stream_id"):
             ctx.record("customer", "", 1, Registered("c-1", {}, 3))
         assert uow.journal.head().sequence == 0
+
+
+@pytest.mark.parametrize("port_only", [False, True])
+def test_without_a_given_correlation_id_a_command_is_correlated_by_its_first_event(
+    port_only: bool,
+) -> None:
+    storage = MemoryStorage()
+    with storage.unit_of_work() as uow:
+        ctx = _context(uow, port_only, correlation_id=None)
+        ctx.record("customer", "c-1", 1, Registered("c-1", {}, 3))
+        ctx.record("customer", "c-1", 2, Registered("c-1", {}, 4))
+        assert ctx.correlation_id == "evt_000001"
+    with storage.unit_of_work() as uow:
+        entries = list(uow.journal.read())
+    assert [entry.event_id for entry in entries] == ["evt_000001", "evt_000002"]
+    assert [entry.correlation_id for entry in entries] == ["evt_000001", "evt_000001"]
+
+
+def test_a_correlation_id_read_before_any_event_is_a_new_command_id_and_stays() -> None:
+    storage = MemoryStorage()
+    with storage.unit_of_work() as uow:
+        ctx = _context(uow, port_only=False, correlation_id=None)
+        early = ctx.correlation_id
+        ctx.record("customer", "c-1", 1, Registered("c-1", {}, 3))
+    with storage.unit_of_work() as uow:
+        (entry,) = uow.journal.read()
+    assert early == "cmd_000001"
+    assert entry.correlation_id == early
+    assert entry.event_id == "evt_000001"

@@ -89,7 +89,9 @@ class CommandContext:
         actor: Who runs the command.
         action: The command's action name (``"order.confirm"``).
         now: The time of this attempt, read once from the desk's clock.
-        correlation_id: Shared by every journal entry of this command.
+        correlation_id: Shared by every journal entry and event of this command: the key of an
+            idempotent command, else the id of the command's first event (one id fewer to
+            make per command), or a new ``cmd`` id when it is read before any event.
         ids: The desk's id factory.
         written: The outbox messages this command wrote, in order.
 
@@ -104,12 +106,12 @@ class CommandContext:
 
     __slots__ = (
         "_claim_until",
+        "_correlation_id",
         "_event_classes",
         "_event_listeners",
         "_notifiers",
         "action",
         "actor",
-        "correlation_id",
         "ids",
         "now",
         "uow",
@@ -123,7 +125,7 @@ class CommandContext:
         actor: Actor,
         action: str,
         now: datetime,
-        correlation_id: str,
+        correlation_id: str | None,
         ids: IdFactory,
         converter: cattrs.Converter,
         notifiers: Sequence[Notifier],
@@ -135,7 +137,7 @@ class CommandContext:
         self.actor = actor
         self.action = action
         self.now = now
-        self.correlation_id = correlation_id
+        self._correlation_id = correlation_id
         self.ids = ids
         self._notifiers = notifiers
         self._event_listeners = event_listeners
@@ -144,6 +146,14 @@ class CommandContext:
             EventClasses(None, converter) if event_classes is None else event_classes
         )
         self.written: list[OutboxMessage] = []
+
+    @property
+    def correlation_id(self) -> str:
+        """The id shared by this command's journal entries (see the class attributes)."""
+        correlation_id = self._correlation_id
+        if correlation_id is None:
+            correlation_id = self._correlation_id = self.ids.new_id("cmd")
+        return correlation_id
 
     def record(
         self,
@@ -173,6 +183,9 @@ class CommandContext:
             raise ValidationError("event", f"{event_type} must unstructure to an object")
         personal = _split_personal(payload, paths) if paths else None
         event_id = self.ids.new_id("evt")
+        correlation_id = self._correlation_id
+        if correlation_id is None:
+            correlation_id = self._correlation_id = event_id
         actor = self.actor.id
         fields = EventFields(
             event_id,
@@ -184,7 +197,7 @@ class CommandContext:
             actor,
             self.now,
             reason,
-            self.correlation_id,
+            correlation_id,
             None if personal is None else PersonalData.of(personal),
         )
         journal = self.uow.journal
@@ -199,7 +212,7 @@ class CommandContext:
             actor,
             self.now,
             reason,
-            self.correlation_id,
+            correlation_id,
         ):
             if not checked:
                 ensure_json_ready(payload, "payload")
@@ -218,7 +231,7 @@ class CommandContext:
                 actor=actor,
                 recorded_at=self.now,
                 reason=reason,
-                correlation_id=self.correlation_id,
+                correlation_id=correlation_id,
                 personal=personal,
             )
             body = committed.to_json()

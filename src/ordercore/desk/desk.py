@@ -303,7 +303,7 @@ class OrderDesk:
                     actor=actor,
                     action=action,
                     now=now,
-                    correlation_id=idempotency_key or self.ids.new_id("cmd"),
+                    correlation_id=idempotency_key,
                     ids=self.ids,
                     converter=self.converter,
                     event_classes=self._event_classes,
