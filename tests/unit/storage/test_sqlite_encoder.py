@@ -4,6 +4,7 @@ body reads back as the value that was written."""
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -33,7 +34,7 @@ from ordercore.money import Money
 from ordercore.orders.model import Order
 from ordercore.serialization import make_converter
 from ordercore.storage._sqlite_codec import encode_body, is_stdlib_body
-from ordercore.storage._sqlite_encoder import AggregateEncoder, NativePlan, native_plan
+from ordercore.storage._sqlite_encoder import _NAIVE_TIME, AggregateEncoder, NativePlan, native_plan
 from ordercore.testing.lifecycle_machine import drafts
 
 CLERK = Actor("clerk", roles={"clerk"})
@@ -190,10 +191,28 @@ def test_a_time_in_another_zone_reads_back_as_the_same_instant_in_utc() -> None:
     assert read.at.tzinfo is UTC
 
 
-def test_a_naive_time_is_refused_as_the_converter_refuses_it() -> None:
+@pytest.mark.parametrize("microsecond", [0, 1, 120_000, 999_999])
+def test_a_naive_time_is_refused_as_the_converter_refuses_it(microsecond: int) -> None:
     encoder = AggregateEncoder()
+    naive = datetime(2025, 1, 1, 12, 30, 5, microsecond)  # naive: the bad input
     with pytest.raises(ValidationError):
-        encoder.encode(_plain(at=datetime(2025, 1, 1, 12, 30)))  # naive: the bad input
+        encoder.encode(_plain(at=naive))
+
+
+_BACKTRACKING_NAIVE_TIME = re.compile(rb'T\d\d:\d\d:\d\d(?:\.\d{1,6})?"')
+
+
+@given(st.binary(max_size=40), st.text(alphabet='T0123456789:.Z+"-', max_size=40))
+def test_the_naive_time_search_finds_what_a_backtracking_one_finds(
+    noise: bytes, shaped: str
+) -> None:
+    # The possessive fraction only skips retries that could not succeed.
+    for body in (noise, shaped.encode(), noise + shaped.encode()):
+        expected = _BACKTRACKING_NAIVE_TIME.search(body)
+        found = _NAIVE_TIME.search(body)
+        assert (found is None) == (expected is None)
+        if found is not None and expected is not None:
+            assert found.span() == expected.span()
 
 
 def test_text_that_looks_like_a_naive_time_is_kept_as_text() -> None:
