@@ -478,7 +478,7 @@ def event_of_entry(entry: JournalEntry, converter: cattrs.Converter) -> OrderEve
 def catch_up(order: Order, entries: Sequence[JournalEntry], converter: cattrs.Converter) -> Order:
     """``order`` with the journal entries recorded after it applied, oldest first.
 
-    The replay that :data:`~ordercore.orders.model.ORDERS` names as its
+    The ``catch_up`` that :data:`~ordercore.orders.model.ORDERS` names in its
     :class:`~ordercore.storage.ports.JournalStream`: a backend that wrote an order's row at an
     earlier version brings it up to date from the order's stream.
 
@@ -486,11 +486,34 @@ def catch_up(order: Order, entries: Sequence[JournalEntry], converter: cattrs.Co
         ValidationError: If an entry cannot be applied, or does not make the next version.
     """
     for entry in entries:
-        order = evolve(order, event_of_entry(entry, converter))
-        if order.version != entry.version:
-            raise ValidationError(
-                "version",
-                f"journal entry {entry.sequence} makes version {entry.version} of order "
-                f"{order.id}, but applying it gives version {order.version}",
-            )
+        order = _applied(order, entry, converter)
     return order
+
+
+def replay_entries(entries: Sequence[JournalEntry], converter: cattrs.Converter) -> Order:
+    """The order that its stream's journal entries make, from its ``OrderPlaced`` on.
+
+    The ``replay`` of :data:`~ordercore.orders.model.ORDERS`' stream: a backend that stored a
+    new order without its value builds it from the entries.
+
+    Raises:
+        ValidationError: If there are no entries, the first does not place the order, or an
+            entry cannot be applied or does not make the next version.
+    """
+    order: Order | None = None
+    for entry in entries:
+        order = _applied(order, entry, converter)
+    if order is None:
+        raise ValidationError("entries", "no journal entries to replay")
+    return order
+
+
+def _applied(order: Order | None, entry: JournalEntry, converter: cattrs.Converter) -> Order:
+    applied = evolve(order, event_of_entry(entry, converter))
+    if applied.version != entry.version:
+        raise ValidationError(
+            "version",
+            f"journal entry {entry.sequence} makes version {entry.version} of order "
+            f"{applied.id}, but applying it gives version {applied.version}",
+        )
+    return applied

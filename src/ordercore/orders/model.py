@@ -474,11 +474,18 @@ def _catch_up(order: Order, entries: Sequence[JournalEntry], converter: cattrs.C
     return catch_up(order, entries, converter)
 
 
+def _replay(entries: Sequence[JournalEntry], converter: cattrs.Converter) -> Order:
+    from ordercore.orders.events import replay_entries
+
+    return replay_entries(entries, converter)
+
+
 ORDERS: AggregateKind[Order] = AggregateKind(
-    "order", Order, stream=JournalStream("order", _catch_up)
+    "order", Order, stream=JournalStream("order", _catch_up, replay=_replay)
 )
 """The aggregate kind under which orders are stored.
 
 Each change of an order is journaled on stream ``("order", order id)``, whose entries replay
-onto it (:func:`ordercore.orders.events.catch_up`).
+onto it (:func:`ordercore.orders.events.catch_up`) and, from its ``OrderPlaced`` on, build it
+(:func:`ordercore.orders.events.replay_entries`).
 """

@@ -21,6 +21,14 @@ rewritten by the next flush of the storage that found it.
 
 A save whose new version no journal entry of the same unit of work covers is written at commit,
 as before, so aggregates saved without their events stay correct.
+
+When the stream can build an aggregate from its entries alone (its ``replay``: an order's
+``OrderPlaced`` holds the whole order), a new aggregate's row is inserted without its value:
+an empty body (:data:`UNWRITTEN`) at its first version. The insert claims the id (a second one
+is refused as before) and counts and scans see the row; readers build its value from the
+stream, and the row gets its value like any row behind, at the same moments. A new order's
+row is then written once, when the rows behind are, instead of once when it is placed and
+again when its changes are.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ __all__ = [
     "ROWS_BEHIND_LIMIT",
     "SCAN",
     "STORED_VERSION",
+    "UNWRITTEN",
     "RowBehind",
     "entries_after",
     "write_rows",
@@ -44,6 +53,9 @@ __all__ = [
 
 ROWS_BEHIND_LIMIT: Final = 256
 """How many rows a storage object leaves behind their journal before it writes them all."""
+
+UNWRITTEN: Final = b""
+"""The body of a row stored without its value, which its journal stream holds."""
 
 RowBehind = tuple[bytes, Any]
 """The stored kind and the aggregate whose row is to be rewritten."""
@@ -92,6 +104,8 @@ def write_rows(
 ) -> None:
     """Rewrite aggregate rows with the given versions; a row already at or past one is kept.
 
+    A row stored without its value (:data:`UNWRITTEN`) at the given version gets it.
+
     ``strict`` rows are saves of the current unit of work, whose errors are the command's (so
     is a row not found below the saved version, which the write lock rules out); the others
     were committed already (their changes are in the journal), so one that cannot be encoded
@@ -111,8 +125,17 @@ def write_rows(
             )
             continue
         changed = connection.execute(
-            "UPDATE aggregates SET version = ?, body = ? WHERE kind = ? AND id = ? AND version < ?",
-            (item.version, body, kind_key, codec.key(aggregate_id), item.version),
+            "UPDATE aggregates SET version = ?, body = ? WHERE kind = ? AND id = ? "
+            "AND (version < ? OR (version = ? AND body = ?))",
+            (
+                item.version,
+                body,
+                kind_key,
+                codec.key(aggregate_id),
+                item.version,
+                item.version,
+                UNWRITTEN,
+            ),
         ).rowcount
         if strict and changed != 1:
             # The save's version was checked under the write lock this unit of work holds.

@@ -38,6 +38,7 @@ from ordercore.storage._sqlite_rows import (
     ROWS_BEHIND_LIMIT,
     SCAN,
     STORED_VERSION,
+    UNWRITTEN,
     RowBehind,
     entries_after,
     write_rows,
@@ -172,8 +173,10 @@ class SQLiteUnitOfWork:
                 covered.pop(cache_key, None)
         if uncovered:
             write_rows(self.connection, shared.encode, uncovered, strict=True)
-        if self.write_all_rows or len(shared.behind) + len(covered) >= ROWS_BEHIND_LIMIT:
-            write_rows(self.connection, shared.encode, {**shared.behind, **covered}, strict=False)
+        behind = shared.behind
+        due = len(behind) + sum(1 for cache_key in covered if cache_key not in behind)
+        if self.write_all_rows or due >= ROWS_BEHIND_LIMIT:
+            write_rows(self.connection, shared.encode, {**behind, **covered}, strict=False)
             self._wrote_all_rows = True
         else:
             self._left_behind = covered
@@ -228,6 +231,35 @@ class SQLiteAggregates(Generic[A]):
     def _decode(self, body: bytes) -> A:
         data = self._shared.decode(body)
         return structure(self._shared.converter, data, self._kind.type, self._name)
+
+    def _row_value(self, body: bytes, row_key: bytes) -> A:
+        """The current value of a row read with ``body``: decoded, or built from the journal."""
+        if body == UNWRITTEN:
+            return self._replayed(row_key)
+        found = self._decode(body)
+        if self._stream is not None:
+            found = self._caught_up(found, row_key)
+        return found
+
+    def _replayed(self, row_key: bytes) -> A:
+        """The value of a row stored without one, built from every entry of its stream."""
+        stream = self._stream
+        aggregate_id = codec.key_text(row_key)
+        if stream is None or stream.replay is None or self._stream_key is None:
+            raise StorageError(
+                f"the row of {self._name} {aggregate_id!r} holds no value: it is kept in its "
+                "journal stream, which this kind does not name (use the kind that names it)"
+            )
+        entries = entries_after(self._connection, self._stream_key, row_key, 0)
+        try:
+            current = stream.replay(entries, self._shared.converter)
+        except ValidationError as exc:
+            raise StorageError(
+                f"cannot build {self._name} {aggregate_id!r} from its journal: {exc}"
+            ) from exc
+        # Found without its value: the storage writes the row with its next rows behind.
+        self._uow.caught_up[(self._name, aggregate_id)] = (self._kind_key, current)
+        return cast("A", current)
 
     def _stored_version(self, row_key: bytes) -> int | None:
         """The version stored for an id (its stream's, when that is further), or ``None``."""
@@ -293,9 +325,7 @@ class SQLiteAggregates(Generic[A]):
             # untracked SKU's stock item, an order's channel reference before it is placed).
             shared.remember(cache_key, ABSENT)
             return None
-        found = self._decode(row[0])
-        if self._stream is not None:
-            found = self._caught_up(found, row_key)
+        found = self._row_value(row[0], row_key)
         shared.remember(cache_key, found)
         return found
 
@@ -326,24 +356,22 @@ class SQLiteAggregates(Generic[A]):
             raise ValidationError(
                 self._name, f"expected {self._kind.type.__name__}, got {type(item).__name__}"
             )
-        if self._stream is not None and expected_version != 0:
+        stream = self._stream
+        if stream is not None and (expected_version != 0 or stream.replay is not None):
+            if expected_version == 0:
+                # A new aggregate's row is claimed now, without its value, which its journal
+                # stream holds; the value is written with the rows behind (see _sqlite_rows).
+                self._insert(item, UNWRITTEN)
             # The version was checked above under the write lock; the row is settled at commit
             # (see SQLiteUnitOfWork.settle).
-            self._uow.deferred[cache_key] = (self._kind_key, self._stream.stream_type, item)
+            self._uow.deferred[cache_key] = (self._kind_key, stream.stream_type, item)
             self._uow.written[cache_key] = item
             return
         body = self._shared.encode(item)
-        row_key = codec.key(item.id)
         if expected_version == 0:
-            try:
-                self._connection.execute(
-                    "INSERT INTO aggregates (kind, id, version, body) VALUES (?, ?, ?, ?)",
-                    (self._kind_key, row_key, item.version, body),
-                )
-            except sqlite3.IntegrityError:
-                stored = self._stored_version(row_key)
-                raise ConcurrencyConflict(self._name, item.id, 0, stored) from None
+            self._insert(item, body)
         else:
+            row_key = codec.key(item.id)
             # The version check is repeated in SQL: the row count proves the swap happened.
             changed = self._connection.execute(
                 "UPDATE aggregates SET version = ?, body = ? "
@@ -353,6 +381,18 @@ class SQLiteAggregates(Generic[A]):
             if changed != 1:
                 raise ConcurrencyConflict(self._name, item.id, expected_version, None)
         self._uow.written[cache_key] = item
+
+    def _insert(self, item: A, body: bytes) -> None:
+        """Insert a new aggregate's row; one that exists after all is a conflict."""
+        row_key = codec.key(item.id)
+        try:
+            self._connection.execute(
+                "INSERT INTO aggregates (kind, id, version, body) VALUES (?, ?, ?, ?)",
+                (self._kind_key, row_key, item.version, body),
+            )
+        except sqlite3.IntegrityError:
+            stored = self._stored_version(row_key)
+            raise ConcurrencyConflict(self._name, item.id, 0, stored) from None
 
     def scan(self) -> Iterator[A]:
         shared = self._shared
@@ -374,9 +414,12 @@ class SQLiteAggregates(Generic[A]):
                     if cached is not None and getattr(cached[0], "version", None) == current:
                         item = cached[0]
                     else:
-                        item = self._decode(body)
-                        if current != version:
-                            item = self._caught_up(item, row_key)
+                        if body == UNWRITTEN:
+                            item = self._replayed(row_key)
+                        else:
+                            item = self._decode(body)
+                            if current != version:
+                                item = self._caught_up(item, row_key)
                         shared.remember(cache_key, item)
                 yield cast("A", item)
 

@@ -78,6 +78,9 @@ def _check_kind_name(_: object, __: attrs.Attribute[str], value: str) -> None:
 CatchUp = Callable[[A, Sequence[JournalEntry], "cattrs.Converter"], A]
 """Applies journal entries (oldest first) to an aggregate; see :class:`JournalStream`."""
 
+Replay = Callable[[Sequence[JournalEntry], "cattrs.Converter"], A]
+"""Builds an aggregate from every entry of its stream, oldest first; see :class:`JournalStream`."""
+
 
 def _check_stream_type(_: object, __: attrs.Attribute[str], value: str) -> None:
     if not isinstance(value, str) or not value:
@@ -94,14 +97,22 @@ class JournalStream(Generic[A]):
     write an aggregate's stored form less often than it changes (the SQLite backend does: see
     its documentation); others ignore it.
 
+    When the stream's first entry makes the aggregate's first version (an order's
+    ``OrderPlaced`` does), ``replay`` builds it from the entries alone, and a backend may store a
+    new aggregate without its value until it writes the row later (the SQLite backend does).
+
     Attributes:
         stream_type: The journal stream type whose stream id is the aggregate's id.
         catch_up: ``catch_up(item, entries, converter)``: ``item`` with ``entries`` applied.
             Must raise :class:`~ordercore.errors.ValidationError` for an entry it cannot apply.
+        replay: ``replay(entries, converter)``: the aggregate that every entry of its stream,
+            from the first, makes; ``None`` (the default) when the stream cannot build one.
+            Raises as ``catch_up`` does, and for no entries at all.
     """
 
     stream_type: str = attrs.field(validator=_check_stream_type)
     catch_up: CatchUp[A] = attrs.field(eq=False)
+    replay: Replay[A] | None = attrs.field(default=None, eq=False, kw_only=True)
 
 
 @attrs.frozen(slots=True)

@@ -34,7 +34,7 @@ from ordercore import (
 from ordercore._replace import replace
 from ordercore.orders.model import ORDERS
 from ordercore.storage._sqlite_schema import migrate
-from ordercore.storage.ports import AggregateKind
+from ordercore.storage.ports import AggregateKind, JournalStream
 from ordercore.storage.sqlite import SQLiteStorage
 
 CLERK = Actor("u-clerk", roles={"clerk"})
@@ -109,10 +109,10 @@ def _stored(path: Path, order_id: str) -> tuple[int, bytes]:
     return version, bytes(body)
 
 
-def _row(path: Path, order_id: str) -> tuple[int, dict[str, object]]:
-    """The order's stored row, its body read as JSON."""
+def _row(path: Path, order_id: str) -> tuple[int, dict[str, object] | None]:
+    """The order's stored row, its body read as JSON (``None``: stored without its value)."""
     version, body = _stored(path, order_id)
-    return version, orjson.loads(body)
+    return version, orjson.loads(body) if body else None
 
 
 @contextmanager
@@ -144,7 +144,8 @@ def test_commands_journal_an_order_without_rewriting_its_row(tmp_path: Path) -> 
     with _open(path) as desk:
         order = _place_and_step(desk, 0, len(STEPS))
         assert (order.status, order.version) == (OrderStatus.COMPLETED, 7)
-        assert _row(path, order.id)[0] == 1  # as placed; the six changes are in the journal
+        # Claimed when placed, without its value: all seven versions are in the journal.
+        assert _row(path, order.id) == (1, None)
         assert desk.orders.get(order.id) == order
         assert list(desk.orders.list()) == [order]
 
@@ -155,6 +156,7 @@ def test_writing_the_rows_behind_brings_the_stored_row_up_to_date(tmp_path: Path
         order = _place_and_step(desk, 0, 3)
         assert _storage(desk).write_rows_behind() == 1
         version, body = _row(path, order.id)
+        assert body is not None
         assert (version, body["status"], body["version"]) == (4, "confirmed", 4)
         assert _storage(desk).write_rows_behind() == 0
 
@@ -184,9 +186,14 @@ def test_the_command_that_reaches_the_limit_writes_every_row_behind(
     with _open(path) as desk:
         first = _place_and_step(desk, 0, 1)
         second = _place_and_step(desk, 1, 1)
-        assert (_row(path, first.id)[0], _row(path, second.id)[0]) == (1, 1)
-        third = _place_and_step(desk, 2, 1)  # the third row behind: all three are written
-        assert [_row(path, order.id)[0] for order in (first, second, third)] == [2, 2, 2]
+        assert (_row(path, first.id), _row(path, second.id)) == ((1, None), (1, None))
+        third = _place_and_step(desk, 2, 0)  # the third row behind: all three are written
+        rows = [_row(path, order.id) for order in (first, second, third)]
+        assert [(version, body and body["version"]) for version, body in rows] == [
+            (2, 2),
+            (2, 2),
+            (1, 1),
+        ]
         assert _storage(desk)._shared.behind == {}
 
 
@@ -266,9 +273,11 @@ def test_a_rolled_back_unit_of_work_leaves_nothing_behind(tmp_path: Path) -> Non
                 uow.aggregates(ORDERS).save(approved, expected_version=1)
                 raise RuntimeError("the command failed")
 
+        behind = dict(_storage(desk)._shared.behind)  # the placed order, as placed
+        assert [item for _, item in behind.values()] == [order]
         with pytest.raises(RuntimeError):
             failing_command()
-        assert _storage(desk)._shared.behind == {}
+        assert _storage(desk)._shared.behind == behind
         assert desk.orders.get(order.id) == order
 
 
@@ -292,12 +301,17 @@ def test_another_storage_reads_an_order_whose_row_is_behind_up_to_date(tmp_path:
     path = tmp_path / "shop.db"
     with _open(path) as desk:
         orders = [_place_and_step(desk, index, steps) for index, steps in enumerate((6, 3, 0))]
-        assert [_row(path, order.id)[0] for order in orders] == [1, 1, 1]
+        assert [_row(path, order.id) for order in orders] == [(1, None)] * 3
         with _reader(path) as reader:
             _assert_reads(reader, orders)
-            # The reader found two rows behind and writes them with its own.
-            assert reader.write_rows_behind() == 2
-        assert [_row(path, order.id)[0] for order in orders] == [7, 4, 1]
+            # The reader found three rows behind (one of them only placed) and writes them.
+            assert reader.write_rows_behind() == 3
+        rows = [_row(path, order.id) for order in orders]
+        assert [(version, body and body["version"]) for version, body in rows] == [
+            (7, 7),
+            (4, 4),
+            (1, 1),
+        ]
 
 
 def test_a_scan_of_another_storage_brings_each_row_behind_up_to_date(tmp_path: Path) -> None:
@@ -378,6 +392,100 @@ def test_an_entry_that_cannot_be_applied_is_a_storage_error_naming_the_order(
         uow.aggregates(ORDERS).get(order.id)
 
 
+# -- rows stored without their value -------------------------------------------------------------
+
+
+def test_a_placed_order_is_counted_found_and_scanned_before_its_row_has_a_value(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "shop.db"
+    with _open(path) as desk:
+        orders = [_place_and_step(desk, index, 0) for index in range(3)]
+        assert {_row(path, order.id) for order in orders} == {(1, None)}
+        with _reader(path) as reader:
+            with reader.unit_of_work() as uow:
+                assert uow.aggregates(ORDERS).count() == 3
+            _assert_reads(reader, orders)
+
+
+def test_placing_an_order_id_twice_is_a_conflict_before_its_row_has_a_value(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "shop.db"
+    with _open(path) as desk, _reader(path) as other:
+        order = _place_and_step(desk, 0, 0)
+        with pytest.raises(ConcurrencyConflict) as conflict, other.unit_of_work() as uow:
+            uow.aggregates(ORDERS).save(order, expected_version=0)
+        assert conflict.value.actual == 1
+        assert _row(path, order.id) == (1, None)
+
+
+def test_a_new_order_saved_without_its_entry_is_written_with_its_value(tmp_path: Path) -> None:
+    path = tmp_path / "shop.db"
+    with _open(path) as desk:
+        order = replace(_place_and_step(desk, 0, 0), id="ord_without_entry")
+        with desk.storage.unit_of_work() as uow:
+            uow.aggregates(ORDERS).save(order, expected_version=0)
+        version, body = _row(path, order.id)
+        assert body is not None
+        assert (version, body["id"]) == (1, order.id)
+
+
+def test_a_kind_whose_stream_cannot_replay_writes_new_rows_with_their_value(
+    tmp_path: Path,
+) -> None:
+    assert ORDERS.stream is not None
+    catch_up_only = AggregateKind(
+        "order", Order, stream=JournalStream("order", ORDERS.stream.catch_up)
+    )
+    path = tmp_path / "shop.db"
+    with _open(path) as desk:
+        order = _place_and_step(desk, 0, 0)
+    with closing(SQLiteStorage(f"sqlite:///{path}")) as storage:
+        second = replace(order, id="ord_second")
+        with storage.unit_of_work() as uow:
+            uow.aggregates(catch_up_only).save(second, expected_version=0)
+    version, body = _row(path, second.id)
+    assert body is not None
+    assert (version, body["id"]) == (1, second.id)
+
+
+def test_a_row_without_its_value_read_without_the_stream_is_a_storage_error(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "shop.db"
+    desk = _open(path)
+    _storage(desk).write_rows_behind = lambda: 0  # type: ignore[method-assign]
+    order = _place_and_step(desk, 0, 0)
+    desk.close()
+    assert _row(path, order.id) == (1, None)
+    plain = AggregateKind("order", Order)  # a process that never named the order stream
+    with (
+        _reader(path) as reader,
+        reader.unit_of_work() as uow,
+        pytest.raises(StorageError, match=f"{order.id}.*journal stream"),
+    ):
+        uow.aggregates(plain).get(order.id)
+
+
+def test_a_row_without_its_value_whose_entries_are_gone_is_a_storage_error(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "shop.db"
+    desk = _open(path)
+    _storage(desk).write_rows_behind = lambda: 0  # type: ignore[method-assign]
+    order = _place_and_step(desk, 0, 1)
+    desk.close()
+    with closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute("DELETE FROM journal WHERE version = 1")
+    with (
+        _reader(path) as reader,
+        reader.unit_of_work() as uow,
+        pytest.raises(StorageError, match=f"cannot build order {order.id!r}"),
+    ):
+        uow.aggregates(ORDERS).get(order.id)
+
+
 # -- entries written before the version column ---------------------------------------------------
 
 
@@ -422,6 +530,8 @@ def test_any_mix_of_orders_reads_back_the_same_from_another_storage(
         orders = [_place_and_step(desk, index, count) for index, count in enumerate(steps)]
         with _reader(path) as reader:
             _assert_reads(reader, orders)
-        assert _storage(desk).write_rows_behind() == sum(1 for count in steps if count)
+        assert _storage(desk).write_rows_behind() == len(orders)  # each placed one, too
         for order in orders:
-            assert _row(path, order.id)[0] == order.version
+            version, body = _row(path, order.id)
+            assert body is not None
+            assert version == body["version"] == order.version
