@@ -62,9 +62,14 @@ class LoggingNotifier:
 
     logger_name = "ordercore.notifications"
 
+    def __init__(self) -> None:
+        # Looked up once: getLogger takes the logging module's lock on every call, and a
+        # logger's level and handlers are read when it logs, so configuring later still counts.
+        self._logger = logging.getLogger(self.logger_name)
+
     def send(self, notification: Notification) -> None:
         """Log one notification at INFO level (masking is skipped when INFO is off)."""
-        logger = logging.getLogger(self.logger_name)
+        logger = self._logger
         if not logger.isEnabledFor(logging.INFO):
             return
         logger.info(

@@ -134,29 +134,30 @@ class OutboxDesk:
         Saves the claiming round trip of :meth:`dispatch`; anything the deliveries themselves
         queued (a notifier that runs a command) is dispatched afterwards in the usual way.
         """
-        if self.delivering():
-            self._local.deferred = True
+        local = self._local
+        if getattr(local, "active", False):
+            local.deferred = True
             return DispatchReport()
-        self._local.active = True
-        self._local.deferred = False
+        local.active = True
+        local.deferred = False
         try:
             outcomes = [(message, self._deliver(message)) for message in messages]
             report = self._hold_or_record(outcomes)
         finally:
-            self._local.active = False
-        if self._local.deferred:
+            local.active = False
+        if local.deferred:
             report = report + self.dispatch()
         return report
 
     def _deliver(self, message: OutboxMessage) -> str | None:
         """Deliver one message; return the error text, or ``None`` on success."""
         try:
-            self._delivery_for(message)()
+            self._send(message)
         except Exception as exc:  # any failure of a host's adapter means "try again later"
             return f"{type(exc).__name__}: {exc}"[:_ERROR_LIMIT]
         return None
 
-    def _delivery_for(self, message: OutboxMessage) -> Callable[[], None]:
+    def _send(self, message: OutboxMessage) -> None:
         destination = message.destination
         if destination.startswith(NOTIFIER_DESTINATION_PREFIX):
             name = destination.removeprefix(NOTIFIER_DESTINATION_PREFIX)
@@ -173,11 +174,12 @@ class OutboxDesk:
                 created_at=message.created_at,
                 attempt=message.attempts + 1,
             )
-            return lambda: notifier.send(notification)
+            notifier.send(notification)
+            return
         if destination.startswith(EVENT_DESTINATION_PREFIX):
             listener = destination.removeprefix(EVENT_DESTINATION_PREFIX)
-            event = CommittedEvent.from_json(message.payload)
-            return lambda: self._plugins.deliver_event(listener, event)
+            self._plugins.deliver_event(listener, CommittedEvent.from_json(message.payload))
+            return
         raise LookupError(f"unknown outbox destination {destination!r}")
 
     def flush_receipts(self) -> None:
@@ -211,8 +213,11 @@ class OutboxDesk:
     def _hold_or_record(self, outcomes: list[tuple[OutboxMessage, str | None]]) -> DispatchReport:
         """After-commit deliveries: held for a later unit of work when all went through."""
         receipts = self._receipts
-        if receipts is None or receipts.closed or any(error is not None for _, error in outcomes):
+        if receipts is None or receipts.closed:
             return self._record(outcomes)
+        for _, error in outcomes:
+            if error is not None:
+                return self._record(outcomes)
         now = self._clock.now()
         receipts.hold([(message.id, now) for message, _ in outcomes])
         return DispatchReport(delivered=len(outcomes))
