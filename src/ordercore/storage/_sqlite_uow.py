@@ -104,6 +104,10 @@ class SQLiteUnitOfWork:
         # journal when its entries cover them, written otherwise.
         self.deferred: dict[tuple[str, str], tuple[bytes, str, Any]] = {}
         self.stream_heads: dict[tuple[str, str], int] = {}
+        # Streams this unit of work journaled the first version of, and the rows it inserted
+        # without their value: such a row may stay so only if its stream starts here.
+        self.stream_starts: set[tuple[str, str]] = set()
+        self.unwritten: set[tuple[str, str]] = set()
         self.caught_up: dict[tuple[str, str], RowBehind] = {}
         self.write_all_rows = False
         self._wrote_all_rows = False
@@ -165,8 +169,12 @@ class SQLiteUnitOfWork:
         covered: dict[tuple[str, str], RowBehind] = dict(self.caught_up)
         uncovered: dict[tuple[str, str], RowBehind] = {}
         heads = self.stream_heads
+        unwritten = self.unwritten
         for cache_key, (kind_key, stream_type, item) in self.deferred.items():
-            if heads.get((stream_type, cache_key[1])) == item.version:
+            stream_key = (stream_type, cache_key[1])
+            if heads.get(stream_key) == item.version and (
+                cache_key not in unwritten or stream_key in self.stream_starts
+            ):
                 covered[cache_key] = (kind_key, item)
             else:
                 uncovered[cache_key] = (kind_key, item)
@@ -360,8 +368,10 @@ class SQLiteAggregates(Generic[A]):
         if stream is not None and (expected_version != 0 or stream.replay is not None):
             if expected_version == 0:
                 # A new aggregate's row is claimed now, without its value, which its journal
-                # stream holds; the value is written with the rows behind (see _sqlite_rows).
+                # stream holds; the value is written with the rows behind (see _sqlite_rows),
+                # or at commit should this unit of work not journal the stream from its start.
                 self._insert(item, UNWRITTEN)
+                self._uow.unwritten.add(cache_key)
             # The version was checked above under the write lock; the row is settled at commit
             # (see SQLiteUnitOfWork.settle).
             self._uow.deferred[cache_key] = (self._kind_key, stream.stream_type, item)
@@ -495,6 +505,8 @@ class SQLiteJournal:
         uow = self._uow
         uow.head = JournalHead(sequence, digest)
         uow.stream_heads[(stream_type, stream_id)] = version
+        if version == 1:
+            uow.stream_starts.add((stream_type, stream_id))
 
     def read(self, *, after: int = 0, limit: int | None = None) -> Iterator[JournalEntry]:
         cursor = self._connection.execute(

@@ -32,6 +32,7 @@ from ordercore import (
     ValidationError,
 )
 from ordercore._replace import replace
+from ordercore.audit.journal import EntryDraft
 from ordercore.orders.model import ORDERS
 from ordercore.storage._sqlite_schema import migrate
 from ordercore.storage.ports import AggregateKind, JournalStream
@@ -429,6 +430,40 @@ def test_a_new_order_saved_without_its_entry_is_written_with_its_value(tmp_path:
         version, body = _row(path, order.id)
         assert body is not None
         assert (version, body["id"]) == (1, order.id)
+
+
+def test_a_new_order_whose_stream_does_not_start_in_its_unit_of_work_gets_its_value(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "shop.db"
+    with _open(path) as desk:
+        order = replace(_place_and_step(desk, 0, 0), id="ord_first_entry_later")
+        approved = replace(order, status=OrderStatus.APPROVED, version=2)
+        with desk.storage.unit_of_work() as uow:
+            uow.aggregates(ORDERS).save(order, expected_version=0)
+            # Only version 2 is journaled: the stream could not build the order.
+            uow.journal.append(
+                EntryDraft.of(
+                    "evt_later",
+                    "order",
+                    order.id,
+                    2,
+                    "OrderApproved",
+                    {},
+                    "u-clerk",
+                    order.milestones.placed_at,
+                    None,
+                    None,
+                    None,
+                    False,
+                )
+            )
+            uow.aggregates(ORDERS).save(approved, expected_version=1)
+        version, body = _row(path, order.id)
+        assert body is not None
+        assert (version, body["version"], body["status"]) == (2, 2, "approved")
+        with _reader(path) as reader, reader.unit_of_work() as uow:
+            assert uow.aggregates(ORDERS).get(order.id) == approved
 
 
 def test_a_kind_whose_stream_cannot_replay_writes_new_rows_with_their_value(
