@@ -26,7 +26,8 @@ When the stream can build an aggregate from its entries alone (its ``replay``: a
 ``OrderPlaced`` holds the whole order), a new aggregate's row is inserted without its value:
 an empty body (:data:`UNWRITTEN`) at its first version. The insert claims the id (a second one
 is refused as before) and counts and scans see the row; readers build its value from the
-stream, and the row gets its value like any row behind, at the same moments. A new order's
+stream, and the row gets its value like any row behind, at the same moments (at commit, when
+the unit of work did not journal the stream from its first version). A new order's
 row is then written once, when the rows behind are, instead of once when it is placed and
 again when its changes are.
 """
