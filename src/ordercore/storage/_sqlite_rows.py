@@ -24,7 +24,7 @@ as before, so aggregates saved without their events stay correct.
 
 When the stream can build an aggregate from its entries alone (its ``replay``: an order's
 ``OrderPlaced`` holds the whole order), a new aggregate's row is inserted without its value:
-an empty body (:data:`UNWRITTEN`) at its first version. The insert claims the id (a second one
+an empty body (:data:`UNWRITTEN`) at the saved version. The insert claims the id (a second one
 is refused as before) and counts and scans see the row; readers build its value from the
 stream, and the row gets its value like any row behind, at the same moments (at commit, when
 the unit of work did not journal the stream from its first version). A new order's
