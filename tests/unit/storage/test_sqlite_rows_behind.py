@@ -116,6 +116,23 @@ def _row(path: Path, order_id: str) -> tuple[int, dict[str, object] | None]:
     return version, orjson.loads(body) if body else None
 
 
+def _written(path: Path, order_id: str) -> tuple[int, dict[str, object]]:
+    """The order's stored row, which must hold its value: (version, body as JSON)."""
+    version, body = _row(path, order_id)
+    assert body is not None, f"the row of {order_id} holds no value"
+    return version, body
+
+
+def _killed_writer(path: Path, steps: int) -> Order:
+    """One order placed and moved ``steps`` times by a writer that never wrote its rows behind,
+    as a writer killed after its commits leaves them."""
+    desk = _open(path)
+    _storage(desk).write_rows_behind = lambda: 0  # type: ignore[method-assign]
+    order = _place_and_step(desk, 0, steps)
+    desk.close()
+    return order
+
+
 @contextmanager
 def _reader(path: Path) -> Iterator[SQLiteStorage]:
     """Another storage object on the file: what another process would see."""
@@ -156,8 +173,7 @@ def test_writing_the_rows_behind_brings_the_stored_row_up_to_date(tmp_path: Path
     with _open(path) as desk:
         order = _place_and_step(desk, 0, 3)
         assert _storage(desk).write_rows_behind() == 1
-        version, body = _row(path, order.id)
-        assert body is not None
+        version, body = _written(path, order.id)
         assert (version, body["status"], body["version"]) == (4, "confirmed", 4)
         assert _storage(desk).write_rows_behind() == 0
 
@@ -327,11 +343,7 @@ def test_rows_a_crashed_writer_left_behind_are_caught_up_and_then_written(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "shop.db"
-    desk = _open(path)
-    # A writer killed after its commits never writes its rows behind.
-    _storage(desk).write_rows_behind = lambda: 0  # type: ignore[method-assign]
-    order = _place_and_step(desk, 0, 4)
-    desk.close()
+    order = _killed_writer(path, 4)
     assert _row(path, order.id)[0] == 1
     with _open(path) as reopened:
         assert reopened.orders.get(order.id) == order
@@ -427,8 +439,7 @@ def test_a_new_order_saved_without_its_entry_is_written_with_its_value(tmp_path:
         order = replace(_place_and_step(desk, 0, 0), id="ord_without_entry")
         with desk.storage.unit_of_work() as uow:
             uow.aggregates(ORDERS).save(order, expected_version=0)
-        version, body = _row(path, order.id)
-        assert body is not None
+        version, body = _written(path, order.id)
         assert (version, body["id"]) == (1, order.id)
 
 
@@ -459,8 +470,7 @@ def test_a_new_order_whose_stream_does_not_start_in_its_unit_of_work_gets_its_va
                 )
             )
             uow.aggregates(ORDERS).save(approved, expected_version=1)
-        version, body = _row(path, order.id)
-        assert body is not None
+        version, body = _written(path, order.id)
         assert (version, body["version"], body["status"]) == (2, 2, "approved")
         with _reader(path) as reader, reader.unit_of_work() as uow:
             assert uow.aggregates(ORDERS).get(order.id) == approved
@@ -480,8 +490,7 @@ def test_a_kind_whose_stream_cannot_replay_writes_new_rows_with_their_value(
         second = replace(order, id="ord_second")
         with storage.unit_of_work() as uow:
             uow.aggregates(catch_up_only).save(second, expected_version=0)
-    version, body = _row(path, second.id)
-    assert body is not None
+    version, body = _written(path, second.id)
     assert (version, body["id"]) == (1, second.id)
 
 
@@ -489,10 +498,7 @@ def test_a_row_without_its_value_read_without_the_stream_is_a_storage_error(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "shop.db"
-    desk = _open(path)
-    _storage(desk).write_rows_behind = lambda: 0  # type: ignore[method-assign]
-    order = _place_and_step(desk, 0, 0)
-    desk.close()
+    order = _killed_writer(path, 0)
     assert _row(path, order.id) == (1, None)
     plain = AggregateKind("order", Order)  # a process that never named the order stream
     with (
@@ -507,10 +513,7 @@ def test_a_row_without_its_value_whose_entries_are_gone_is_a_storage_error(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "shop.db"
-    desk = _open(path)
-    _storage(desk).write_rows_behind = lambda: 0  # type: ignore[method-assign]
-    order = _place_and_step(desk, 0, 1)
-    desk.close()
+    order = _killed_writer(path, 1)
     with closing(sqlite3.connect(path)) as connection, connection:
         connection.execute("DELETE FROM journal WHERE version = 1")
     with (
@@ -567,6 +570,5 @@ def test_any_mix_of_orders_reads_back_the_same_from_another_storage(
             _assert_reads(reader, orders)
         assert _storage(desk).write_rows_behind() == len(orders)  # each placed one, too
         for order in orders:
-            version, body = _row(path, order.id)
-            assert body is not None
+            version, body = _written(path, order.id)
             assert version == body["version"] == order.version
