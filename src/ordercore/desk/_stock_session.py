@@ -44,6 +44,7 @@ from ordercore.inventory.replenishment import (
 )
 from ordercore.inventory.strategies import BUILTIN_STRATEGY_TYPES
 from ordercore.serialization import JSONValue
+from ordercore.storage.ports import AggregateRepository
 
 __all__ = ["LOW_STOCK_STREAM", "REPLENISHMENT_STREAM", "LocationsCache", "StockSession"]
 
@@ -75,9 +76,9 @@ class StockSession:
     __slots__ = (
         "_cache",
         "_codes",
-        "_groups",
+        "_group_repository",
         "_items",
-        "_levels",
+        "_level_repository",
         "_locations",
         "_strategies",
         "_tracked",
@@ -97,11 +98,27 @@ class StockSession:
         self.policy = policy
         self._strategies = strategies
         self._items = ctx.uow.aggregates(STOCK_ITEMS)
-        self._levels = ctx.uow.aggregates(STOCK_LEVELS)
-        self._groups = ctx.uow.aggregates(RESERVATIONS)
+        # Levels and reservations are asked for only once a tracked SKU is met: most order
+        # commands look up untracked SKUs and stop there.
+        self._level_repository: AggregateRepository[StockLevel] | None = None
+        self._group_repository: AggregateRepository[OrderReservations] | None = None
         self._locations: tuple[Location, ...] | None = None
         self._codes: tuple[str, ...] | None = None
         self._tracked: dict[str, StockItem | None] = {}
+
+    @property
+    def _levels(self) -> AggregateRepository[StockLevel]:
+        repository = self._level_repository
+        if repository is None:
+            repository = self._level_repository = self.ctx.uow.aggregates(STOCK_LEVELS)
+        return repository
+
+    @property
+    def _groups(self) -> AggregateRepository[OrderReservations]:
+        repository = self._group_repository
+        if repository is None:
+            repository = self._group_repository = self.ctx.uow.aggregates(RESERVATIONS)
+        return repository
 
     # -- reads -----------------------------------------------------------------------------
 

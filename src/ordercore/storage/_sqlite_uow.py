@@ -182,7 +182,10 @@ class SQLiteUnitOfWork:
         if uncovered:
             write_rows(self.connection, shared.encode, uncovered, strict=True)
         behind = shared.behind
-        due = len(behind) + sum(1 for cache_key in covered if cache_key not in behind)
+        due = len(behind)
+        for cache_key in covered:
+            if cache_key not in behind:
+                due += 1
         if self.write_all_rows or due >= ROWS_BEHIND_LIMIT:
             write_rows(self.connection, shared.encode, {**behind, **covered}, strict=False)
             self._wrote_all_rows = True
