@@ -311,11 +311,7 @@ class Money:
         if isinstance(units, bool) or not isinstance(units, int):
             raise ValidationError("units", f"expected an int, got {type(units).__name__}")
         _quantum(currency)
-        try:
-            amount = _scaleb(Decimal(units), -MINOR_UNITS[currency])
-        except decimal.DecimalException:
-            raise ValidationError("units", _TOO_LARGE_REASON) from None
-        return _make(amount, currency)
+        return money_of_units(units, currency)
 
     @classmethod
     def sum(cls, items: Iterable[Money], currency: str) -> Money:
