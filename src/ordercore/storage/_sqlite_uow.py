@@ -243,12 +243,16 @@ class SQLiteAggregates(Generic[A]):
         data = self._shared.decode(body)
         return structure(self._shared.converter, data, self._kind.type, self._name)
 
-    def _row_value(self, body: bytes, row_key: bytes) -> A:
-        """The current value of a row read with ``body``: decoded, or built from the journal."""
+    def _row_value(self, body: bytes, row_key: bytes, *, behind: bool = True) -> A:
+        """The current value of a row read with ``body``: decoded, or built from the journal.
+
+        ``behind=False``: the caller read the stream's last version with the row, and it is the
+        row's own, so there are no entries to apply.
+        """
         if body == UNWRITTEN:
             return self._replayed(row_key)
         found = self._decode(body)
-        if self._stream is not None:
+        if behind and self._stream is not None:
             found = self._caught_up(found, row_key)
         return found
 
@@ -410,8 +414,7 @@ class SQLiteAggregates(Generic[A]):
     def scan(self) -> Iterator[A]:
         shared = self._shared
         written = self._uow.written
-        following = self._stream_key is not None
-        if following:
+        if self._stream_key is not None:
             cursor = self._connection.execute(SCAN, (self._stream_key, self._kind_key))
         else:
             cursor = self._connection.execute(
@@ -427,12 +430,7 @@ class SQLiteAggregates(Generic[A]):
                     if cached is not None and getattr(cached[0], "version", None) == current:
                         item = cached[0]
                     else:
-                        if body == UNWRITTEN:
-                            item = self._replayed(row_key)
-                        else:
-                            item = self._decode(body)
-                            if current != version:
-                                item = self._caught_up(item, row_key)
+                        item = self._row_value(body, row_key, behind=current != version)
                         shared.remember(cache_key, item)
                 yield cast("A", item)
 

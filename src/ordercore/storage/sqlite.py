@@ -20,9 +20,10 @@ processes at once.
 - **Values.** Aggregates are stored as JSON written by the shared converter
   (:func:`ordercore.serialization.make_converter`); every statement binds its values as parameters.
 - **Rows that follow the journal.** The row of an aggregate whose kind names a
-  :class:`~ordercore.storage.ports.JournalStream` (an order's) is written when it is created and
-  then once for many changes (:meth:`SQLiteStorage.write_rows_behind`); every read brings a row
-  that is behind up to date from the journal entries after it, in any process.
+  :class:`~ordercore.storage.ports.JournalStream` (an order's) is written once for many changes
+  (:meth:`SQLiteStorage.write_rows_behind`), and a new one is inserted without its value when
+  the stream can build it; every read brings a row that is behind up to date from the journal
+  entries after it, in any process (see :mod:`._sqlite_rows`).
 
 URL forms, as in SQLAlchemy: ``sqlite:///shop.db`` (relative to the working directory),
 ``sqlite:////var/lib/shop.db`` (absolute), ``sqlite://:memory:`` (private to this storage
@@ -158,7 +159,10 @@ class SQLiteStorage:
         )
 
     def _rows_behind_round(self) -> None:
-        """The checkpointer's round: rows behind are written at least once a second."""
+        """Write the rows behind, or log why not: the checkpointer's rounds and ``close`` call it.
+
+        Nothing is lost when it fails: the journal holds every change, and readers catch up.
+        """
         try:
             self.write_rows_behind()
         except StorageError:
@@ -251,16 +255,9 @@ class SQLiteStorage:
 
     def close(self) -> None:
         """Write the rows left behind their journal, then close the connection."""
-        if self._checkpointer is not None:
-            try:
-                self.write_rows_behind()
-            except StorageError:
-                # Nothing is lost: the journal holds every change, and readers catch up.
-                logging.getLogger(_LOGGER_NAME).warning(
-                    "%s: rows left behind their journal stay behind", self.path, exc_info=True
-                )
         # The checkpointer takes the lock for a moment; stop it before taking the lock here.
         if self._checkpointer is not None:
+            self._rows_behind_round()
             self._checkpointer.stop()
             self._checkpointer = None
         with self._lock:
