@@ -17,9 +17,9 @@ import attrs
 
 from ordercore.audit.journal import JournalEntry, JournalHead
 from ordercore.errors import ValidationError
+from ordercore.kinds import A, AggregateKind
 from ordercore.orders.model import Order
 from ordercore.serialization import JSONValue
-from ordercore.storage.ports import A, AggregateKind
 
 __all__ = [
     "AuditCheck",

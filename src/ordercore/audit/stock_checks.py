@@ -27,8 +27,8 @@ from ordercore.audit.checks import (
 from ordercore.errors import ValidationError
 from ordercore.inventory.ledger import STOCK_STREAM, StockMoved, replay_level
 from ordercore.inventory.model import RESERVATIONS, STOCK_LEVELS, StockLevel
+from ordercore.kinds import AggregateKind
 from ordercore.serialization import JSONValue, make_converter, structure
-from ordercore.storage.ports import AggregateKind
 
 __all__ = ["ExpiredReservationsCheck", "ReservedCountersCheck", "StockLedgerCheck"]
 

@@ -16,7 +16,7 @@ import attrs
 from ordercore.audit.checks import AuditCheck, AuditFinding, AuditScope, Severity
 from ordercore.audit.journal import JournalHead
 from ordercore.audit.report import AuditReport, CheckRun
-from ordercore.storage.ports import AggregateKind
+from ordercore.kinds import AggregateKind
 
 __all__ = [
     "AUDIT_PLAN_RUNS",

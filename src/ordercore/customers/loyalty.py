@@ -20,8 +20,8 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 from ordercore.errors import ValidationError
+from ordercore.kinds import AggregateKind
 from ordercore.money import Money
-from ordercore.storage.ports import AggregateKind
 
 __all__ = [
     "POINTS_LEDGERS",

@@ -13,10 +13,10 @@ from datetime import date, datetime
 
 import attrs
 
+from ordercore.kinds import AggregateKind
 from ordercore.money import Money
 from ordercore.orders.model import Address
 from ordercore.privacy import mask_email, mask_phone, mask_text
-from ordercore.storage.ports import AggregateKind
 
 __all__ = [
     "ANONYMIZED_NAME",

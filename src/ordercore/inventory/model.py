@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 
 from ordercore.errors import ValidationError
-from ordercore.storage.ports import AggregateKind
+from ordercore.kinds import AggregateKind
 
 __all__ = [
     "LOCATIONS",

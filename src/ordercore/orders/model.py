@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 import attrs
 
 from ordercore.errors import ValidationError
+from ordercore.kinds import AggregateKind, JournalStream
 from ordercore.money import Money
-from ordercore.storage.ports import AggregateKind, JournalStream
 
 if TYPE_CHECKING:
     import cattrs

@@ -14,8 +14,8 @@ from datetime import date, datetime
 
 import attrs
 
+from ordercore.kinds import AggregateKind
 from ordercore.money import Money
-from ordercore.storage.ports import AggregateKind
 
 __all__ = [
     "ORDER_SHIPMENTS",
