@@ -8,7 +8,6 @@ import time
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
-from types import TracebackType
 
 import pytest
 
@@ -35,12 +34,7 @@ class _CountingLock:
         self._lock.acquire()
         self.taken += 1
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self._lock.release()
 
 
