@@ -53,24 +53,21 @@ def _modules(package: str) -> list[Path]:
     return sorted(folder.rglob("*.py")) if folder.is_dir() else [PACKAGE / f"{package}.py"]
 
 
+def _violations(name: str, forbidden: tuple[str, ...], *, run_time_only: bool) -> list[str]:
+    return [
+        f"{path.relative_to(PACKAGE)}:{line} imports {imported}"
+        for path in _modules(name)
+        for line, imported in _imports(path, run_time_only=run_time_only)
+        if imported.startswith(forbidden)
+    ]
+
+
 @pytest.mark.parametrize("package", DOMAIN)
 def test_a_domain_package_imports_nothing_above_the_domain(package: str) -> None:
-    found = [
-        f"{path.relative_to(PACKAGE)}:{line} imports {module}"
-        for path in _modules(package)
-        for line, module in _imports(path, run_time_only=False)
-        if module.startswith(ABOVE_DOMAIN)
-    ]
-    assert found == []
+    assert _violations(package, ABOVE_DOMAIN, run_time_only=False) == []
 
 
 @pytest.mark.parametrize("module", KERNEL)
 def test_the_kernel_imports_no_domain_package_or_layer_above_it_at_run_time(module: str) -> None:
     higher = tuple(f"ordercore.{name}" for name in (*DOMAIN, "analytics")) + ABOVE_DOMAIN
-    found = [
-        f"{path.relative_to(PACKAGE)}:{line} imports {imported}"
-        for path in _modules(module)
-        for line, imported in _imports(path, run_time_only=True)
-        if imported.startswith(higher)
-    ]
-    assert found == []
+    assert _violations(module, higher, run_time_only=True) == []
