@@ -39,8 +39,10 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any, Final
 
+from ordercore.audit.journal import JournalEntry
 from ordercore.errors import StorageError, ValidationError
 from ordercore.storage import _sqlite_codec as codec
+from ordercore.storage._sqlite_streams import StreamKey
 
 __all__ = [
     "ROWS_BEHIND_LIMIT",
@@ -48,7 +50,7 @@ __all__ = [
     "STORED_VERSION",
     "UNWRITTEN",
     "RowBehind",
-    "entries_after",
+    "stream_entries",
     "write_rows",
 ]
 
@@ -61,39 +63,55 @@ UNWRITTEN: Final = b""
 RowBehind = tuple[bytes, Any]
 """The stored kind and the aggregate whose row is to be rewritten."""
 
-# The version the last journal entry of an aggregate's stream makes is read with the row:
-# one index search of journal_by_stream per row.
+# The version the last journal entry of an aggregate's stream makes is read with the row: one
+# index search of journal_streams per row. Entries not in that table yet (see _sqlite_streams)
+# are the unit of work's to add.
 STORED_VERSION: Final = (
-    "SELECT a.version, (SELECT j.version FROM journal AS j WHERE j.stream_type = ? "
-    "AND j.stream_id = a.id ORDER BY j.sequence DESC LIMIT 1) "
+    "SELECT a.version, (SELECT s.version FROM journal_streams AS s WHERE s.stream_type = ? "
+    "AND s.stream_id = a.id ORDER BY s.sequence DESC LIMIT 1) "
     "FROM aggregates AS a WHERE a.kind = ? AND a.id = ?"
 )
-"""A row's version and its stream's last version; bound to (stream type, kind, id)."""
+"""A row's version and its stream's last indexed version; bound to (stream type, kind, id)."""
 
 SCAN: Final = (
-    "SELECT a.id, a.version, a.body, (SELECT j.version FROM journal AS j WHERE j.stream_type = ? "
-    "AND j.stream_id = a.id ORDER BY j.sequence DESC LIMIT 1) "
+    "SELECT a.id, a.version, a.body, (SELECT s.version FROM journal_streams AS s "
+    "WHERE s.stream_type = ? AND s.stream_id = a.id ORDER BY s.sequence DESC LIMIT 1) "
     "FROM aggregates AS a WHERE a.kind = ?"
 )
-"""Every row of a kind with its stream's last version; bound to (stream type, kind)."""
+"""Every row of a kind with its stream's last indexed version; bound to (stream type, kind)."""
 
+# A stream's entries: those in journal_streams, and the sequences of newer ones given as a
+# JSON array (the tail, see _sqlite_streams), each row found by its sequence.
 _ENTRIES_AFTER: Final = (
-    "SELECT sequence, hash, body FROM journal "
-    "WHERE stream_type = ? AND stream_id = ? AND version > ? ORDER BY sequence"
+    "SELECT sequence, hash, body FROM journal WHERE sequence IN ("
+    "SELECT sequence FROM journal_streams WHERE stream_type = ? AND stream_id = ? "
+    "AND version > ? UNION ALL SELECT value FROM json_each(?)) ORDER BY sequence"
+)
+_ENTRIES: Final = (
+    "SELECT sequence, hash, body FROM journal WHERE sequence IN ("
+    "SELECT sequence FROM journal_streams WHERE stream_type = ? AND stream_id = ? "
+    "UNION ALL SELECT value FROM json_each(?)) ORDER BY sequence"
 )
 _LOGGER_NAME: Final = "ordercore.storage"
 
 
-def entries_after(
-    connection: sqlite3.Connection, stream_key: bytes, row_key: bytes, version: int
-) -> list[Any]:
-    """The journal entries of one stream that make versions above ``version``, oldest first."""
-    return [
-        codec.decode_entry(sequence, digest, body)
-        for sequence, digest, body in connection.execute(
-            _ENTRIES_AFTER, (stream_key, row_key, version)
-        ).fetchall()
-    ]
+def stream_entries(
+    connection: sqlite3.Connection,
+    stream: StreamKey,
+    newer: list[int],
+    after_version: int | None = None,
+) -> list[JournalEntry]:
+    """A stream's journal entries, oldest first: all, or those making versions above one.
+
+    ``newer`` are the sequences of its entries that ``journal_streams`` does not hold yet.
+    """
+    stream_type, stream_id = stream
+    tail = "[" + ",".join(map(str, newer)) + "]"
+    if after_version is None:
+        rows = connection.execute(_ENTRIES, (stream_type, stream_id, tail))
+    else:
+        rows = connection.execute(_ENTRIES_AFTER, (stream_type, stream_id, after_version, tail))
+    return [codec.decode_entry(sequence, digest, body) for sequence, digest, body in rows]
 
 
 def write_rows(

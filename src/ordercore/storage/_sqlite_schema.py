@@ -129,6 +129,24 @@ MIGRATIONS: tuple[tuple[MigrationStep, ...], ...] = (
     # kind names a journal stream can be brought up to date from the entries after them.
     # Entries written before are NULL there: their aggregates' rows were written with them.
     ("ALTER TABLE journal ADD COLUMN version INTEGER",),
+    # 6: the journal's index by stream becomes a table of its own, written behind the journal
+    # in batches (see _sqlite_streams), instead of an index that every append changes; the
+    # watermarks row says up to which sequence it holds every entry.
+    (
+        """CREATE TABLE journal_streams (
+            stream_type BLOB NOT NULL,
+            stream_id BLOB NOT NULL,
+            sequence INTEGER NOT NULL,
+            version INTEGER,
+            PRIMARY KEY (stream_type, stream_id, sequence)
+        ) WITHOUT ROWID""",
+        "INSERT INTO journal_streams (stream_type, stream_id, sequence, version) "
+        "SELECT stream_type, stream_id, sequence, version FROM journal",
+        "CREATE TABLE watermarks (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
+        "INSERT INTO watermarks (name, value) "
+        "SELECT 'journal_streams', coalesce(max(sequence), 0) FROM journal",
+        "DROP INDEX journal_by_stream",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -40,8 +40,14 @@ from ordercore.storage._sqlite_rows import (
     STORED_VERSION,
     UNWRITTEN,
     RowBehind,
-    entries_after,
+    stream_entries,
     write_rows,
+)
+from ordercore.storage._sqlite_streams import (
+    STREAM_TAIL_LIMIT,
+    StreamKey,
+    StreamTail,
+    TailEntry,
 )
 from ordercore.storage.ports import (
     A,
@@ -78,6 +84,7 @@ class SharedState:
         # _sqlite_rows); only units of work change it, one at a time.
         self.behind: dict[tuple[str, str], RowBehind] = {}
         self.streams: dict[str, JournalStream[Any]] = {}
+        self.stream_tail = StreamTail()
 
     def remember(self, cache_key: tuple[str, str], item: Any) -> None:
         """Cache a committed value, dropping the oldest entry when full."""
@@ -109,6 +116,10 @@ class SQLiteUnitOfWork:
         self.stream_starts: set[tuple[str, str]] = set()
         self.unwritten: set[tuple[str, str]] = set()
         self.caught_up: dict[tuple[str, str], RowBehind] = {}
+        # The journal entries this unit of work appended, for lookups by stream (see
+        # _sqlite_streams), and the mark to which it wrote the stream index, if it did.
+        self.appended: list[tuple[StreamKey, int, int | None]] = []
+        self._streams_written: int | None = None
         self.write_all_rows = False
         self._wrote_all_rows = False
         self._left_behind: dict[tuple[str, str], RowBehind] = {}
@@ -145,6 +156,32 @@ class SQLiteUnitOfWork:
             repository = SQLiteAggregates(kind, self)
             self._repositories[kind.name] = repository
         return cast("SQLiteAggregates[A]", repository)
+
+    def _stream_tail(self) -> StreamTail:
+        """The storage's journal tail, current for this unit of work."""
+        tail = self.shared.stream_tail
+        appended = self.appended
+        tail.sync(self.connection, self.shared.epoch, appended[0][1] if appended else None)
+        return tail
+
+    def stream_last(self, stream: StreamKey) -> TailEntry | None:
+        """A stream's newest entry that the stream index does not hold yet, if any."""
+        for key, sequence, version in reversed(self.appended):
+            if key == stream:
+                return sequence, version
+        return self._stream_tail().last(self.connection, stream)
+
+    def stream_entries(
+        self, stream: StreamKey, after_version: int | None = None
+    ) -> list[JournalEntry]:
+        """A stream's journal entries, oldest first: all, or those making versions above one."""
+        newer = self._stream_tail().sequences(self.connection, stream, after_version)
+        for key, sequence, version in self.appended:
+            if key == stream and (
+                after_version is None or (version is not None and version > after_version)
+            ):
+                newer.append(sequence)
+        return stream_entries(self.connection, stream, newer, after_version)
 
     def release_repositories(self) -> None:
         """Forget the repositories once the transaction has ended.
@@ -191,6 +228,12 @@ class SQLiteUnitOfWork:
             self._wrote_all_rows = True
         else:
             self._left_behind = covered
+        tail = shared.stream_tail
+        if self.write_all_rows or tail.count >= STREAM_TAIL_LIMIT:
+            appended = self.appended
+            self._streams_written = tail.write(
+                self.connection, shared.epoch, appended[0][1] if appended else None
+            )
 
     def committed(self) -> None:
         """After ``COMMIT``: what this unit wrote becomes what the caches know."""
@@ -201,6 +244,8 @@ class SQLiteUnitOfWork:
             shared.behind.update(self._left_behind)
         for cache_key, item in self.written.items():
             shared.remember(cache_key, item)
+        if self.appended or self._streams_written is not None:
+            shared.stream_tail.committed(self.appended, shared.epoch, self._streams_written)
         if self.head is not None:
             shared.head = (self.head, shared.epoch)
         # Pending messages are remembered until delivered: the desk marks each one right after
@@ -265,7 +310,7 @@ class SQLiteAggregates(Generic[A]):
                 f"the row of {self._name} {aggregate_id!r} holds no value: it is kept in its "
                 "journal stream, which this kind does not name (use the kind that names it)"
             )
-        entries = entries_after(self._connection, self._stream_key, row_key, 0)
+        entries = self._uow.stream_entries((self._stream_key, row_key), 0)
         try:
             current = stream.replay(entries, self._shared.converter)
         except ValidationError as exc:
@@ -289,7 +334,9 @@ class SQLiteAggregates(Generic[A]):
         ).fetchone()
         if row is None:
             return None
-        return int(row[0]) if row[1] is None else max(int(row[0]), int(row[1]))
+        newer = self._uow.stream_last((self._stream_key, row_key))
+        latest = row[1] if newer is None else newer[1]
+        return int(row[0]) if latest is None else max(int(row[0]), int(latest))
 
     def _caught_up(self, item: A, row_key: bytes) -> A:
         """``item`` (a row's value) with its stream's later journal entries applied."""
@@ -297,7 +344,7 @@ class SQLiteAggregates(Generic[A]):
         stream_key = self._stream_key
         assert stream is not None  # callers check
         assert stream_key is not None
-        entries = entries_after(self._connection, stream_key, row_key, item.version)
+        entries = self._uow.stream_entries((stream_key, row_key), item.version)
         if not entries:
             return item
         try:
@@ -420,8 +467,15 @@ class SQLiteAggregates(Generic[A]):
             cursor = self._connection.execute(
                 "SELECT id, version, body, NULL FROM aggregates WHERE kind = ?", (self._kind_key,)
             )
+        stream_key = self._stream_key
+        uow = self._uow
         while rows := cursor.fetchmany(_BATCH):
-            for row_key, version, body, latest in rows:
+            for row_key, version, body, indexed in rows:
+                latest = indexed
+                if stream_key is not None:
+                    newer = uow.stream_last((stream_key, row_key))
+                    if newer is not None:
+                        latest = newer[1]
                 current = version if latest is None or latest < version else latest
                 cache_key = (self._name, codec.key_text(row_key))
                 item = written.get(cache_key)
@@ -498,12 +552,14 @@ class SQLiteJournal:
         body: bytes,
     ) -> None:
         """Write a sealed entry's row and make it this unit of work's head."""
+        stream = (codec.key(stream_type), codec.key(stream_id))
         self._connection.execute(
             "INSERT INTO journal (sequence, stream_type, stream_id, version, hash, body) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (sequence, codec.key(stream_type), codec.key(stream_id), version, digest, body),
+            (sequence, stream[0], stream[1], version, digest, body),
         )
         uow = self._uow
+        uow.appended.append((stream, sequence, version))
         uow.head = JournalHead(sequence, digest)
         uow.stream_heads[(stream_type, stream_id)] = version
         if version == 1:
@@ -519,9 +575,4 @@ class SQLiteJournal:
                 yield codec.decode_entry(sequence, digest, body)
 
     def stream(self, stream_type: str, stream_id: str) -> list[JournalEntry]:
-        rows = self._connection.execute(
-            "SELECT sequence, hash, body FROM journal WHERE stream_type = ? AND stream_id = ? "
-            "ORDER BY sequence",
-            (codec.key(stream_type), codec.key(stream_id)),
-        ).fetchall()
-        return [codec.decode_entry(sequence, digest, body) for sequence, digest, body in rows]
+        return self._uow.stream_entries((codec.key(stream_type), codec.key(stream_id)))

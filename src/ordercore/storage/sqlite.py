@@ -247,8 +247,13 @@ class SQLiteStorage:
         Returns:
             How many rows were due (a row another process wrote further meanwhile is kept).
         """
-        due = len(self._shared.behind)
-        if due:
+        shared = self._shared
+        due = len(shared.behind)
+        # The same unit of work writes the journal's stream index up to date (see
+        # _sqlite_streams): when entries wait for it, or may (a tail never read, or one that
+        # missed entries of this storage's because another connection committed first).
+        tail = shared.stream_tail
+        if due or tail.count or tail.epoch == -1:
             with self.unit_of_work() as uow:
                 uow.write_all_rows = True
         return due
