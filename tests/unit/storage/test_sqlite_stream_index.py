@@ -65,6 +65,25 @@ def _append(storage: SQLiteStorage, stream_id: str, *, version: int | None = Non
         return uow.journal.append(_draft(stream_id, version)).sequence
 
 
+def _append_and_roll_back(storage: SQLiteStorage, stream_id: str) -> int:
+    """Append an entry, look the stream up, then fail; return the sequence that was used.
+
+    The lookup inside the unit of work sees its own entry and reads the shared tail, which must
+    not take the uncommitted entry in: its sequence is used again by the next append.
+    """
+    used: list[int] = []
+
+    def append_then_fail() -> None:
+        with storage.unit_of_work() as uow:
+            used.append(uow.journal.append(_draft(stream_id, 1)).sequence)
+            assert [e.sequence for e in uow.journal.stream("counter", stream_id)] == used
+            raise Boom
+
+    with pytest.raises(Boom):
+        append_then_fail()
+    return used[0]
+
+
 def _tail(storage: SQLiteStorage, stream_id: str) -> list[int]:
     """The sequences of a stream's entries a storage keeps in memory, waiting for the index."""
     with storage.unit_of_work() as uow:
@@ -148,12 +167,7 @@ def test_entries_of_a_unit_of_work_that_rolled_back_never_reach_the_tail(
     with _storage(path) as storage, _storage(path) as other:
         assert _sequences(storage, "s1") == []  # the tail is read, and current
         kept = _append(other, "s1")  # now it is not: the next lookup reads the journal again
-        with pytest.raises(Boom), storage.unit_of_work() as uow:
-            lost = uow.journal.append(_draft("s2", 1)).sequence
-            # A lookup inside the unit of work sees its own entry, and reads the tail: which
-            # must not take the uncommitted entry in, since its sequence is used again below.
-            assert [e.sequence for e in uow.journal.stream("counter", "s2")] == [lost]
-            raise Boom
+        lost = _append_and_roll_back(storage, "s2")
         again = _append(storage, "s3")
         assert again == lost
         assert _sequences(storage, "s2") == []
@@ -217,8 +231,7 @@ def test_a_version_5_file_has_its_journal_indexed_by_the_migration(tmp_path: Pat
         with storage.unit_of_work() as uow:
             verify_chain(uow.journal.read()).raise_if_broken()
         names = {
-            row[0]
-            for row in storage._shared.connection.execute("SELECT name FROM sqlite_master")
+            row[0] for row in storage._shared.connection.execute("SELECT name FROM sqlite_master")
         }
     assert "journal_by_stream" not in names
     assert _mark(path) == 6
@@ -258,10 +271,7 @@ def test_two_storages_find_each_stream_as_the_whole_journal_holds_it(
             elif action == "write index":
                 storage.write_rows_behind()
             else:
-                with pytest.raises(Boom), storage.unit_of_work() as uow:
-                    uow.journal.append(_draft(stream, 99))
-                    uow.journal.stream("counter", stream)
-                    raise Boom
+                _append_and_roll_back(storage, stream)
             for each in storages:
                 for name in STREAMS:
                     assert _sequences(each, name) == _expected(each, name)
