@@ -76,7 +76,7 @@ def _append_and_roll_back(storage: SQLiteStorage, stream_id: str) -> int:
     def append_then_fail() -> None:
         with storage.unit_of_work() as uow:
             used.append(uow.journal.append(_draft(stream_id, 1)).sequence)
-            assert [e.sequence for e in uow.journal.stream("counter", stream_id)] == used
+            assert uow.journal.stream("counter", stream_id)[-1].sequence == used[0]
             raise Boom
 
     with pytest.raises(Boom):
