@@ -5,7 +5,18 @@ status, due time, lease and delivery time in columns and the whole message as a 
 index, ``(status, delivered_at, position)``, serves every query: the delivery time column is
 NULL but for delivered messages, so pending and dead ones sort by position within it. Marking
 a message delivered writes only its status and delivery time; its body keeps the message as it
-was, and reading brings it forward. Idempotency records keep their creation time in a column
+was, and reading brings it forward.
+
+That index is written behind, like the journal's stream index (schema version 7): a message is
+inserted outside it (``indexed = 0``, the index being partial), at a position after the
+watermarks row ``outbox``, and :func:`write_index` takes every message after that mark into it
+at once. That runs with the storage's batches (checkpoint rounds, close) and at the start of
+every query that searches the index (the due messages, the lists by status, the purge), in the
+same transaction, so a search always finds every message. A command that writes a message and
+records the delivery of the one before then changes no index page at all: the desk delivers
+its messages itself and looks them up by id.
+
+Idempotency records keep their creation time in a column
 too, for purging. A message this storage object wrote or changed is remembered, while pending,
 in the storage's shared state, so that reading it right after the commit that wrote it need not
 go to the file; like cached aggregates it is trusted only while no other connection has
@@ -26,7 +37,23 @@ from ordercore.storage.ports import IdempotencyRecord, OutboxMessage, OutboxStat
 if TYPE_CHECKING:
     from ordercore.storage._sqlite_uow import SQLiteUnitOfWork
 
-__all__ = ["SQLiteIdempotency", "SQLiteOutbox"]
+__all__ = ["SQLiteIdempotency", "SQLiteOutbox", "write_index"]
+
+
+def write_index(connection: sqlite3.Connection) -> None:
+    """Take every message written after the mark into the index by state; move the mark.
+
+    Inside a write transaction. The messages after the mark are the latest ones, so this is a
+    search by position over them only.
+    """
+    connection.execute(
+        "UPDATE outbox SET indexed = 1 WHERE position > "
+        "(SELECT value FROM watermarks WHERE name = 'outbox') AND indexed = 0"
+    )
+    connection.execute(
+        "UPDATE watermarks SET value = max(value, coalesce((SELECT max(position) FROM outbox), 0)) "
+        "WHERE name = 'outbox'"
+    )
 
 
 class SQLiteOutbox:
@@ -55,8 +82,13 @@ class SQLiteOutbox:
     def put(self, message: OutboxMessage) -> None:
         try:
             self._connection.execute(
-                "INSERT INTO outbox (id, status, next_attempt_at, claimed_until, delivered_at, "
-                "body) VALUES (?, ?, ?, ?, ?, ?)",
+                # After every message, and after the mark: a message outside the index never
+                # sits at or below it, even when the last ones were purged (SQLite would
+                # give their positions again).
+                "INSERT INTO outbox (position, id, status, next_attempt_at, claimed_until, "
+                "delivered_at, indexed, body) VALUES ("
+                "max(coalesce((SELECT max(position) FROM outbox), 0), "
+                "(SELECT value FROM watermarks WHERE name = 'outbox')) + 1, ?, ?, ?, ?, ?, 0, ?)",
                 (
                     codec.key(message.id),
                     message.status.value,
@@ -87,9 +119,10 @@ class SQLiteOutbox:
 
     def claim_due(self, now: datetime, *, limit: int, lease: timedelta) -> list[OutboxMessage]:
         moment = codec.micros(now)
+        write_index(self._connection)
         rows = self._connection.execute(
             "SELECT body, status, delivered_at FROM outbox "
-            "WHERE status = ? AND delivered_at IS NULL AND next_attempt_at <= ? "
+            "WHERE indexed = 1 AND status = ? AND delivered_at IS NULL AND next_attempt_at <= ? "
             "AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY position LIMIT ?",
             (OutboxStatus.PENDING.value, moment, moment, limit),
         ).fetchall()
@@ -129,25 +162,29 @@ class SQLiteOutbox:
             )
         elif status is OutboxStatus.DELIVERED:
             # Sorted here: the index keeps delivered messages by delivery time.
+            write_index(self._connection)
             rows = self._connection.execute(
-                "SELECT body, status, delivered_at FROM outbox WHERE status = ? ORDER BY position",
+                "SELECT body, status, delivered_at FROM outbox WHERE indexed = 1 AND status = ? "
+                "ORDER BY position",
                 (status.value,),
             )
         else:
+            write_index(self._connection)
             rows = self._connection.execute(
                 "SELECT body, status, delivered_at FROM outbox "
-                "WHERE status = ? AND delivered_at IS NULL ORDER BY position",
+                "WHERE indexed = 1 AND status = ? AND delivered_at IS NULL ORDER BY position",
                 (status.value,),
             )
         return [codec.decode_message(*row) for row in rows.fetchall()]
 
     def purge_delivered(self, before: datetime, *, limit: int) -> int:
+        write_index(self._connection)
         deleted = self._connection.execute(
             # The index named, so that a purge never falls back to reading every delivered
             # message should the planner ever choose otherwise.
             "DELETE FROM outbox WHERE position IN (SELECT position FROM outbox "
-            "INDEXED BY outbox_by_state WHERE status = 'delivered' AND delivered_at < ? "
-            "LIMIT ?) RETURNING id",
+            "INDEXED BY outbox_by_state WHERE indexed = 1 AND status = 'delivered' "
+            "AND delivered_at < ? LIMIT ?) RETURNING id",
             (codec.micros(before), limit),
         ).fetchall()
         for (message_id,) in deleted:

@@ -147,6 +147,16 @@ MIGRATIONS: tuple[tuple[MigrationStep, ...], ...] = (
         "SELECT 'journal_streams', coalesce(max(sequence), 0) FROM journal",
         "DROP INDEX journal_by_stream",
     ),
+    # 7: the outbox's index by state is written behind too (see _sqlite_outbox): a message is
+    # inserted outside it (indexed = 0), and the index takes in the messages after the
+    # watermarks row 'outbox' in batches, and before any query that searches it.
+    (
+        "ALTER TABLE outbox ADD COLUMN indexed INTEGER NOT NULL DEFAULT 1",
+        "DROP INDEX outbox_by_state",
+        "CREATE INDEX outbox_by_state ON outbox (status, delivered_at, position) WHERE indexed = 1",
+        "INSERT INTO watermarks (name, value) "
+        "SELECT 'outbox', coalesce(max(position), 0) FROM outbox",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

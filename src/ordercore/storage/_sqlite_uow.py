@@ -34,6 +34,7 @@ from ordercore.serialization import structure
 from ordercore.storage import _sqlite_codec as codec
 from ordercore.storage._sqlite_encoder import AggregateEncoder
 from ordercore.storage._sqlite_outbox import SQLiteIdempotency, SQLiteOutbox
+from ordercore.storage._sqlite_outbox import write_index as write_outbox_index
 from ordercore.storage._sqlite_rows import (
     ROWS_BEHIND_LIMIT,
     SCAN,
@@ -234,6 +235,8 @@ class SQLiteUnitOfWork:
             self._streams_written = tail.write(
                 self.connection, shared.epoch, appended[0][1] if appended else None
             )
+            # The outbox's index by state is written behind in the same batches.
+            write_outbox_index(self.connection)
 
     def committed(self) -> None:
         """After ``COMMIT``: what this unit wrote becomes what the caches know."""

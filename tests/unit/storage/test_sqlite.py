@@ -526,7 +526,7 @@ def _outbox_body(storage: SQLiteStorage, message_id: str) -> bytes:
         # The outbox's due messages and its lists by status.
         # Both in position order straight from the index (no sort step).
         (
-            "SELECT body, status, delivered_at FROM outbox WHERE status = ? "
+            "SELECT body, status, delivered_at FROM outbox WHERE indexed = 1 AND status = ? "
             "AND delivered_at IS NULL AND next_attempt_at <= ? "
             "AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY position LIMIT ?",
             ("pending", 1, 1, 10),
@@ -534,14 +534,14 @@ def _outbox_body(storage: SQLiteStorage, message_id: str) -> bytes:
         ),
         (
             "SELECT body, status, delivered_at FROM outbox "
-            "WHERE status = ? AND delivered_at IS NULL ORDER BY position",
+            "WHERE indexed = 1 AND status = ? AND delivered_at IS NULL ORDER BY position",
             ("dead",),
             "outbox_by_state (status=? AND delivered_at=?)",
         ),
         # Retention: what a purge deletes.
         (
             "SELECT position FROM outbox INDEXED BY outbox_by_state "
-            "WHERE status = 'delivered' AND delivered_at < ? LIMIT ?",
+            "WHERE indexed = 1 AND status = 'delivered' AND delivered_at < ? LIMIT ?",
             (1, 10),
             "outbox_by_state (status=? AND delivered_at<?)",
         ),

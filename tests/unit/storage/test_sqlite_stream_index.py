@@ -214,17 +214,19 @@ def test_closing_the_storage_writes_the_index(tmp_path: Path) -> None:
 
 
 def test_a_version_5_file_has_its_journal_indexed_by_the_migration(tmp_path: Path) -> None:
-    path = tmp_path / "v5.db"
-    with _storage(path) as storage:
+    written = tmp_path / "written.db"
+    with _storage(written) as storage:
         appended = {stream: [_append(storage, stream) for _ in range(2)] for stream in STREAMS}
-    # Back to how version 5 kept it: an index on the journal, no table, no mark.
+    # The same journal in a file of version 5: an index on the journal, no table, no mark.
+    path = tmp_path / "v5.db"
     with closing(sqlite3.connect(path, isolation_level=None)) as connection:
-        connection.execute("DROP TABLE journal_streams")
-        connection.execute("DROP TABLE watermarks")
+        migrate(connection, str(path), upto=5)
+        connection.execute("ATTACH DATABASE ? AS written", (str(written),))
         connection.execute(
-            "CREATE INDEX journal_by_stream ON journal (stream_type, stream_id, sequence)"
+            "INSERT INTO journal (sequence, stream_type, stream_id, version, hash, body) "
+            "SELECT sequence, stream_type, stream_id, version, hash, body FROM written.journal"
         )
-        connection.execute("PRAGMA user_version = 5")
+        connection.execute("DETACH DATABASE written")
     with _storage(path) as storage:
         for stream, sequences in appended.items():
             assert _sequences(storage, stream) == sequences
@@ -238,7 +240,7 @@ def test_a_version_5_file_has_its_journal_indexed_by_the_migration(tmp_path: Pat
     assert len(_indexed(path)) == 6
 
 
-def test_migrating_a_new_file_to_version_6_starts_with_an_empty_index(tmp_path: Path) -> None:
+def test_a_new_file_starts_with_an_empty_stream_index(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
     with closing(sqlite3.connect(path, isolation_level=None)) as connection:
         migrate(connection, str(path))
