@@ -8,9 +8,10 @@ on every checkpoint round, when :data:`STREAM_TAIL_LIMIT` entries wait, and when
 is closed. The ``watermarks`` row ``journal_streams`` says up to which sequence it is complete.
 
 The entries after that mark (the tail) are known to every storage object from the journal
-itself: a :class:`StreamTail` keeps them by stream in memory, adds the ones its own units of
-work commit, and reads the ones other connections committed (only those it has not seen,
-when ``PRAGMA data_version`` says there are any). A lookup by stream is the table's index
+itself: a :class:`StreamTail` follows the last sequence committed (its own commits, and a
+look at the journal when ``PRAGMA data_version`` says another connection committed), reads the
+tail's entries by stream the first time a lookup needs them, and from then on adds the new
+ones (its own, and only those of others it has not seen). A lookup by stream is the table's index
 search plus the tail in memory plus the unit of work's own entries, so no reader, in any
 process, scans the journal. The entries are committed with the journal and the mark with the
 entries, so a crash leaves a longer tail and nothing else.
