@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager, closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,23 +16,9 @@ from ordercore.storage._sqlite_schema import migrate
 from ordercore.storage.ports import OutboxMessage, OutboxStatus
 from ordercore.storage.sqlite import SQLiteStorage
 
+OpenStorage = Callable[[Path], AbstractContextManager[SQLiteStorage]]
 T0 = datetime(2025, 1, 6, 9, tzinfo=UTC)
 LATER = T0 + timedelta(days=30)
-
-
-def _no_round(storage: SQLiteStorage) -> None:
-    """A checkpoint round that writes nothing, so that the tests say when the index is written."""
-
-
-@contextmanager
-def _storage(path: Path) -> Iterator[SQLiteStorage]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(SQLiteStorage, "_rows_behind_round", _no_round)
-        storage = SQLiteStorage(f"sqlite:///{path}")
-    try:
-        yield storage
-    finally:
-        storage.close()
 
 
 def _message(message_id: str) -> OutboxMessage:
@@ -87,9 +73,11 @@ def _mark(path: Path) -> int:
     return int(value)
 
 
-def test_a_message_is_written_outside_the_index_and_a_search_takes_it_in(tmp_path: Path) -> None:
+def test_a_message_is_written_outside_the_index_and_a_search_takes_it_in(
+    tmp_path: Path, storage_without_rounds: OpenStorage
+) -> None:
     path = tmp_path / "shop.db"
-    with _storage(path) as storage:
+    with storage_without_rounds(path) as storage:
         _put(storage, "m1", "m2")
         assert _rows(path) == [(1, "m1", 0), (2, "m2", 0)]
         _deliver(storage, "m1")  # found by id, and still outside the index
@@ -101,9 +89,11 @@ def test_a_message_is_written_outside_the_index_and_a_search_takes_it_in(tmp_pat
         assert _mark(path) == 2
 
 
-def test_every_search_finds_the_messages_written_since_the_last_batch(tmp_path: Path) -> None:
+def test_every_search_finds_the_messages_written_since_the_last_batch(
+    tmp_path: Path, storage_without_rounds: OpenStorage
+) -> None:
     path = tmp_path / "shop.db"
-    with _storage(path) as storage:
+    with storage_without_rounds(path) as storage:
         _put(storage, "m1", "m2", "m3")
         assert _ids(storage, OutboxStatus.PENDING) == ["m1", "m2", "m3"]
         _put(storage, "m4")
@@ -118,9 +108,10 @@ def test_every_search_finds_the_messages_written_since_the_last_batch(tmp_path: 
 
 def test_messages_after_a_purge_of_the_last_ones_are_placed_after_the_mark(
     tmp_path: Path,
+    storage_without_rounds: OpenStorage,
 ) -> None:
     path = tmp_path / "shop.db"
-    with _storage(path) as storage:
+    with storage_without_rounds(path) as storage:
         _put(storage, "m1", "m2", "m3")
         _deliver(storage, "m1", "m2", "m3")
         assert _purge(storage) == 3  # the index holds them first: the mark is at 3
@@ -140,7 +131,9 @@ def test_the_storage_writes_the_index_with_its_batches(tmp_path: Path) -> None:
     assert _mark(path) == 1
 
 
-def test_a_version_6_file_has_its_messages_in_the_index(tmp_path: Path) -> None:
+def test_a_version_6_file_has_its_messages_in_the_index(
+    tmp_path: Path, storage_without_rounds: OpenStorage
+) -> None:
     path = tmp_path / "v6.db"
     with closing(sqlite3.connect(path, isolation_level=None)) as connection:
         migrate(connection, str(path), upto=6)
@@ -153,7 +146,7 @@ def test_a_version_6_file_has_its_messages_in_the_index(tmp_path: Path) -> None:
                 b'"2025-01-06T09:00:00+00:00","pending",0,null,null,null]',
             ),
         )
-    with _storage(path) as storage:
+    with storage_without_rounds(path) as storage:
         assert _rows(path) == [(7, "m-old", 1)]
         assert _mark(path) == 7
         _put(storage, "m-new")
@@ -171,12 +164,14 @@ _STEP = st.tuples(
 
 @given(st.lists(_STEP, min_size=1, max_size=20))
 def test_two_storages_list_the_outbox_as_written_whatever_the_index_holds(
-    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[int, str]]
+    tmp_path_factory: pytest.TempPathFactory,
+    storage_without_rounds: OpenStorage,
+    steps: list[tuple[int, str]],
 ) -> None:
     path = tmp_path_factory.mktemp("outbox") / "shop.db"
     written: list[str] = []  # the messages still there, oldest first
     delivered: set[str] = set()
-    with _storage(path) as first, _storage(path) as second:
+    with storage_without_rounds(path) as first, storage_without_rounds(path) as second:
         storages = (first, second)
         for number, (who, action) in enumerate(steps):
             storage = storages[who]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager, closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,27 +17,13 @@ from ordercore.storage import _sqlite_uow
 from ordercore.storage._sqlite_schema import migrate
 from ordercore.storage.sqlite import SQLiteStorage
 
+OpenStorage = Callable[[Path], AbstractContextManager[SQLiteStorage]]
 T0 = datetime(2025, 1, 6, 9, tzinfo=UTC)
 STREAMS = ("s1", "s2", "s3")
 
 
 class Boom(Exception):
     """Raised inside a unit of work to roll it back."""
-
-
-def _no_round(storage: SQLiteStorage) -> None:
-    """A checkpoint round that writes nothing, so that the tests say when the index is written."""
-
-
-@contextmanager
-def _storage(path: Path) -> Iterator[SQLiteStorage]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(SQLiteStorage, "_rows_behind_round", _no_round)
-        storage = SQLiteStorage(f"sqlite:///{path}")
-    try:
-        yield storage
-    finally:
-        storage.close()
 
 
 def _draft(stream_id: str, version: int) -> EntryDraft:
@@ -124,9 +110,10 @@ def _indexed(path: Path) -> list[tuple[bytes, int]]:
 
 def test_entries_are_found_by_stream_before_and_after_the_index_holds_them(
     tmp_path: Path,
+    storage_without_rounds: OpenStorage,
 ) -> None:
     path = tmp_path / "shop.db"
-    with _storage(path) as storage:
+    with storage_without_rounds(path) as storage:
         first, second, third = (_append(storage, s) for s in ("s1", "s2", "s1"))
         assert (_mark(path), _indexed(path)) == (0, [])  # all three wait in the tail
         assert _sequences(storage, "s1") == [first, third]
@@ -140,9 +127,10 @@ def test_entries_are_found_by_stream_before_and_after_the_index_holds_them(
 
 def test_another_storage_finds_entries_in_the_tail_and_after_the_first_indexed_them(
     tmp_path: Path,
+    storage_without_rounds: OpenStorage,
 ) -> None:
     path = tmp_path / "shop.db"
-    with _storage(path) as writer, _storage(path) as reader:
+    with storage_without_rounds(path) as writer, storage_without_rounds(path) as reader:
         first = _append(writer, "s1")
         assert _sequences(reader, "s1") == [first]  # read from the journal into its tail
         second = _append(writer, "s1")
@@ -162,9 +150,10 @@ def test_another_storage_finds_entries_in_the_tail_and_after_the_first_indexed_t
 
 def test_entries_of_a_unit_of_work_that_rolled_back_never_reach_the_tail(
     tmp_path: Path,
+    storage_without_rounds: OpenStorage,
 ) -> None:
     path = tmp_path / "shop.db"
-    with _storage(path) as storage, _storage(path) as other:
+    with storage_without_rounds(path) as storage, storage_without_rounds(path) as other:
         assert _sequences(storage, "s1") == []  # the tail is read, and current
         kept = _append(other, "s1")  # now it is not: the next lookup reads the journal again
         lost = _append_and_roll_back(storage, "s2")
@@ -179,9 +168,10 @@ def test_entries_of_a_unit_of_work_that_rolled_back_never_reach_the_tail(
 
 def test_entries_appended_without_a_lookup_after_another_storage_committed_are_found(
     tmp_path: Path,
+    storage_without_rounds: OpenStorage,
 ) -> None:
     path = tmp_path / "shop.db"
-    with _storage(path) as storage, _storage(path) as other:
+    with storage_without_rounds(path) as storage, storage_without_rounds(path) as other:
         first = _append(storage, "s1")
         assert _sequences(storage, "s1") == [first]  # the tail is read, and current
         second = _append(other, "s1")
@@ -192,11 +182,11 @@ def test_entries_appended_without_a_lookup_after_another_storage_committed_are_f
 
 
 def test_a_unit_of_work_writes_the_index_once_the_tail_reaches_the_limit(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, storage_without_rounds: OpenStorage
 ) -> None:
     monkeypatch.setattr(_sqlite_uow, "STREAM_TAIL_LIMIT", 3)
     path = tmp_path / "shop.db"
-    with _storage(path) as storage:
+    with storage_without_rounds(path) as storage:
         sequences = [_append(storage, "s1") for _ in range(3)]
         assert _mark(path) == 0  # three wait; the next commit writes them
         sequences.append(_append(storage, "s1"))
@@ -213,9 +203,11 @@ def test_closing_the_storage_writes_the_index(tmp_path: Path) -> None:
     assert len(_indexed(path)) == len(STREAMS)
 
 
-def test_a_version_5_file_has_its_journal_indexed_by_the_migration(tmp_path: Path) -> None:
+def test_a_version_5_file_has_its_journal_indexed_by_the_migration(
+    tmp_path: Path, storage_without_rounds: OpenStorage
+) -> None:
     written = tmp_path / "written.db"
-    with _storage(written) as storage:
+    with storage_without_rounds(written) as storage:
         appended = {stream: [_append(storage, stream) for _ in range(2)] for stream in STREAMS}
     # The same journal in a file of version 5: an index on the journal, no table, no mark.
     path = tmp_path / "v5.db"
@@ -227,7 +219,7 @@ def test_a_version_5_file_has_its_journal_indexed_by_the_migration(tmp_path: Pat
             "SELECT sequence, stream_type, stream_id, version, hash, body FROM written.journal"
         )
         connection.execute("DETACH DATABASE written")
-    with _storage(path) as storage:
+    with storage_without_rounds(path) as storage:
         for stream, sequences in appended.items():
             assert _sequences(storage, stream) == sequences
         with storage.unit_of_work() as uow:
@@ -259,10 +251,12 @@ _STEP = st.tuples(
 
 @given(st.lists(_STEP, min_size=1, max_size=25))
 def test_two_storages_find_each_stream_as_the_whole_journal_holds_it(
-    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[int, str, str]]
+    tmp_path_factory: pytest.TempPathFactory,
+    storage_without_rounds: OpenStorage,
+    steps: list[tuple[int, str, str]],
 ) -> None:
     path = tmp_path_factory.mktemp("streams") / "shop.db"
-    with _storage(path) as first, _storage(path) as second:
+    with storage_without_rounds(path) as first, storage_without_rounds(path) as second:
         storages = (first, second)
         for who, action, stream in steps:
             storage = storages[who]
