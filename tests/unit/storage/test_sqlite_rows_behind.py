@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager, closing
 from datetime import datetime
 from pathlib import Path
 
@@ -40,6 +40,9 @@ from ordercore.storage.sqlite import SQLiteStorage
 
 CLERK = Actor("u-clerk", roles={"clerk"})
 ADDRESS = Address("Ada Lovelace", "1 Main St", "Berlin", "DE", "10115")
+
+
+OpenStorage = Callable[[Path], AbstractContextManager[SQLiteStorage]]
 
 
 def _draft(index: int) -> OrderDraft:
@@ -131,18 +134,6 @@ def _killed_writer(path: Path, steps: int) -> Order:
     order = _place_and_step(desk, 0, steps)
     desk.close()
     return order
-
-
-@contextmanager
-def _reader(path: Path) -> Iterator[SQLiteStorage]:
-    """Another storage object on the file: what another process would see."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(SQLiteStorage, "_rows_behind_round", _no_round)
-        storage = SQLiteStorage(f"sqlite:///{path}")
-    try:
-        yield storage
-    finally:
-        storage.close()
 
 
 def _assert_reads(reader: SQLiteStorage, orders: list[Order]) -> None:
@@ -261,7 +252,7 @@ def test_an_uncovered_save_whose_row_is_gone_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_row_behind_that_cannot_be_written_any_more_is_logged_and_left_behind(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, storage_without_rounds: OpenStorage
 ) -> None:
     path = tmp_path / "shop.db"
     with _open(path) as desk:
@@ -275,7 +266,7 @@ def test_a_row_behind_that_cannot_be_written_any_more_is_logged_and_left_behind(
         assert "cannot be written" in caplog.text
         assert storage._shared.behind == {}
         assert _row(path, order.id)[0] == 1
-        with _reader(path) as reader, reader.unit_of_work() as uow:
+        with storage_without_rounds(path) as reader, reader.unit_of_work() as uow:
             assert uow.aggregates(ORDERS).get(order.id) == order
 
 
@@ -298,12 +289,14 @@ def test_a_rolled_back_unit_of_work_leaves_nothing_behind(tmp_path: Path) -> Non
         assert desk.orders.get(order.id) == order
 
 
-def test_a_kind_object_without_the_stream_reads_rows_behind_up_to_date(tmp_path: Path) -> None:
+def test_a_kind_object_without_the_stream_reads_rows_behind_up_to_date(
+    tmp_path: Path, storage_without_rounds: OpenStorage
+) -> None:
     path = tmp_path / "shop.db"
     with _open(path) as desk:
         first, second = (_place_and_step(desk, index, 2) for index in range(2))
         plain = AggregateKind("order", Order)
-        with _reader(path) as reader:
+        with storage_without_rounds(path) as reader:
             with reader.unit_of_work() as uow:
                 assert uow.aggregates(ORDERS).get(first.id) == first
             with reader.unit_of_work() as uow:
@@ -314,12 +307,14 @@ def test_a_kind_object_without_the_stream_reads_rows_behind_up_to_date(tmp_path:
 # -- other readers ------------------------------------------------------------------------------
 
 
-def test_another_storage_reads_an_order_whose_row_is_behind_up_to_date(tmp_path: Path) -> None:
+def test_another_storage_reads_an_order_whose_row_is_behind_up_to_date(
+    tmp_path: Path, storage_without_rounds: OpenStorage
+) -> None:
     path = tmp_path / "shop.db"
     with _open(path) as desk:
         orders = [_place_and_step(desk, index, steps) for index, steps in enumerate((6, 3, 0))]
         assert [_row(path, order.id) for order in orders] == [(1, None)] * 3
-        with _reader(path) as reader:
+        with storage_without_rounds(path) as reader:
             _assert_reads(reader, orders)
             # The reader found three rows behind (one of them only placed) and writes them.
             assert reader.write_rows_behind() == 3
@@ -331,11 +326,13 @@ def test_another_storage_reads_an_order_whose_row_is_behind_up_to_date(tmp_path:
         ]
 
 
-def test_a_scan_of_another_storage_brings_each_row_behind_up_to_date(tmp_path: Path) -> None:
+def test_a_scan_of_another_storage_brings_each_row_behind_up_to_date(
+    tmp_path: Path, storage_without_rounds: OpenStorage
+) -> None:
     path = tmp_path / "shop.db"
     with _open(path) as desk:
         orders = [_place_and_step(desk, index, index % 4) for index in range(6)]
-        with _reader(path) as reader, reader.unit_of_work() as uow:
+        with storage_without_rounds(path) as reader, reader.unit_of_work() as uow:
             assert sorted(uow.aggregates(ORDERS).scan(), key=lambda o: o.id) == orders
 
 
@@ -365,9 +362,11 @@ def test_a_cached_order_another_storage_changed_is_read_again(tmp_path: Path) ->
         assert desk.orders.get(order.id) == confirmed
 
 
-def test_a_stale_save_against_a_row_behind_is_a_conflict(tmp_path: Path) -> None:
+def test_a_stale_save_against_a_row_behind_is_a_conflict(
+    tmp_path: Path, storage_without_rounds: OpenStorage
+) -> None:
     path = tmp_path / "shop.db"
-    with _open(path) as desk, _reader(path) as other:
+    with _open(path) as desk, storage_without_rounds(path) as other:
         order = _place_and_step(desk, 0, 0)
         with other.unit_of_work() as uow:
             assert uow.aggregates(ORDERS).get(order.id) == order
@@ -380,6 +379,7 @@ def test_a_stale_save_against_a_row_behind_is_a_conflict(tmp_path: Path) -> None
 
 def test_an_entry_that_cannot_be_applied_is_a_storage_error_naming_the_order(
     tmp_path: Path,
+    storage_without_rounds: OpenStorage,
 ) -> None:
     path = tmp_path / "shop.db"
     with _open(path) as desk:
@@ -398,7 +398,7 @@ def test_an_entry_that_cannot_be_applied_is_a_storage_error_naming_the_order(
             "DELETE FROM journal WHERE stream_id = ? AND version = 2", (order.id.encode(),)
         )
     with (
-        _reader(path) as reader,
+        storage_without_rounds(path) as reader,
         reader.unit_of_work() as uow,
         pytest.raises(StorageError, match=order.id),
     ):
@@ -410,12 +410,13 @@ def test_an_entry_that_cannot_be_applied_is_a_storage_error_naming_the_order(
 
 def test_a_placed_order_is_counted_found_and_scanned_before_its_row_has_a_value(
     tmp_path: Path,
+    storage_without_rounds: OpenStorage,
 ) -> None:
     path = tmp_path / "shop.db"
     with _open(path) as desk:
         orders = [_place_and_step(desk, index, 0) for index in range(3)]
         assert {_row(path, order.id) for order in orders} == {(1, None)}
-        with _reader(path) as reader:
+        with storage_without_rounds(path) as reader:
             with reader.unit_of_work() as uow:
                 assert uow.aggregates(ORDERS).count() == 3
             _assert_reads(reader, orders)
@@ -423,9 +424,10 @@ def test_a_placed_order_is_counted_found_and_scanned_before_its_row_has_a_value(
 
 def test_placing_an_order_id_twice_is_a_conflict_before_its_row_has_a_value(
     tmp_path: Path,
+    storage_without_rounds: OpenStorage,
 ) -> None:
     path = tmp_path / "shop.db"
-    with _open(path) as desk, _reader(path) as other:
+    with _open(path) as desk, storage_without_rounds(path) as other:
         order = _place_and_step(desk, 0, 0)
         with pytest.raises(ConcurrencyConflict) as conflict, other.unit_of_work() as uow:
             uow.aggregates(ORDERS).save(order, expected_version=0)
@@ -445,6 +447,7 @@ def test_a_new_order_saved_without_its_entry_is_written_with_its_value(tmp_path:
 
 def test_a_new_order_whose_stream_does_not_start_in_its_unit_of_work_gets_its_value(
     tmp_path: Path,
+    storage_without_rounds: OpenStorage,
 ) -> None:
     path = tmp_path / "shop.db"
     with _open(path) as desk:
@@ -472,7 +475,7 @@ def test_a_new_order_whose_stream_does_not_start_in_its_unit_of_work_gets_its_va
             uow.aggregates(ORDERS).save(approved, expected_version=1)
         version, body = _written(path, order.id)
         assert (version, body["version"], body["status"]) == (2, 2, "approved")
-        with _reader(path) as reader, reader.unit_of_work() as uow:
+        with storage_without_rounds(path) as reader, reader.unit_of_work() as uow:
             assert uow.aggregates(ORDERS).get(order.id) == approved
 
 
@@ -496,13 +499,14 @@ def test_a_kind_whose_stream_cannot_replay_writes_new_rows_with_their_value(
 
 def test_a_row_without_its_value_read_without_the_stream_is_a_storage_error(
     tmp_path: Path,
+    storage_without_rounds: OpenStorage,
 ) -> None:
     path = tmp_path / "shop.db"
     order = _killed_writer(path, 0)
     assert _row(path, order.id) == (1, None)
     plain = AggregateKind("order", Order)  # a process that never named the order stream
     with (
-        _reader(path) as reader,
+        storage_without_rounds(path) as reader,
         reader.unit_of_work() as uow,
         pytest.raises(StorageError, match=f"{order.id}.*journal stream"),
     ):
@@ -511,13 +515,14 @@ def test_a_row_without_its_value_read_without_the_stream_is_a_storage_error(
 
 def test_a_row_without_its_value_whose_entries_are_gone_is_a_storage_error(
     tmp_path: Path,
+    storage_without_rounds: OpenStorage,
 ) -> None:
     path = tmp_path / "shop.db"
     order = _killed_writer(path, 1)
     with closing(sqlite3.connect(path)) as connection, connection:
         connection.execute("DELETE FROM journal WHERE version = 1")
     with (
-        _reader(path) as reader,
+        storage_without_rounds(path) as reader,
         reader.unit_of_work() as uow,
         pytest.raises(StorageError, match=f"cannot build order {order.id!r}"),
     ):
@@ -527,7 +532,9 @@ def test_a_row_without_its_value_whose_entries_are_gone_is_a_storage_error(
 # -- entries written before the version column ---------------------------------------------------
 
 
-def test_entries_without_a_version_column_are_not_replayed(tmp_path: Path) -> None:
+def test_entries_without_a_version_column_are_not_replayed(
+    tmp_path: Path, storage_without_rounds: OpenStorage
+) -> None:
     path = tmp_path / "shop.db"
     with _open(path) as desk:
         order = _place_and_step(desk, 0, 2)
@@ -538,7 +545,7 @@ def test_entries_without_a_version_column_are_not_replayed(tmp_path: Path) -> No
         assert desk.orders.get(order.id) == order
         paid = _pay(desk, order.id)
         assert _row(path, order.id)[0] == 3
-        with _reader(path) as reader, reader.unit_of_work() as uow:
+        with storage_without_rounds(path) as reader, reader.unit_of_work() as uow:
             assert uow.aggregates(ORDERS).get(order.id) == paid
 
 
@@ -561,12 +568,14 @@ def test_the_migration_adds_the_version_column_to_a_version_4_file(tmp_path: Pat
 
 @given(st.lists(st.integers(min_value=0, max_value=len(STEPS)), min_size=1, max_size=6))
 def test_any_mix_of_orders_reads_back_the_same_from_another_storage(
-    tmp_path_factory: pytest.TempPathFactory, steps: list[int]
+    tmp_path_factory: pytest.TempPathFactory,
+    storage_without_rounds: OpenStorage,
+    steps: list[int],
 ) -> None:
     path = tmp_path_factory.mktemp("rows") / "shop.db"
     with _open(path) as desk:
         orders = [_place_and_step(desk, index, count) for index, count in enumerate(steps)]
-        with _reader(path) as reader:
+        with storage_without_rounds(path) as reader:
             _assert_reads(reader, orders)
         assert _storage(desk).write_rows_behind() == len(orders)  # each placed one, too
         for order in orders:
