@@ -48,6 +48,7 @@ __all__ = [
     "ROWS_BEHIND_LIMIT",
     "SCAN",
     "STORED_VERSION",
+    "STREAM_ENTRIES",
     "UNWRITTEN",
     "RowBehind",
     "stream_entries",
@@ -80,18 +81,16 @@ SCAN: Final = (
 )
 """Every row of a kind with its stream's last indexed version; bound to (stream type, kind)."""
 
-# A stream's entries: those in journal_streams, and the sequences of newer ones given as a
-# JSON array (the tail, see _sqlite_streams), each row found by its sequence.
-_ENTRIES_AFTER: Final = (
+# A stream's entries: those in journal_streams (all, when the version bound is NULL), and the
+# sequences of newer ones given as a JSON array (the tail, see _sqlite_streams), each row found
+# by its sequence.
+STREAM_ENTRIES: Final = (
     "SELECT sequence, hash, body FROM journal WHERE sequence IN ("
-    "SELECT sequence FROM journal_streams WHERE stream_type = ? AND stream_id = ? "
-    "AND version > ? UNION ALL SELECT value FROM json_each(?)) ORDER BY sequence"
+    "SELECT sequence FROM journal_streams WHERE stream_type = ?1 AND stream_id = ?2 "
+    "AND (?3 IS NULL OR version > ?3) UNION ALL SELECT value FROM json_each(?4)) "
+    "ORDER BY sequence"
 )
-_ENTRIES: Final = (
-    "SELECT sequence, hash, body FROM journal WHERE sequence IN ("
-    "SELECT sequence FROM journal_streams WHERE stream_type = ? AND stream_id = ? "
-    "UNION ALL SELECT value FROM json_each(?)) ORDER BY sequence"
-)
+"""A stream's entries; bound to (stream type, id, version to read after or NULL, JSON array)."""
 _LOGGER_NAME: Final = "ordercore.storage"
 
 
@@ -107,10 +106,7 @@ def stream_entries(
     """
     stream_type, stream_id = stream
     tail = "[" + ",".join(map(str, newer)) + "]"
-    if after_version is None:
-        rows = connection.execute(_ENTRIES, (stream_type, stream_id, tail))
-    else:
-        rows = connection.execute(_ENTRIES_AFTER, (stream_type, stream_id, after_version, tail))
+    rows = connection.execute(STREAM_ENTRIES, (stream_type, stream_id, after_version, tail))
     return [codec.decode_entry(sequence, digest, body) for sequence, digest, body in rows]
 
 

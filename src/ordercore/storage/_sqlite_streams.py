@@ -27,6 +27,7 @@ __all__ = [
     "StreamKey",
     "StreamTail",
     "TailEntry",
+    "makes_version_after",
 ]
 
 STREAM_TAIL_LIMIT: Final = 1024
@@ -37,6 +38,16 @@ StreamKey = tuple[bytes, bytes]
 
 TailEntry = tuple[int, int | None]
 """An entry's sequence and the stream version it makes (``None`` in journals before schema 5)."""
+
+
+def makes_version_after(version: int | None, after_version: int | None) -> bool:
+    """Whether an entry making ``version`` is wanted: all are (``None``), or those above one.
+
+    Entries without a version (journals before schema 5) are never wanted after one: their
+    aggregates' rows were written with them.
+    """
+    return after_version is None or (version is not None and version > after_version)
+
 
 _WATERMARK: Final = "journal_streams"
 _READ_MARK: Final = "SELECT value FROM watermarks WHERE name = ?"
@@ -68,6 +79,14 @@ class StreamTail:
     def count(self) -> int:
         """How many entries wait for ``journal_streams``."""
         return self.upto - self.through
+
+    def may_wait(self) -> bool:
+        """Whether entries wait for ``journal_streams``, or may.
+
+        They may when the tail was never read, or missed commits of its own storage because
+        another connection committed first.
+        """
+        return self.count > 0 or self.epoch == -1
 
     def sync(self, connection: sqlite3.Connection, epoch: int, before: int | None = None) -> None:
         """Make the tail current: read the mark and the last sequence committed.
@@ -178,11 +197,8 @@ class StreamTail:
         """A stream's tail entries: all (``None``), or those making versions above one."""
         if self.upto == self.through:
             return []
-        found = self._streams(connection).get(key, ())
-        if after_version is None:
-            return [sequence for sequence, _ in found]
         return [
             sequence
-            for sequence, version in found
-            if version is not None and version > after_version
+            for sequence, version in self._streams(connection).get(key, ())
+            if makes_version_after(version, after_version)
         ]

@@ -49,6 +49,7 @@ from ordercore.storage._sqlite_streams import (
     StreamKey,
     StreamTail,
     TailEntry,
+    makes_version_after,
 )
 from ordercore.storage.ports import (
     A,
@@ -158,11 +159,15 @@ class SQLiteUnitOfWork:
             self._repositories[kind.name] = repository
         return cast("SQLiteAggregates[A]", repository)
 
+    @property
+    def _first_appended(self) -> int | None:
+        """The sequence of this unit of work's first journal entry, if it appended any."""
+        return self.appended[0][1] if self.appended else None
+
     def _stream_tail(self) -> StreamTail:
         """The storage's journal tail, current for this unit of work."""
         tail = self.shared.stream_tail
-        appended = self.appended
-        tail.sync(self.connection, self.shared.epoch, appended[0][1] if appended else None)
+        tail.sync(self.connection, self.shared.epoch, self._first_appended)
         return tail
 
     def stream_last(self, stream: StreamKey) -> TailEntry | None:
@@ -178,9 +183,7 @@ class SQLiteUnitOfWork:
         """A stream's journal entries, oldest first: all, or those making versions above one."""
         newer = self._stream_tail().sequences(self.connection, stream, after_version)
         for key, sequence, version in self.appended:
-            if key == stream and (
-                after_version is None or (version is not None and version > after_version)
-            ):
+            if key == stream and makes_version_after(version, after_version):
                 newer.append(sequence)
         return stream_entries(self.connection, stream, newer, after_version)
 
@@ -231,10 +234,7 @@ class SQLiteUnitOfWork:
             self._left_behind = covered
         tail = shared.stream_tail
         if self.write_all_rows or tail.count >= STREAM_TAIL_LIMIT:
-            appended = self.appended
-            self._streams_written = tail.write(
-                self.connection, shared.epoch, appended[0][1] if appended else None
-            )
+            self._streams_written = tail.write(self.connection, shared.epoch, self._first_appended)
             # The outbox's index by state is written behind in the same batches.
             write_outbox_index(self.connection)
 

@@ -242,18 +242,18 @@ class SQLiteStorage:
 
         Rows of kinds that follow a journal stream are written less often than they change
         (see :class:`~ordercore.storage.ports.JournalStream`); readers bring them up to date
-        either way. The storage does this itself on every checkpoint round and when closed.
+        either way. The same transaction writes the journal's stream index and the outbox's
+        indexes up to date (they take in new entries in batches too). The storage does this
+        itself on every checkpoint round and when closed.
 
         Returns:
             How many rows were due (a row another process wrote further meanwhile is kept).
         """
         shared = self._shared
         due = len(shared.behind)
-        # The same unit of work writes the journal's stream index up to date (see
-        # _sqlite_streams): when entries wait for it, or may (a tail never read, or one that
-        # missed entries of this storage's because another connection committed first).
-        tail = shared.stream_tail
-        if due or tail.count or tail.epoch == -1:
+        # The same unit of work writes the journal's stream index and the outbox's indexes up
+        # to date (see _sqlite_streams and _sqlite_outbox).
+        if due or shared.stream_tail.may_wait():
             with self.unit_of_work() as uow:
                 uow.write_all_rows = True
         return due

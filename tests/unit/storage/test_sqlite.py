@@ -24,6 +24,7 @@ from ordercore import (
 )
 from ordercore._replace import replace
 from ordercore.storage import _sqlite_codec as codec
+from ordercore.storage._sqlite_rows import STORED_VERSION, STREAM_ENTRIES
 from ordercore.storage._sqlite_schema import SCHEMA_VERSION, migrate, schema_version
 from ordercore.storage.ports import IdempotencyRecord, OutboxMessage, OutboxStatus
 from ordercore.storage.sqlite import SchemaTooNew, SQLiteOptions, SQLiteStorage
@@ -498,26 +499,15 @@ def _outbox_body(storage: SQLiteStorage, message_id: str) -> bytes:
         ("SELECT body FROM aggregates WHERE kind = ? AND id = ?", (b"order", b"o"), "autoindex"),
         # One aggregate's history: an order's timeline and replay, a level's ledger (the
         # indexed entries, and those not in the stream index yet by their sequence).
-        (
-            "SELECT sequence, hash, body FROM journal WHERE sequence IN ("
-            "SELECT sequence FROM journal_streams WHERE stream_type = ? AND stream_id = ? "
-            "UNION ALL SELECT value FROM json_each(?)) ORDER BY sequence",
-            (b"order", b"o", "[1]"),
-            "journal USING INTEGER PRIMARY KEY",
-        ),
+        (STREAM_ENTRIES, (b"order", b"o", None, "[1]"), "journal USING INTEGER PRIMARY KEY"),
+        (STREAM_ENTRIES, (b"order", b"o", 3, "[]"), "journal USING INTEGER PRIMARY KEY"),
         (
             "SELECT sequence FROM journal_streams WHERE stream_type = ? AND stream_id = ? "
             "AND version > ?",
             (b"order", b"o", 3),
             "journal_streams USING PRIMARY KEY",
         ),
-        (
-            "SELECT a.version, (SELECT s.version FROM journal_streams AS s WHERE "
-            "s.stream_type = ? AND s.stream_id = a.id ORDER BY s.sequence DESC LIMIT 1) "
-            "FROM aggregates AS a WHERE a.kind = ? AND a.id = ?",
-            (b"order", b"order", b"o"),
-            "autoindex",
-        ),
+        (STORED_VERSION, (b"order", b"order", b"o"), "autoindex"),
         (
             "SELECT sequence, hash, body FROM journal WHERE sequence > ? ORDER BY sequence LIMIT ?",
             (10, 5),
