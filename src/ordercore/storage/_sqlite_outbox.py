@@ -16,9 +16,8 @@ same transaction, so a search always finds every message. A command that writes 
 records the delivery of the one before then changes no index page at all: the desk delivers
 its messages itself and looks them up by id.
 
-Idempotency records keep their creation time in a column
-too, for purging. A message this storage object wrote or changed is remembered, while pending,
-in the storage's shared state, so that reading it right after the commit that wrote it need not
+Idempotency records keep their creation time in a column too, for purging. A message this
+storage object wrote or changed is remembered, while pending, in the storage's shared state, so that reading it right after the commit that wrote it need not
 go to the file; like cached aggregates it is trusted only while no other connection has
 committed.
 """
