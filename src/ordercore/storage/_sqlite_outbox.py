@@ -13,13 +13,13 @@ watermarks row ``outbox``, and :func:`write_index` takes every message after tha
 at once. That runs with the storage's batches (checkpoint rounds, close) and at the start of
 every query that searches the index (the due messages, the lists by status, the purge), in the
 same transaction, so a search always finds every message. A command that writes a message and
-records the delivery of the one before then changes no index page at all: the desk delivers
-its messages itself and looks them up by id.
+records the delivery of the one before then changes no page of that index (only the table and
+the unique index of ids, by which the desk finds the messages it delivers itself).
 
 Idempotency records keep their creation time in a column too, for purging. A message this
-storage object wrote or changed is remembered, while pending, in the storage's shared state, so that reading it right after the commit that wrote it need not
-go to the file; like cached aggregates it is trusted only while no other connection has
-committed.
+storage object wrote or changed is remembered, while pending, in the storage's shared state, so
+that reading it right after the commit that wrote it need not go to the file; like cached
+aggregates it is trusted only while no other connection has committed.
 """
 
 from __future__ import annotations
