@@ -18,7 +18,7 @@ RUNNABLE_PAGES = {
     "review.md": ["approved on_hold", "SO-000002 50", "approved\n", "on_hold\n", "\n7\n"],
     "analytics.md": ["champions"],
     "inventory.md": ["confirmed 5", "('cart-77#1', 'cart-77#2') 5", "MUG-01 BER 24"],
-    "sqlite.md": ["5\nTrue\n", "4 4\n(1, 0)\n4 True\n", "8 7\n"],
+    "sqlite.md": ["5\nTrue\n", "4 4\n(1, 0)\n4 True\n", "9 8\n"],
     "shipping.md": [
         "BER {'L1': 3} HAM {'L1': 2}",
         "lines[L1].quantity",

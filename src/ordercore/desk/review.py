@@ -93,6 +93,7 @@ class ReviewDesk:
             stock=self._orders.stock,
             keys=keys,
             shared=self.policy.shared,
+            history=timedelta(days=self.policy.history_days),
         )
         return review_order(order, context, self.policy, self.rules)
 

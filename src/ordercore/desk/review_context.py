@@ -4,11 +4,18 @@ The desk keeps, per identity of a customer (customer id, e-mail, phone, street a
 of their recent orders: a small index written in the same unit of work as the order, so velocity,
 duplicate, credit and usual-quantity rules never scan the whole order store. Identities are kept
 as salted digests (the salt is made once per store and kept in it), never as contact details.
+
+A storage that keeps sightings (:class:`~ordercore.storage.ports.SightingsIndex`, as the memory
+and SQLite backends do) gets one row per order and identity, added and never rewritten, and the
+review prunes a key's rows only when it holds more than twice what is remembered or rows older
+than the history; any other storage gets one :class:`IdentityActivity` aggregate per identity,
+read and written back whole on every order.
 """
 
 from __future__ import annotations
 
 import secrets
+import zlib
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from operator import attrgetter
@@ -21,7 +28,7 @@ from ordercore.desk.commands import CommandContext
 from ordercore.orders.model import ORDERS, Order, OrderStatus
 from ordercore.review.identity import SharedIdentities, identities
 from ordercore.review.rules import CustomerProfile, RecentOrder, ReviewContext
-from ordercore.storage.ports import AggregateKind, UnitOfWork
+from ordercore.storage.ports import AggregateKind, SightingsRepository, UnitOfWork
 
 __all__ = [
     "IDENTITY_ACTIVITY",
@@ -36,6 +43,10 @@ __all__ = [
 _SALT_ID = "identity"
 _PLACED_AT = attrgetter("placed_at")
 _MAX_REMEMBERED = 50
+# Sightings are pruned by one order in this many, so that the others only add their rows; a
+# busy key holds about this many more rows than review looks at, and reads skip old ones.
+_PRUNE_ONE_IN = 16
+_PRUNE_PAGE = 1000
 
 
 @attrs.frozen(slots=True)
@@ -147,26 +158,43 @@ def _keys(uow: UnitOfWork, order: Order, shared: SharedIdentities) -> dict[str, 
     return identities(order, _salt(uow), shared)
 
 
-def _recent(uow: UnitOfWork, order: Order, keys: Mapping[str, str]) -> tuple[RecentOrder, ...]:
-    activity = uow.aggregates(IDENTITY_ACTIVITY)
+def _sightings(uow: UnitOfWork) -> SightingsRepository | None:
+    # What isinstance(uow, SightingsIndex) would say, for the price of one attribute lookup.
+    found: SightingsRepository | None = getattr(uow, "sightings", None)
+    return found
+
+
+def _seen(uow: UnitOfWork, key: str) -> list[tuple[str, int]]:
+    sightings = _sightings(uow)
+    if sightings is not None:
+        return sightings.newest(key, limit=_MAX_REMEMBERED)
+    found = uow.aggregates(IDENTITY_ACTIVITY).find(key)
+    return [] if found is None else found.sightings()
+
+
+def _recent(
+    uow: UnitOfWork, order: Order, keys: Mapping[str, str], cutoff: int | None
+) -> tuple[RecentOrder, ...]:
     orders = uow.aggregates(ORDERS)
     shared: dict[str, set[str]] = {}
+    placed: dict[str, int] = {}
     for kind, key in keys.items():
-        found = activity.find(key)
-        if found is None:
-            continue
-        for order_id in found.seen_ids():
+        for order_id, at in _seen(uow, key):
             kinds = shared.get(order_id)
             if kinds is None:
                 shared[order_id] = {kind}
+                placed[order_id] = at
             else:
                 kinds.add(kind)
     shared.pop(order.id, None)
     recent = []
     for order_id, kinds in shared.items():
         earlier = orders.find(order_id)
-        if earlier is not None:
-            recent.append(RecentOrder.of(earlier, frozenset(kinds)))
+        if earlier is None:
+            continue
+        if cutoff is not None and placed[order_id] < cutoff and not _still_owing(earlier):
+            continue
+        recent.append(RecentOrder.of(earlier, frozenset(kinds)))
     recent.sort(key=_PLACED_AT, reverse=True)
     return tuple(recent)
 
@@ -179,15 +207,18 @@ def gather_context(
     stock: object,
     keys: Mapping[str, str] | None = None,
     shared: SharedIdentities | None = None,
+    history: timedelta | None = None,
 ) -> ReviewContext:
     """Build the context of ``order``'s review from what the unit of work can read.
 
     ``keys`` are the order's identity keys when the caller has them already; otherwise they
-    are worked out, leaving out the ``shared`` details.
+    are worked out, leaving out the ``shared`` details. With ``history``, an earlier order
+    placed before it counts only while money is still owed on it.
     """
     if keys is None:
         keys = _keys(ctx.uow, order, shared or SharedIdentities())
-    recent = _recent(ctx.uow, order, keys)
+    cutoff = None if history is None else epoch_micros(ctx.now - history)
+    recent = _recent(ctx.uow, order, keys, cutoff)
     available = None
     if isinstance(stock, StockAvailability):
         available = stock.available(ctx, {line.sku for line in order.lines})
@@ -209,18 +240,56 @@ def record_activity(
 
     Details in ``shared`` are not identities: the order is not remembered under them.
 
-    Orders still owing money are kept past ``history`` so that credit limits see them; at most
-    the newest 50 sightings are kept per identity.
+    Orders still owing money are kept past ``history`` so that credit limits see them; review
+    looks at the newest 50 sightings per identity.
+
+    On a storage that keeps sightings, the order adds one row per identity, and one order in
+    16 (chosen by its id) also prunes its identities' rows down to those review looks at; on
+    any other, each identity's record is read, pruned and written back.
 
     Returns:
         The order's identity keys.
     """
-    activity = ctx.uow.aggregates(IDENTITY_ACTIVITY)
-    orders = ctx.uow.aggregates(ORDERS)
     cutoff = epoch_micros(ctx.now - history)
     placed = epoch_micros(order.milestones.placed_at)
-    keep = _MAX_REMEMBERED - 1
     keys = _keys(ctx.uow, order, shared or SharedIdentities())
+    sightings = _sightings(ctx.uow)
+    if sightings is None:
+        _rewrite_records(ctx.uow, order, keys, cutoff, placed)
+        return keys
+    sightings.add(keys.values(), order.id, placed)
+    if zlib.crc32(order.id.encode("utf-8", "surrogatepass")) % _PRUNE_ONE_IN == 0:
+        for key in keys.values():
+            _prune(ctx.uow, sightings, key, cutoff)
+    return keys
+
+
+def _prune(uow: UnitOfWork, sightings: SightingsRepository, key: str, cutoff: int) -> None:
+    """Drop the sightings review no longer looks at: past the newest 50 kept, or old and paid."""
+    orders = uow.aggregates(ORDERS)
+    while True:
+        page = sightings.newest(key, limit=_PRUNE_PAGE)
+        kept = 0
+        dropped = []
+        for sighting in page:
+            order_id, at = sighting
+            if kept < _MAX_REMEMBERED and (at >= cutoff or _still_owing(orders.find(order_id))):
+                kept += 1
+            else:
+                dropped.append(sighting)
+        if dropped:
+            sightings.forget(key, dropped)
+        if len(page) < _PRUNE_PAGE or not dropped:
+            return
+
+
+def _rewrite_records(
+    uow: UnitOfWork, order: Order, keys: Mapping[str, str], cutoff: int, placed: int
+) -> None:
+    """Without sightings: each key's record read, pruned and written back with the order."""
+    activity = uow.aggregates(IDENTITY_ACTIVITY)
+    orders = uow.aggregates(ORDERS)
+    keep = _MAX_REMEMBERED - 1
     for key in keys.values():
         found = activity.find(key)
         order_ids: list[str] = []
@@ -249,7 +318,6 @@ def record_activity(
             ),
             expected_version=version,
         )
-    return keys
 
 
 def _still_owing(order: Order | None) -> bool:

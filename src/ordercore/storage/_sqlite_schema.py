@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 from ordercore.errors import StorageError
 from ordercore.storage import _sqlite_codec as codec
+from ordercore.storage._sqlite_sightings import SIGHTINGS_TABLE, move_identity_records
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SchemaTooNew", "migrate", "schema_version"]
 
@@ -157,6 +158,9 @@ MIGRATIONS: tuple[tuple[MigrationStep, ...], ...] = (
         "INSERT INTO watermarks (name, value) "
         "SELECT 'outbox', coalesce(max(position), 0) FROM outbox",
     ),
+    # 8: sightings (see _sqlite_sightings), rows added and never rewritten, take the place of
+    # the review's identity records, one aggregate per key read and rewritten on every order.
+    (SIGHTINGS_TABLE, move_identity_records),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

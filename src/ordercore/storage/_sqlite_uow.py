@@ -44,6 +44,7 @@ from ordercore.storage._sqlite_rows import (
     stream_entries,
     write_rows,
 )
+from ordercore.storage._sqlite_sightings import SQLiteSightings
 from ordercore.storage._sqlite_streams import (
     STREAM_TAIL_LIMIT,
     StreamKey,
@@ -150,6 +151,11 @@ class SQLiteUnitOfWork:
         if self._idempotency is None:
             self._idempotency = SQLiteIdempotency(self.connection)
         return self._idempotency
+
+    @property
+    def sightings(self) -> SQLiteSightings:
+        """The sightings (see :class:`~ordercore.storage.ports.SightingsIndex`)."""
+        return SQLiteSightings(self.connection)
 
     def aggregates(self, kind: AggregateKind[A]) -> SQLiteAggregates[A]:
         """The repository of one kind of aggregate."""

@@ -11,7 +11,7 @@ would deadlock) and raises :class:`~ordercore.errors.StorageError` instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Generic
@@ -20,12 +20,14 @@ from ordercore._replace import replace
 from ordercore.errors import ConcurrencyConflict, NotFound, StorageError, ValidationError
 from ordercore.storage._gate import UnitOfWorkGate
 from ordercore.storage._memory_journal import MemoryJournal, PackedEntry, without_personal
+from ordercore.storage._sightings import check_limit, checked_sighting
 from ordercore.storage.ports import (
     A,
     AggregateKind,
     IdempotencyRecord,
     OutboxMessage,
     OutboxStatus,
+    Sighting,
     StorageBackend,
 )
 
@@ -42,6 +44,8 @@ class _State:
         self.outbox: dict[str, OutboxMessage] = {}
         self.undelivered: dict[str, None] = {}
         self.idempotency: dict[str, IdempotencyRecord] = {}
+        # Per key, its sightings as (time, record id): plain tuples the collector leaves alone.
+        self.sightings: dict[str, frozenset[tuple[int, str]]] = {}
         # Per aggregate kind, how many commits wrote one (see AggregateGenerations).
         self.generations: dict[str, int] = {}
 
@@ -83,6 +87,7 @@ class _MemoryUnitOfWork:
         "_journal",
         "_outbox",
         "_repositories",
+        "_sightings",
         "_state",
         "_storage",
     )
@@ -95,6 +100,7 @@ class _MemoryUnitOfWork:
         self._journal: MemoryJournal | None = None
         self._outbox: _MemoryOutbox | None = None
         self._idempotency: _MemoryIdempotency | None = None
+        self._sightings: _MemorySightings | None = None
 
     def __enter__(self) -> _MemoryUnitOfWork:
         self._storage._gate.enter()
@@ -129,6 +135,12 @@ class _MemoryUnitOfWork:
         if self._idempotency is None:
             self._idempotency = _MemoryIdempotency(self._state)
         return self._idempotency
+
+    @property
+    def sightings(self) -> _MemorySightings:
+        if self._sightings is None:
+            self._sightings = _MemorySightings(self._state.sightings)
+        return self._sightings
 
     def aggregates(self, kind: AggregateKind[A]) -> _MemoryAggregates[A]:
         repository = self._repositories.get(kind.name)
@@ -177,6 +189,12 @@ class _MemoryUnitOfWork:
             for key in self._idempotency.purged:
                 del state.idempotency[key]
             state.idempotency.update(self._idempotency.pending)
+        if self._sightings is not None:
+            for key, items in self._sightings.changed.items():
+                if items:
+                    state.sightings[key] = frozenset(items)
+                else:
+                    state.sightings.pop(key, None)
 
 
 class _MemoryAggregates(Generic[A]):
@@ -224,6 +242,44 @@ class _MemoryAggregates(Generic[A]):
     def count(self) -> int:
         new = sum(1 for aggregate_id in self._writes if aggregate_id not in self._committed)
         return len(self._committed) + new
+
+
+class _MemorySightings:
+    """Sightings: each key touched by the unit of work gets a working copy, kept at commit."""
+
+    __slots__ = ("_committed", "changed")
+
+    def __init__(self, committed: dict[str, frozenset[tuple[int, str]]]) -> None:
+        self._committed = committed
+        self.changed: dict[str, set[tuple[int, str]]] = {}
+
+    def _current(self, key: str) -> Collection[tuple[int, str]]:
+        found = self.changed.get(key)
+        return self._committed.get(key, frozenset()) if found is None else found
+
+    def _working(self, key: str) -> set[tuple[int, str]]:
+        found = self.changed.get(key)
+        if found is None:
+            found = self.changed[key] = set(self._committed.get(key, ()))
+        return found
+
+    def add(self, keys: Collection[str], record_id: str, at_us: int) -> None:
+        sighting = (at_us, record_id)
+        for key in checked_sighting(keys, record_id, at_us):
+            self._working(key).add(sighting)
+
+    def newest(self, key: str, *, limit: int) -> list[Sighting]:
+        check_limit(limit)
+        ordered = sorted(self._current(key), reverse=True)[:limit]
+        return [(record_id, at_us) for at_us, record_id in ordered]
+
+    def forget(self, key: str, sightings: Collection[Sighting]) -> int:
+        if not sightings or not self._current(key):
+            return 0
+        items = self._working(key)
+        before = len(items)
+        items.difference_update((at_us, record_id) for record_id, at_us in sightings)
+        return before - len(items)
 
 
 class _MemoryOutbox:

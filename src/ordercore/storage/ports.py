@@ -13,7 +13,7 @@ SQLite backends do) but must never hold a unit of work open while it calls back 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -49,6 +49,9 @@ __all__ = [
     "OutboxStatus",
     "PersonalDataEraser",
     "Replay",
+    "Sighting",
+    "SightingsIndex",
+    "SightingsRepository",
     "Storage",
     "StorageBackend",
     "StoredBodies",
@@ -191,6 +194,48 @@ class StreamVersionIndex(Protocol):
 
     def stream_versions(self, stream_type: str, *, upto: int) -> dict[str, int]:
         """The last version of each stream of ``stream_type`` among the entries up to ``upto``."""
+        ...
+
+
+Sighting = tuple[str, int]
+"""One sighting: the id of the record seen and when, in microseconds since the epoch (UTC)."""
+
+
+class SightingsRepository(Protocol):
+    """Which records were seen under a key, and when: rows added, never rewritten.
+
+    The review remembers every order under each identity of its buyer (a salted digest) and asks,
+    for a new order, which recent orders share one. A key's sightings are ordered newest first:
+    by time, then by record id. A sighting is the triple (key, record id, time); adding one that
+    is already there changes nothing.
+    """
+
+    def add(self, keys: Collection[str], record_id: str, at_us: int) -> None:
+        """Remember that ``record_id`` was seen under each of ``keys`` at ``at_us``."""
+        ...
+
+    def newest(self, key: str, *, limit: int) -> list[Sighting]:
+        """Up to ``limit`` sightings under ``key``, newest first."""
+        ...
+
+    def forget(self, key: str, sightings: Collection[Sighting]) -> int:
+        """Drop these sightings of ``key``; return how many there were."""
+        ...
+
+
+@runtime_checkable
+class SightingsIndex(Protocol):
+    """A unit of work that keeps sightings (optional).
+
+    Without it the review keeps one aggregate per key, which every order under that key reads
+    and writes back whole: a busy key (an address many orders ship to) is rewritten with all its
+    sightings each time, and units of work of several processes placing orders under it conflict
+    on its version. With it, each order adds one small row per key.
+    """
+
+    @property
+    def sightings(self) -> SightingsRepository:
+        """The sightings."""
         ...
 
 

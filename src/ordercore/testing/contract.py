@@ -49,6 +49,7 @@ from ordercore.storage.ports import (
     UnitOfWork,
 )
 from ordercore.testing.fakes import COUNTERS, Counter
+from ordercore.testing.sightings_contract import SIGHTINGS_TESTS, SightingsChecks
 
 __all__ = ["CAPABILITIES", "DeclaresUnsupported", "StorageContract"]
 
@@ -67,6 +68,7 @@ CAPABILITIES: Mapping[str, tuple[str, ...]] = {
     "requeue": ("test_requeue_puts_only_a_dead_message_back_in_the_queue",),
     "append_event": ("test_append_event_seals_the_entry_append_would",),
     "generations": ("test_a_kinds_generation_changes_only_when_one_of_it_is_committed",),
+    "sightings": SIGHTINGS_TESTS,
 }
 """What a backend may declare unsupported (the keys), and the tests of the kit that need it."""
 
@@ -126,7 +128,7 @@ class DeclaresUnsupported:
                 pytest.skip(f"declared unsupported by the backend ({declared}): {reason}")
 
 
-class StorageContract(DeclaresUnsupported):
+class StorageContract(SightingsChecks, DeclaresUnsupported):
     """Behaviour every storage backend must show. Override the ``storage`` fixture."""
 
     thread_count: ClassVar[int] = 16

@@ -35,7 +35,6 @@ from ordercore import (
     Velocity,
     hookimpl,
 )
-from ordercore.desk.review_context import IDENTITY_ACTIVITY, IdentityActivity
 from ordercore.testing import RecordingNotifier
 
 CLERK = Actor("u-clerk", roles={"clerk"})
@@ -221,29 +220,6 @@ def test_a_second_identical_order_is_held_as_a_likely_duplicate() -> None:
 
     assert again.status is OrderStatus.ON_HOLD
     assert "likely-duplicate" in [f.rule for f in desk.review.queue()[0].findings]
-
-
-def test_sightings_recorded_in_the_earlier_form_still_link_orders() -> None:
-    desk = _open()
-    first = desk.orders.place(_draft(), actor=CLERK)
-    placed_at = first.milestones.placed_at.isoformat()
-    with desk.storage.unit_of_work() as uow:
-        records = uow.aggregates(IDENTITY_ACTIVITY)
-        for record in list(records.scan()):
-            # As earlier versions wrote it: one dict per sighting, no parallel tuples.
-            earlier = IdentityActivity(
-                record.id, ({"order_id": first.id, "placed_at": placed_at},), record.version + 1
-            )
-            records.save(earlier, expected_version=record.version)
-
-    again = desk.orders.place(_draft(), actor=CLERK)
-
-    assert again.status is OrderStatus.ON_HOLD
-    assert "likely-duplicate" in [f.rule for f in desk.review.queue()[0].findings]
-    with desk.storage.unit_of_work() as uow:
-        rewritten = list(uow.aggregates(IDENTITY_ACTIVITY).scan())
-    assert rewritten
-    assert all(r.orders == () and r.order_ids == (first.id, again.id) for r in rewritten)
 
 
 def test_evaluate_writes_nothing() -> None:
