@@ -34,6 +34,9 @@ from ordercore import (
     PaymentKind,
     ReviewPolicy,
     SequentialIds,
+    Sighting,
+    SightingsIndex,
+    SightingsRepository,
 )
 from ordercore.orders.model import ORDERS
 from ordercore.storage.sqlite import SCHEMA_VERSION, SchemaTooNew, SQLiteStorage
@@ -119,6 +122,25 @@ with OrderDesk.open(url, clock=clock, config=config, entry_points=False) as desk
     sqlite_storage = desk.storage
     assert isinstance(sqlite_storage, SQLiteStorage)
     print("rows written now:", sqlite_storage.write_rows_behind())
+
+# %% [markdown]
+# ## The review's sightings
+#
+# Review remembers each order under each identity of its buyer (salted digests of the customer
+# id, e-mail, phone and address) as sightings: one row per order and identity, added when the
+# order is placed and never rewritten. A storage offers them through the optional
+# `SightingsIndex` capability of its units of work; this one's live in the table `sightings`.
+
+# %%
+with closing(sqlite3.connect(path)) as peek:
+    (key,) = peek.execute("SELECT key FROM sightings LIMIT 1").fetchone()
+storage = SQLiteStorage(url)
+with storage.unit_of_work() as uow:
+    assert isinstance(uow, SightingsIndex)
+    sightings: SightingsRepository = uow.sightings
+    newest: list[Sighting] = sightings.newest(key.decode(), limit=50)
+storage.close()
+print("orders seen under one identity:", [order_id for order_id, _ in newest])
 
 # %% [markdown]
 # ## Schema versions
