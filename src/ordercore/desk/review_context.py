@@ -6,10 +6,10 @@ duplicate, credit and usual-quantity rules never scan the whole order store. Ide
 as salted digests (the salt is made once per store and kept in it), never as contact details.
 
 A storage that keeps sightings (:class:`~ordercore.storage.ports.SightingsIndex`, as the memory
-and SQLite backends do) gets one row per order and identity, added and never rewritten, and the
-review prunes a key's rows only when it holds more than twice what is remembered or rows older
-than the history; any other storage gets one :class:`IdentityActivity` aggregate per identity,
-read and written back whole on every order.
+and SQLite backends do) gets one row per order and identity, added and never rewritten; one order
+in 16 also deletes its identities' rows that review no longer looks at, and reads skip old rows
+still there. Any other storage gets one :class:`IdentityActivity` aggregate per identity, read,
+pruned and written back whole on every order.
 """
 
 from __future__ import annotations

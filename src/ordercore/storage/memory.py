@@ -11,6 +11,7 @@ would deadlock) and raises :class:`~ordercore.errors.StorageError` instead.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Collection, Iterator
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -44,8 +45,9 @@ class _State:
         self.outbox: dict[str, OutboxMessage] = {}
         self.undelivered: dict[str, None] = {}
         self.idempotency: dict[str, IdempotencyRecord] = {}
-        # Per key, its sightings as (time, record id): plain tuples the collector leaves alone.
-        self.sightings: dict[str, frozenset[tuple[int, str]]] = {}
+        # Per key, its sightings as (time, record id) in that order: plain tuples the collector
+        # leaves alone.
+        self.sightings: dict[str, list[tuple[int, str]]] = {}
         # Per aggregate kind, how many commits wrote one (see AggregateGenerations).
         self.generations: dict[str, int] = {}
 
@@ -192,7 +194,7 @@ class _MemoryUnitOfWork:
         if self._sightings is not None:
             for key, items in self._sightings.changed.items():
                 if items:
-                    state.sightings[key] = frozenset(items)
+                    state.sightings[key] = items
                 else:
                     state.sightings.pop(key, None)
 
@@ -245,41 +247,55 @@ class _MemoryAggregates(Generic[A]):
 
 
 class _MemorySightings:
-    """Sightings: each key touched by the unit of work gets a working copy, kept at commit."""
+    """Sightings kept per key as a list in time order, so the newest are its last items.
+
+    A key the unit of work changes gets a copy of its list (a quick copy of a short list of
+    pointers), which replaces the committed one at commit.
+    """
 
     __slots__ = ("_committed", "changed")
 
-    def __init__(self, committed: dict[str, frozenset[tuple[int, str]]]) -> None:
+    def __init__(self, committed: dict[str, list[tuple[int, str]]]) -> None:
         self._committed = committed
-        self.changed: dict[str, set[tuple[int, str]]] = {}
+        self.changed: dict[str, list[tuple[int, str]]] = {}
 
-    def _current(self, key: str) -> Collection[tuple[int, str]]:
+    def _current(self, key: str) -> list[tuple[int, str]]:
         found = self.changed.get(key)
-        return self._committed.get(key, frozenset()) if found is None else found
+        return self._committed.get(key, []) if found is None else found
 
-    def _working(self, key: str) -> set[tuple[int, str]]:
+    def _working(self, key: str) -> list[tuple[int, str]]:
         found = self.changed.get(key)
         if found is None:
-            found = self.changed[key] = set(self._committed.get(key, ()))
+            found = self.changed[key] = list(self._committed.get(key, ()))
         return found
 
     def add(self, keys: Collection[str], record_id: str, at_us: int) -> None:
         sighting = (at_us, record_id)
         for key in checked_sighting(keys, record_id, at_us):
-            self._working(key).add(sighting)
+            items = self._working(key)
+            if not items or items[-1] < sighting:
+                items.append(sighting)  # the usual case: newer than every other
+                continue
+            place = bisect.bisect_left(items, sighting)
+            if place == len(items) or items[place] != sighting:
+                items.insert(place, sighting)
 
     def newest(self, key: str, *, limit: int) -> list[Sighting]:
         check_limit(limit)
-        ordered = sorted(self._current(key), reverse=True)[:limit]
-        return [(record_id, at_us) for at_us, record_id in ordered]
+        items = self._current(key)
+        return [
+            (record_id, at_us) for at_us, record_id in reversed(items[-limit:] if limit else [])
+        ]
 
     def forget(self, key: str, sightings: Collection[Sighting]) -> int:
         if not sightings or not self._current(key):
             return 0
+        gone = {(at_us, record_id) for record_id, at_us in sightings}
         items = self._working(key)
-        before = len(items)
-        items.difference_update((at_us, record_id) for record_id, at_us in sightings)
-        return before - len(items)
+        kept = [item for item in items if item not in gone]
+        dropped = len(items) - len(kept)
+        items[:] = kept
+        return dropped
 
 
 class _MemoryOutbox:

@@ -211,11 +211,21 @@ class SightingsRepository(Protocol):
     """
 
     def add(self, keys: Collection[str], record_id: str, at_us: int) -> None:
-        """Remember that ``record_id`` was seen under each of ``keys`` at ``at_us``."""
+        """Remember that ``record_id`` was seen under each of ``keys`` at ``at_us``.
+
+        Raises:
+            ValidationError: ``field="keys"`` for a single string or a key that is not a
+                non-empty str, ``"record_id"`` likewise, ``"at_us"`` for anything but an int
+                that fits 64 bits; nothing is added then.
+        """
         ...
 
     def newest(self, key: str, *, limit: int) -> list[Sighting]:
-        """Up to ``limit`` sightings under ``key``, newest first."""
+        """Up to ``limit`` sightings under ``key``, newest first.
+
+        Raises:
+            ValidationError: ``field="limit"`` for anything but an int of at least 0.
+        """
         ...
 
     def forget(self, key: str, sightings: Collection[Sighting]) -> int:
