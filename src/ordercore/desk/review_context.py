@@ -28,7 +28,12 @@ from ordercore.desk.commands import CommandContext
 from ordercore.orders.model import ORDERS, Order, OrderStatus
 from ordercore.review.identity import SharedIdentities, identities
 from ordercore.review.rules import CustomerProfile, RecentOrder, ReviewContext
-from ordercore.storage.ports import AggregateKind, SightingsRepository, UnitOfWork
+from ordercore.storage.ports import (
+    AggregateKind,
+    AggregateRepository,
+    SightingsRepository,
+    UnitOfWork,
+)
 
 __all__ = [
     "IDENTITY_ACTIVITY",
@@ -272,8 +277,7 @@ def _prune(uow: UnitOfWork, sightings: SightingsRepository, key: str, cutoff: in
         kept = 0
         dropped = []
         for sighting in page:
-            order_id, at = sighting
-            if kept < _MAX_REMEMBERED and (at >= cutoff or _still_owing(orders.find(order_id))):
+            if kept < _MAX_REMEMBERED and _remembered(orders, *sighting, cutoff):
                 kept += 1
             else:
                 dropped.append(sighting)
@@ -304,7 +308,7 @@ def _rewrite_records(
             placed_us.extend(found.placed_us)
         else:
             for order_id, at in () if found is None else found.sightings():
-                if at >= cutoff or _still_owing(orders.find(order_id)):
+                if _remembered(orders, order_id, at, cutoff):
                     order_ids.append(order_id)
                     placed_us.append(at)
         version = 0 if found is None else found.version
@@ -318,6 +322,11 @@ def _rewrite_records(
             ),
             expected_version=version,
         )
+
+
+def _remembered(orders: AggregateRepository[Order], order_id: str, at: int, cutoff: int) -> bool:
+    """Whether an order seen at ``at`` is recent, or still owed on (read only when it is old)."""
+    return at >= cutoff or _still_owing(orders.find(order_id))
 
 
 def _still_owing(order: Order | None) -> bool:

@@ -135,7 +135,6 @@ class SightingsChecks:
     # each example keeps to keys of its own, so neither the shared fixture nor the several
     # executors can carry state from one example or backend into another.
     @settings(
-        max_examples=40,
         deadline=None,
         suppress_health_check=[
             HealthCheck.function_scoped_fixture,
